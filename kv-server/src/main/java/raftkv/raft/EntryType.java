@@ -1,0 +1,9 @@
+package raftkv.raft;
+
+/** What a log entry holds. */
+public enum EntryType {
+    /** A state machine command proposed by a client. */
+    NORMAL,
+    /** Appended by a new leader so that it commits an entry of its own term (Raft paper 8). */
+    NOOP
+}

@@ -1,0 +1,660 @@
+package raftkv.raft;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+import raftkv.raft.Message.AppendRequest;
+import raftkv.raft.Message.AppendResponse;
+import raftkv.raft.Message.SnapshotRequest;
+import raftkv.raft.Message.SnapshotResponse;
+import raftkv.raft.Message.TimeoutNow;
+import raftkv.raft.Message.VoteRequest;
+import raftkv.raft.Message.VoteResponse;
+
+/**
+ * One node's Raft consensus state machine: pure and single-threaded. It owns no threads,
+ * sockets, files or clocks; time is {@link #tick()} and randomness comes from the
+ * {@link RandomGenerator} it is given, so a seed replays it exactly.
+ *
+ * <p>Inputs are {@link #tick()}, {@link #step(Message)}, {@link #propose(ByteString)},
+ * {@link #readIndex(long)}, {@link #transferLeadership(long)} and {@link #compact(long)}.
+ * The output is {@link #ready()}: what to persist, send, apply and answer. The caller handles
+ * it as {@link Ready} describes and then calls {@link #advance(Ready)} before any other input.
+ *
+ * <p>Beyond the Raft paper it implements pre-vote and check-quorum (thesis 9.6), fast log
+ * back-off, batched and pipelined replication, ReadIndex reads (thesis 6.4) and leadership
+ * transfer (thesis 3.10).
+ */
+public final class RaftCore {
+    /** "No node": no vote cast, no leader known. */
+    public static final long NONE = -1;
+
+    private final RaftConfig config;
+    private final RandomGenerator random;
+    private final RaftLog log;
+
+    // Persistent state (Raft paper figure 2); changes reach stable storage through Ready.hardState.
+    private long term;
+    private long votedFor = NONE;
+
+    private Role role = Role.FOLLOWER;
+    private long leader = NONE;
+
+    // Ticks since the last heartbeat from a leader (followers) or since the last check-quorum (leader).
+    private int electionElapsed;
+    private int randomizedElectionTimeout;
+    private int heartbeatElapsed;
+
+    // Candidates and pre-candidates: the answers received in this election, by voter.
+    private final Map<Long, Boolean> votes = new HashMap<>();
+
+    // Leader only: one Progress per follower, iterated in id order for determinism.
+    private final TreeMap<Long, Progress> progress = new TreeMap<>();
+    private ReadIndex reads = new ReadIndex();
+    private long leadTransferee = NONE;
+
+    // Output accumulated for the next Ready.
+    private List<Message> outbox = new ArrayList<>();
+    private List<ReadState> readStates = new ArrayList<>();
+    private List<Long> droppedReads = new ArrayList<>();
+    private SnapshotMeta snapshotToInstall;
+    private HardState lastHardState;
+    private SoftState lastSoftState;
+    // The Ready handed out and not yet advanced; no input is accepted meanwhile.
+    private Ready outstanding;
+
+    /**
+     * Starts a core from what was persisted: the hard state, the snapshot point (or
+     * {@link SnapshotMeta#NONE}) and the stored entries after it. The state machine must already
+     * hold the snapshot's contents.
+     */
+    public RaftCore(RaftConfig config, HardState hardState, SnapshotMeta snapshot, List<Entry> entries,
+                    RandomGenerator random) {
+        this.config = config;
+        this.random = random;
+        this.log = new RaftLog(snapshot, entries);
+        if (log.lastTerm() > hardState.term()) {
+            throw new IllegalStateException("log term " + log.lastTerm() + " is ahead of persisted term " + hardState.term());
+        }
+        this.term = hardState.term();
+        this.votedFor = hardState.votedFor();
+        this.lastHardState = hardState;
+        this.lastSoftState = softState();
+        resetElectionTimer();
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** Advances logical time by one tick. */
+    public void tick() {
+        checkNoOutstandingReady();
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else {
+            electionElapsed++;
+            if (electionElapsed >= randomizedElectionTimeout) {
+                campaign(false);
+            }
+        }
+    }
+
+    /** Handles one message from a peer. Messages addressed to another node are a caller bug. */
+    public void step(Message m) {
+        checkNoOutstandingReady();
+        if (m.to() != config.id()) {
+            throw new IllegalArgumentException("message for " + m.to() + " stepped into node " + config.id());
+        }
+        if (!config.voters().contains(m.from())) {
+            throw new IllegalArgumentException("message from unknown node " + m.from());
+        }
+        if (m.term() > term) {
+            if (m instanceof VoteRequest v && inLease() && !v.transfer()) {
+                // We heard from a live leader within the election timeout: this candidate is
+                // disruptive (thesis 9.6), and neither our term nor our vote changes for it.
+                send(new VoteResponse(config.id(), m.from(), term, false, v.preVote()));
+                return;
+            }
+            boolean keepTerm = (m instanceof VoteRequest v && v.preVote())
+                    || (m instanceof VoteResponse r && r.preVote() && r.granted());
+            if (!keepTerm) {
+                boolean fromLeader = m instanceof AppendRequest || m instanceof SnapshotRequest || m instanceof TimeoutNow;
+                becomeFollower(m.term(), fromLeader ? m.from() : NONE);
+            }
+        } else if (m.term() < term) {
+            answerStale(m);
+            return;
+        }
+
+        if (m instanceof VoteRequest v) {
+            handleVoteRequest(v);
+        } else if (m instanceof VoteResponse r) {
+            handleVoteResponse(r);
+        } else if (m instanceof AppendRequest a) {
+            followLeaderOfThisTerm(a.from());
+            handleAppendEntries(a);
+        } else if (m instanceof SnapshotRequest s) {
+            followLeaderOfThisTerm(s.from());
+            handleSnapshot(s);
+        } else if (m instanceof AppendResponse r) {
+            if (role == Role.LEADER) handleAppendResponse(r);
+        } else if (m instanceof SnapshotResponse r) {
+            if (role == Role.LEADER) handleSnapshotResponse(r);
+        } else if (m instanceof TimeoutNow t) {
+            if (role == Role.FOLLOWER && t.from() == leader) campaign(true);
+        }
+    }
+
+    /**
+     * Appends a command to the log if this node leads and is not handing leadership over.
+     * The entry goes out with the next {@link #ready()}.
+     */
+    public ProposeResult propose(ByteString data) {
+        checkNoOutstandingReady();
+        if (role != Role.LEADER || leadTransferee != NONE) {
+            return new ProposeResult.NotLeader(role == Role.LEADER ? leadTransferee : leader);
+        }
+        Entry e = Entry.normal(log.lastIndex() + 1, term, data);
+        appendAsLeader(e);
+        return new ProposeResult.Accepted(e.index(), e.term());
+    }
+
+    /**
+     * Starts a linearizable read (ReadIndex, thesis 6.4). Returns false if this node is not the
+     * leader; otherwise the read is later reported in {@link Ready#readStates()} with the index the
+     * node must have applied before reading, or in {@link Ready#droppedReads()} if leadership is lost.
+     */
+    public boolean readIndex(long requestId) {
+        checkNoOutstandingReady();
+        if (role != Role.LEADER) return false;
+        if (!committedInCurrentTerm()) {
+            reads.awaitTermCommit(requestId);
+        } else {
+            reads.add(requestId, log.committed());
+            releaseReads();
+        }
+        return true;
+    }
+
+    /**
+     * Hands leadership to {@code target} (thesis 3.10): proposals stop, the target is brought up to
+     * date, then told to campaign at once. Abandoned after an election timeout.
+     */
+    public void transferLeadership(long target) {
+        checkNoOutstandingReady();
+        if (role != Role.LEADER || target == config.id() || !config.voters().contains(target)) return;
+        leadTransferee = target;
+        electionElapsed = 0;
+        Progress pr = progress.get(target);
+        if (pr.match == log.lastIndex()) {
+            send(new TimeoutNow(config.id(), target, term));
+        }
+    }
+
+    /**
+     * Forgets the log up to {@code index}, which the state machine has captured in a snapshot.
+     * Followers that still need those entries will be sent the snapshot instead.
+     */
+    public void compact(long index) {
+        checkNoOutstandingReady();
+        log.compact(index);
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /** Collects what the node must do now. Call {@link #advance(Ready)} once it is done. */
+    public Ready ready() {
+        checkNoOutstandingReady();
+        if (role == Role.LEADER) {
+            if (reads.needsBroadcast()) {
+                broadcastHeartbeat(false);
+                reads.markBroadcast();
+            }
+            sendAppends();
+        }
+        SoftState soft = softState();
+        HardState hard = new HardState(term, votedFor);
+        Ready r = new Ready(
+                soft.equals(lastSoftState) ? null : soft,
+                hard.equals(lastHardState) ? null : hard,
+                snapshotToInstall,
+                log.unstable(),
+                outbox,
+                log.nextCommitted(),
+                readStates,
+                droppedReads);
+        outbox = new ArrayList<>();
+        readStates = new ArrayList<>();
+        droppedReads = new ArrayList<>();
+        outstanding = r;
+        return r;
+    }
+
+    /** Records that {@code ready} has been handled: persisted, sent and applied. */
+    public void advance(Ready ready) {
+        if (ready != outstanding) throw new IllegalStateException("advance() of a Ready that is not the outstanding one");
+        outstanding = null;
+        if (ready.softState() != null) lastSoftState = ready.softState();
+        if (ready.hardState() != null) lastHardState = ready.hardState();
+        if (ready.snapshot() != null) snapshotToInstall = null;
+        if (!ready.entries().isEmpty()) log.stableTo(ready.entries().get(ready.entries().size() - 1).index());
+        if (!ready.committedEntries().isEmpty()) {
+            log.appliedTo(ready.committedEntries().get(ready.committedEntries().size() - 1).index());
+        }
+    }
+
+    public Status status() {
+        return new Status(config.id(), role, term, leader, votedFor, log.committed(), log.applied(),
+                log.lastIndex(), log.firstIndex());
+    }
+
+    public long id() {
+        return config.id();
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public long leader() {
+        return leader;
+    }
+
+    /** The entry at {@code index} if it is still in the log (for tests and status pages). */
+    public Entry entry(long index) {
+        return log.entry(index);
+    }
+
+    public SnapshotMeta snapshotMeta() {
+        return log.snapshot();
+    }
+
+    // ---------------------------------------------------------------- role changes
+
+    private void becomeFollower(long newTerm, long newLeader) {
+        if (role == Role.LEADER) reads.dropAll(droppedReads);
+        if (newTerm > term) {
+            term = newTerm;
+            votedFor = NONE;
+        }
+        role = Role.FOLLOWER;
+        leader = newLeader;
+        leadTransferee = NONE;
+        votes.clear();
+        progress.clear();
+        electionElapsed = 0;
+        resetElectionTimer();
+    }
+
+    /** An AppendEntries or InstallSnapshot of our own term: its sender is this term's leader. */
+    private void followLeaderOfThisTerm(long from) {
+        if (role == Role.LEADER) {
+            throw new IllegalStateException("two leaders in term " + term + ": " + config.id() + " and " + from);
+        }
+        if (role != Role.FOLLOWER) {
+            becomeFollower(term, from);
+        }
+        leader = from;
+        electionElapsed = 0;
+    }
+
+    /**
+     * Starts an election: with pre-vote (and not for a leadership transfer) first asks whether
+     * a majority would vote for us in the next term, without raising anyone's term.
+     */
+    private void campaign(boolean transfer) {
+        if (!config.preVote() || transfer) {
+            startElection(transfer);
+            return;
+        }
+        role = Role.PRE_CANDIDATE;
+        leader = NONE;
+        votes.clear();
+        electionElapsed = 0;
+        resetElectionTimer();
+        requestVotes(term + 1, true, false);
+    }
+
+    private void startElection(boolean transfer) {
+        role = Role.CANDIDATE;
+        term++;
+        votedFor = config.id();
+        leader = NONE;
+        votes.clear();
+        electionElapsed = 0;
+        resetElectionTimer();
+        requestVotes(term, false, transfer);
+    }
+
+    private void requestVotes(long voteTerm, boolean preVote, boolean transfer) {
+        Role asked = role;
+        recordVote(config.id(), true);
+        if (role != asked) return; // a single-node cluster has already decided
+        for (long peer : config.voters()) {
+            if (peer == config.id()) continue;
+            send(new VoteRequest(config.id(), peer, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
+        }
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leader = config.id();
+        leadTransferee = NONE;
+        votes.clear();
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        reads = new ReadIndex();
+        progress.clear();
+        for (long peer : config.voters()) {
+            if (peer == config.id()) continue;
+            Progress pr = new Progress(log.lastIndex() + 1, config.maxInflight());
+            pr.recentActive = true;
+            progress.put(peer, pr);
+        }
+        // Raft paper 8: a no-op of the new term lets the leader commit (and learn the commit index of)
+        // entries from earlier terms, which it may not commit by counting replicas.
+        appendAsLeader(Entry.noop(log.lastIndex() + 1, term));
+    }
+
+    // ---------------------------------------------------------------- elections
+
+    private void handleVoteRequest(VoteRequest m) {
+        boolean canVote;
+        if (m.preVote()) {
+            // A pre-vote is granted as the real vote would be in the next term, changing nothing here.
+            canVote = m.term() > term;
+        } else {
+            // Raft paper 5.2: at most one vote per term, and none once a leader of this term is known.
+            canVote = votedFor == m.from() || (votedFor == NONE && leader == NONE);
+        }
+        boolean grant = canVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        if (grant && !m.preVote()) {
+            votedFor = m.from();
+            electionElapsed = 0;
+        }
+        long replyTerm = grant && m.preVote() ? m.term() : term;
+        send(new VoteResponse(config.id(), m.from(), replyTerm, grant, m.preVote()));
+    }
+
+    private void handleVoteResponse(VoteResponse m) {
+        boolean current = m.preVote()
+                ? role == Role.PRE_CANDIDATE && m.term() == (m.granted() ? term + 1 : term)
+                : role == Role.CANDIDATE && m.term() == term;
+        if (current) recordVote(m.from(), m.granted());
+    }
+
+    private void recordVote(long voter, boolean granted) {
+        votes.putIfAbsent(voter, granted);
+        long yes = votes.values().stream().filter(v -> v).count();
+        long no = votes.size() - yes;
+        if (yes >= config.quorum()) {
+            if (role == Role.PRE_CANDIDATE) {
+                startElection(false);
+            } else {
+                becomeLeader();
+            }
+        } else if (no >= config.quorum()) {
+            becomeFollower(term, NONE);
+        }
+    }
+
+    private boolean inLease() {
+        return config.checkQuorum() && leader != NONE && electionElapsed < config.electionTicks();
+    }
+
+    private void resetElectionTimer() {
+        randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
+    }
+
+    // ---------------------------------------------------------------- replication, follower side
+
+    private void handleAppendEntries(AppendRequest m) {
+        if (m.prevLogIndex() < log.committed()) {
+            // Everything up to our commit index matches the leader (Leader Completeness).
+            send(appendAck(m, log.committed()));
+            return;
+        }
+        if (log.matchTerm(m.prevLogIndex(), m.prevLogTerm())) {
+            long lastNew = m.prevLogIndex() + m.entries().size();
+            long conflict = log.findConflict(m.entries());
+            if (conflict != 0) {
+                int from = (int) (conflict - m.entries().get(0).index());
+                log.truncateAndAppend(m.entries().subList(from, m.entries().size()));
+            }
+            // Raft paper figure 2: commitIndex = min(leaderCommit, index of last new entry).
+            log.commitTo(Math.min(m.leaderCommit(), lastNew));
+            send(appendAck(m, lastNew));
+            return;
+        }
+        long hintIndex = log.findConflictByTerm(Math.min(m.prevLogIndex(), log.lastIndex()), m.prevLogTerm());
+        send(new AppendResponse(config.id(), m.from(), term, false, 0, m.prevLogIndex(), hintIndex,
+                log.term(hintIndex), m.readSeq()));
+    }
+
+    private AppendResponse appendAck(AppendRequest m, long matchIndex) {
+        return new AppendResponse(config.id(), m.from(), term, true, matchIndex, 0, 0, 0, m.readSeq());
+    }
+
+    private void handleSnapshot(SnapshotRequest m) {
+        SnapshotMeta s = m.snapshot();
+        if (s.index() <= log.committed()) {
+            send(new SnapshotResponse(config.id(), m.from(), term, log.committed()));
+        } else if (log.matchTerm(s.index(), s.term())) {
+            // Our log already holds the snapshot's last entry: everything up to it is committed.
+            log.commitTo(s.index());
+            send(new SnapshotResponse(config.id(), m.from(), term, s.index()));
+        } else {
+            log.restore(s);
+            snapshotToInstall = s;
+            send(new SnapshotResponse(config.id(), m.from(), term, s.index()));
+        }
+    }
+
+    /** A message from an older term: requests get a refusal carrying our term, so their sender steps down. */
+    private void answerStale(Message m) {
+        if (m instanceof VoteRequest v) {
+            send(new VoteResponse(config.id(), v.from(), term, false, v.preVote()));
+        } else if (m instanceof AppendRequest a) {
+            send(new AppendResponse(config.id(), a.from(), term, false, 0, a.prevLogIndex(), 0, 0, a.readSeq()));
+        } else if (m instanceof SnapshotRequest s) {
+            send(new SnapshotResponse(config.id(), s.from(), term, 0));
+        }
+        // Responses from an older term carry nothing we can use.
+    }
+
+    // ---------------------------------------------------------------- replication, leader side
+
+    private void appendAsLeader(Entry e) {
+        log.append(e);
+        maybeCommit();
+    }
+
+    private void tickLeader() {
+        electionElapsed++;
+        if (electionElapsed >= config.electionTicks()) {
+            electionElapsed = 0;
+            if (config.checkQuorum() && !quorumActive()) {
+                becomeFollower(term, NONE);
+                return;
+            }
+            progress.values().forEach(pr -> pr.recentActive = false);
+            leadTransferee = NONE; // a transfer that has not finished within an election timeout is abandoned
+        }
+        heartbeatElapsed++;
+        if (heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            broadcastHeartbeat(true);
+        }
+    }
+
+    private boolean quorumActive() {
+        long active = 1 + progress.values().stream().filter(pr -> pr.recentActive).count();
+        return active >= config.quorum();
+    }
+
+    /**
+     * Sends every follower an empty AppendEntries that asserts leadership, carries the commit
+     * index and the current read round. On a timer tick it also restarts stalled replication.
+     */
+    private void broadcastHeartbeat(boolean timer) {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            Progress pr = e.getValue();
+            if (timer) recoverStalledReplication(pr);
+            long prev = pr.match;
+            long prevTerm = log.term(prev);
+            if (prevTerm < 0) { // compacted away: announce from the snapshot point instead
+                prev = log.snapshot().index();
+                prevTerm = log.snapshot().term();
+            }
+            send(new AppendRequest(config.id(), e.getKey(), term, prev, prevTerm, List.of(),
+                    Math.min(log.committed(), prev), reads.seq()));
+        }
+    }
+
+    private void recoverStalledReplication(Progress pr) {
+        switch (pr.state) {
+            case PROBE -> pr.probeSent = false; // resend a probe that may have been lost
+            case REPLICATE -> {
+                // No progress over a whole heartbeat interval with entries outstanding: assume the
+                // pipeline lost a message and find the follower's log again.
+                if (pr.match < log.lastIndex() && pr.match == pr.matchAtLastHeartbeat) pr.becomeProbe();
+            }
+            case SNAPSHOT -> {
+                if (++pr.snapshotHeartbeats * config.heartbeatTicks() >= config.electionTicks()) pr.becomeProbe();
+            }
+        }
+        pr.matchAtLastHeartbeat = pr.match;
+    }
+
+    /** Sends each follower what its flow control allows, batching entries into few messages. */
+    private void sendAppends() {
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            long peer = e.getKey();
+            Progress pr = e.getValue();
+            while (true) {
+                if (pr.state == Progress.State.SNAPSHOT) break;
+                if (pr.next < log.firstIndex()) {
+                    pr.becomeSnapshot(log.snapshot().index());
+                    send(new SnapshotRequest(config.id(), peer, term, log.snapshot()));
+                    break;
+                }
+                boolean probing = pr.state == Progress.State.PROBE;
+                if (pr.next > log.lastIndex() || (probing ? pr.probeSent : pr.inflights.full())) break;
+                List<Entry> batch = log.slice(pr.next, log.lastIndex(), config.maxEntriesPerAppend(), config.maxBytesPerAppend());
+                long prev = pr.next - 1;
+                send(new AppendRequest(config.id(), peer, term, prev, log.term(prev), batch, log.committed(), reads.seq()));
+                if (probing) {
+                    pr.probeSent = true;
+                    break;
+                }
+                long last = batch.get(batch.size() - 1).index();
+                pr.inflights.add(last);
+                pr.next = last + 1;
+            }
+        }
+    }
+
+    private void handleAppendResponse(AppendResponse m) {
+        Progress pr = progress.get(m.from());
+        pr.recentActive = true;
+        if (m.readSeq() > pr.ackedReadSeq) {
+            pr.ackedReadSeq = m.readSeq();
+            releaseReads();
+        }
+        if (!m.success()) {
+            handleAppendRejection(pr, m);
+            return;
+        }
+        boolean advanced = pr.maybeUpdate(m.matchIndex());
+        switch (pr.state) {
+            case PROBE -> pr.becomeReplicate();
+            case REPLICATE -> pr.inflights.freeLE(m.matchIndex());
+            case SNAPSHOT -> {
+                if (pr.match >= pr.pendingSnapshot) pr.becomeProbe();
+            }
+        }
+        if (advanced) maybeCommit();
+        if (m.from() == leadTransferee && pr.match == log.lastIndex()) {
+            send(new TimeoutNow(config.id(), m.from(), term));
+        }
+    }
+
+    private void handleAppendRejection(Progress pr, AppendResponse m) {
+        boolean stale = switch (pr.state) {
+            case REPLICATE -> m.rejectedIndex() <= pr.match;
+            case PROBE -> m.rejectedIndex() != pr.next - 1;
+            case SNAPSHOT -> true;
+        };
+        if (stale) return;
+        if (pr.state == Progress.State.REPLICATE) {
+            pr.becomeProbe();
+            return;
+        }
+        // Fast back-off: skip every index whose term cannot match the follower's, not one per round trip.
+        long probe = m.hintTerm() > 0 ? log.findConflictByTerm(m.hintIndex(), m.hintTerm()) : m.hintIndex();
+        pr.next = Math.max(Math.min(m.rejectedIndex(), probe + 1), pr.match + 1);
+        pr.probeSent = false;
+    }
+
+    private void handleSnapshotResponse(SnapshotResponse m) {
+        Progress pr = progress.get(m.from());
+        pr.recentActive = true;
+        boolean advanced = pr.maybeUpdate(m.matchIndex());
+        if (pr.state == Progress.State.SNAPSHOT) pr.becomeProbe();
+        if (advanced) maybeCommit();
+    }
+
+    /**
+     * Raft paper 5.3 and 5.4.2: commit the highest index stored on a majority, but only if
+     * that entry is of the current term; earlier entries are then committed indirectly.
+     */
+    private void maybeCommit() {
+        long[] matches = new long[config.voters().size()];
+        int i = 0;
+        matches[i++] = log.lastIndex();
+        for (Progress pr : progress.values()) matches[i++] = pr.match;
+        Arrays.sort(matches);
+        long quorumIndex = matches[matches.length - config.quorum()];
+        if (quorumIndex > log.committed() && log.term(quorumIndex) == term) {
+            boolean firstOfTerm = !committedInCurrentTerm();
+            log.commitTo(quorumIndex);
+            if (firstOfTerm) {
+                for (long id : reads.takeAwaitingTermCommit()) reads.add(id, log.committed());
+                releaseReads();
+            }
+        }
+    }
+
+    private boolean committedInCurrentTerm() {
+        return log.term(log.committed()) == term;
+    }
+
+    private void releaseReads() {
+        reads.release(seq -> {
+            long acks = 1 + progress.values().stream().filter(pr -> pr.ackedReadSeq >= seq).count();
+            return acks >= config.quorum();
+        }, readStates);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void send(Message m) {
+        outbox.add(m);
+    }
+
+    private SoftState softState() {
+        return new SoftState(role, term, leader);
+    }
+
+    private void checkNoOutstandingReady() {
+        if (outstanding != null) throw new IllegalStateException("call advance() on the last Ready before any other input");
+    }
+}
