@@ -624,9 +624,9 @@ public final class RaftCore {
         Arrays.sort(matches);
         long quorumIndex = matches[matches.length - config.quorum()];
         if (quorumIndex > log.committed() && log.term(quorumIndex) == term) {
-            boolean firstOfTerm = !committedInCurrentTerm();
+            boolean termWasCommitted = committedInCurrentTerm();
             log.commitTo(quorumIndex);
-            if (firstOfTerm) {
+            if (!termWasCommitted && committedInCurrentTerm()) {
                 for (long id : reads.takeAwaitingTermCommit()) reads.add(id, log.committed());
                 releaseReads();
             }
