@@ -6,8 +6,10 @@ import java.util.List;
  * Everything a core asks of its node since the last {@link RaftCore#advance(Ready)}.
  * The node handles it in this order, then calls {@code advance}:
  * <ol>
- *   <li>persist {@code snapshot} (if set), then {@code hardState} (if set), then {@code entries},
- *       and sync: nothing below may happen before these are durable;</li>
+ *   <li>persist {@code hardState} (if set), then {@code snapshot} (if set), then {@code entries},
+ *       in that order, and sync: nothing below may happen before these are durable. The order
+ *       matters if a crash keeps only a prefix of these writes: a snapshot or entry of a term
+ *       must never be on disk without that term;</li>
  *   <li>send {@code messages};</li>
  *   <li>apply {@code committedEntries} in order;</li>
  *   <li>serve {@code readStates} once the applied index reaches each one's index, and fail

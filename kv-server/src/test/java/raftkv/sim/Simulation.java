@@ -1,0 +1,376 @@
+package raftkv.sim;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
+import raftkv.raft.Entry;
+import raftkv.raft.Message;
+import raftkv.raft.ProposeResult;
+import raftkv.raft.RaftConfig;
+import raftkv.raft.Ready;
+import raftkv.raft.Role;
+
+/**
+ * A deterministic simulation of a Raft cluster: one {@link SplittableRandom} seeded from
+ * {@code seed} drives the network, the disks, the workload, the faults and every node's
+ * election jitter, so a seed replays exactly.
+ *
+ * <p>A safety phase runs the cluster under faults (loss, delay and reordering, duplication,
+ * symmetric and one-way partitions, crashes, crashes in the middle of a write, restarts,
+ * compaction, leadership transfers) while clients write and read, and checks Raft's
+ * invariants after every event. A liveness phase then heals everything and requires a leader
+ * and a newly acknowledged write within a bounded number of ticks.
+ */
+public final class Simulation {
+    /** Time units per tick: message delays are a fraction of a tick. */
+    static final int UNITS_PER_TICK = 10;
+    static final int ELECTION_TICKS = 10;
+    static final int HEARTBEAT_TICKS = 1;
+
+    /** The outcome of one run; {@code failure} is null when every check held. */
+    public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
+                         long reads, String failure) {
+        public boolean passed() {
+            return failure == null;
+        }
+    }
+
+    private final long seed;
+    private final int clusterSize;
+    private final int safetyTicks;
+    private final int livenessTicks;
+    private final SplittableRandom random;
+    private final SimNetwork network;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final Invariants invariants;
+
+    // Per-run fault rates, drawn from the seed so that runs differ in character.
+    private final double crashRate;
+    private final double partitionRate;
+    private final double compactRate;
+    private final double transferRate;
+    // Some runs crash every new leader with this probability per tick of its first election timeout.
+    private final double leaderKillRate;
+    private final double writeRate;
+    private final double readRate;
+
+    private long now;
+    private long nextRequestId = 1;
+
+    public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
+        this.seed = seed;
+        this.clusterSize = clusterSize;
+        this.safetyTicks = safetyTicks;
+        this.livenessTicks = livenessTicks;
+        this.random = new SplittableRandom(seed);
+        this.network = new SimNetwork(random.split());
+        this.invariants = new Invariants(clusterSize);
+        network.lossRate = random.nextDouble() * 0.2;
+        network.duplicateRate = random.nextDouble() * 0.1;
+        network.maxDelay = 1 + random.nextInt(3 * UNITS_PER_TICK);
+        crashRate = random.nextDouble() * 0.002;
+        partitionRate = random.nextDouble() * 0.002;
+        compactRate = random.nextDouble() * 0.002;
+        transferRate = random.nextDouble() * 0.0005;
+        leaderKillRate = random.nextInt(4) == 0 ? random.nextDouble() * 0.01 : 0;
+        writeRate = 0.02 + random.nextDouble() * 0.2;
+        readRate = 0.02 + random.nextDouble() * 0.1;
+
+        List<Long> ids = new ArrayList<>();
+        for (long i = 1; i <= clusterSize; i++) ids.add(i);
+        for (long id : ids) {
+            // Small batch and pipeline limits exercise their edges; they still let a follower catch
+            // up on a backlog of a thousand entries within the liveness bound.
+            RaftConfig config = new RaftConfig(id, ids, ELECTION_TICKS, HEARTBEAT_TICKS, true, true,
+                    8 + random.nextInt(57), 1 << 16, 1 + random.nextInt(16));
+            // Clocks drift: each node ticks at its own rate, up to 20% off.
+            SimNode node = new SimNode(id, config, (0.8 + random.nextDouble() * 0.4) / UNITS_PER_TICK);
+            node.start(random.split());
+            nodes.add(node);
+        }
+    }
+
+    public Result run() {
+        String failure = null;
+        try {
+            long safetyEnd = (long) safetyTicks * UNITS_PER_TICK;
+            while (now < safetyEnd) {
+                nemesis();
+                step();
+            }
+            heal();
+            failure = awaitProgress();
+        } catch (SafetyViolation v) {
+            failure = "t=" + now / UNITS_PER_TICK + ": " + v.getMessage();
+        } catch (RuntimeException e) {
+            // The core threw on an invariant of its own: that is a failure with this seed too.
+            failure = "t=" + now / UNITS_PER_TICK + ": core threw " + e;
+        }
+        return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
+                invariants.acks, invariants.readsServed, failure);
+    }
+
+    // ---------------------------------------------------------------- one unit of time
+
+    private void step() {
+        for (SimNode n : nodes) {
+            if (!n.alive()) continue;
+            n.clock += n.rate;
+            while (n.clock >= 1 && n.alive()) {
+                n.clock -= 1;
+                n.core.tick();
+                handleReady(n);
+            }
+        }
+        workload();
+        for (Message m : network.due(now)) {
+            SimNode to = node(m.to());
+            if (!to.alive()) continue;
+            network.delivered++;
+            to.core.step(m);
+            handleReady(to);
+        }
+        invariants.checkDurability(nodes);
+        now++;
+    }
+
+    /**
+     * Does what the node does with a Ready: persist, then send, then apply and answer reads.
+     * A crash ordered by the nemesis cuts it short after a random prefix of the writes.
+     */
+    private void handleReady(SimNode n) {
+        Ready r = n.core.ready();
+        if (n.crashDuringNextReady && r.mustSync()) {
+            persistPrefix(n, r, random.nextInt(writeCount(r) + 1));
+            n.crash();
+            return;
+        }
+        persistPrefix(n, r, writeCount(r));
+        invariants.onPersist(n, r.entries());
+        if (r.softState() != null && r.softState().role() == Role.LEADER) {
+            invariants.onLeader(n, r.softState().term());
+        }
+        checkNewlyCommitted(n);
+        for (Message m : r.messages()) network.send(now, m);
+        for (Entry e : r.committedEntries()) {
+            invariants.onApply(n, e);
+            if (n.apply(e)) invariants.onAck(e.index());
+        }
+        for (var rs : r.readStates()) {
+            SimNode.PendingRead p = n.reads.remove(rs.requestId());
+            if (p != null) n.releasedReads.add(new SimNode.ReleasedRead(p.requestId(), rs.index(), p.ackedAtStart()));
+        }
+        for (long id : r.droppedReads()) n.reads.remove(id);
+        serveReleasedReads(n);
+        n.core.advance(r);
+    }
+
+    /** Records the entries this node has newly learned are committed, before anything acts on them. */
+    private void checkNewlyCommitted(SimNode n) {
+        long commit = n.core.status().commitIndex();
+        long from = Math.max(n.commitChecked, n.core.snapshotMeta().index()) + 1;
+        for (long i = from; i <= commit; i++) invariants.onCommit(n, n.core.entry(i));
+        n.commitChecked = Math.max(n.commitChecked, commit);
+    }
+
+    private static int writeCount(Ready r) {
+        return (r.snapshot() != null ? 1 : 0) + (r.hardState() != null ? 1 : 0) + r.entries().size();
+    }
+
+    /** Writes the first {@code count} of the Ready's writes, in the order {@link Ready} prescribes. */
+    private void persistPrefix(SimNode n, Ready r, int count) {
+        int written = 0;
+        if (r.hardState() != null && written++ < count) n.disk.saveHardState(r.hardState());
+        if (r.snapshot() != null && written++ < count) {
+            Register state = invariants.snapshotAt(r.snapshot().index());
+            n.disk.saveSnapshot(r.snapshot(), state);
+            n.disk.dropLog();
+            n.state = state;
+            n.applied = r.snapshot().index();
+        }
+        for (Entry e : r.entries()) {
+            if (written++ >= count) break;
+            invariants.onTruncate(n, n.disk.append(e));
+        }
+    }
+
+    private void serveReleasedReads(SimNode n) {
+        Iterator<SimNode.ReleasedRead> it = n.releasedReads.iterator();
+        while (it.hasNext()) {
+            SimNode.ReleasedRead read = it.next();
+            if (n.applied >= read.index()) {
+                invariants.onRead(n, read);
+                it.remove();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    private void workload() {
+        if (random.nextDouble() < writeRate) {
+            SimNode n = pickClientTarget();
+            if (n != null) propose(n);
+        }
+        if (random.nextDouble() < readRate) {
+            SimNode n = pickClientTarget();
+            if (n != null) {
+                long id = nextRequestId++;
+                if (n.core.readIndex(id)) {
+                    n.reads.put(id, new SimNode.PendingRead(id, invariants.ackedMax));
+                    handleReady(n);
+                }
+            }
+        }
+    }
+
+    private boolean propose(SimNode n) {
+        ByteString data = ByteString.copyFromUtf8("w" + nextRequestId++);
+        if (n.core.propose(data) instanceof ProposeResult.Accepted a) {
+            n.proposals.put(a.index(), a.term());
+            handleReady(n);
+            return true;
+        }
+        return false;
+    }
+
+    /** Clients mostly find the leader, and sometimes ask any node. */
+    private SimNode pickClientTarget() {
+        List<SimNode> alive = nodes.stream().filter(SimNode::alive).toList();
+        if (alive.isEmpty()) return null;
+        if (random.nextDouble() < 0.8) {
+            for (SimNode n : alive) {
+                if (n.core.role() == Role.LEADER) return n;
+            }
+        }
+        return alive.get(random.nextInt(alive.size()));
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    private void nemesis() {
+        if (random.nextDouble() < crashRate) {
+            SimNode n = nodes.get(random.nextInt(nodes.size()));
+            if (n.alive()) {
+                if (random.nextBoolean()) n.crashDuringNextReady = true;
+                else n.crash();
+            } else {
+                n.start(random.split());
+            }
+        }
+        if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
+            // Leaders die young: elections pile up over logs that differ in their last terms.
+            for (SimNode n : nodes) {
+                if (n.alive() && n.core.role() == Role.LEADER) {
+                    if (random.nextBoolean()) n.crashDuringNextReady = true;
+                    else n.crash();
+                }
+            }
+        }
+        if (random.nextDouble() < partitionRate) {
+            if (network.partitioned()) network.healAll();
+            else partition();
+        }
+        if (random.nextDouble() < compactRate) {
+            SimNode n = nodes.get(random.nextInt(nodes.size()));
+            if (n.alive() && n.applied > n.core.snapshotMeta().index()) compact(n);
+        }
+        if (random.nextDouble() < transferRate) {
+            for (SimNode n : nodes) {
+                if (n.alive() && n.core.role() == Role.LEADER) {
+                    n.core.transferLeadership(1 + random.nextInt(clusterSize));
+                    handleReady(n);
+                    break;
+                }
+            }
+        }
+    }
+
+    private void partition() {
+        switch (random.nextInt(3)) {
+            case 0 -> { // symmetric: two sides that cannot talk
+                List<Long> side = new ArrayList<>();
+                for (SimNode n : nodes) if (random.nextBoolean()) side.add(n.id);
+                for (SimNode a : nodes) {
+                    for (SimNode b : nodes) {
+                        if (side.contains(a.id) != side.contains(b.id)) network.block(a.id, b.id);
+                    }
+                }
+            }
+            case 1 -> { // one-way links
+                for (SimNode a : nodes) {
+                    for (SimNode b : nodes) {
+                        if (a != b && random.nextDouble() < 0.3) network.block(a.id, b.id);
+                    }
+                }
+            }
+            default -> { // the leader (or a random node) can send but not receive
+                SimNode victim = nodes.stream().filter(n -> n.alive() && n.core.role() == Role.LEADER).findFirst()
+                        .orElse(nodes.get(random.nextInt(nodes.size())));
+                for (SimNode b : nodes) if (b != victim) network.block(b.id, victim.id);
+            }
+        }
+    }
+
+    /** The node snapshots its state machine at its applied index and compacts its log. */
+    private void compact(SimNode n) {
+        long index = n.applied;
+        long term = n.core.entry(index).term();
+        invariants.onSnapshot(n, index, n.state);
+        n.disk.saveSnapshot(new raftkv.raft.SnapshotMeta(index, term), n.state);
+        n.core.compact(index);
+    }
+
+    // ---------------------------------------------------------------- liveness
+
+    private void heal() {
+        network.healAll();
+        network.lossRate = 0;
+        network.duplicateRate = 0;
+        network.maxDelay = Math.min(network.maxDelay, UNITS_PER_TICK / 2);
+        for (SimNode n : nodes) {
+            n.crashDuringNextReady = false;
+            if (!n.alive()) n.start(random.split());
+        }
+    }
+
+    /**
+     * After healing, a leader must emerge and acknowledge a new write within the bound. The
+     * client writes once and tries again only when the leader changes or a write seems lost.
+     */
+    private String awaitProgress() {
+        long deadline = now + (long) livenessTicks * UNITS_PER_TICK;
+        long ackedBefore = invariants.acks;
+        long triedWith = -1;
+        long lastTry = 0;
+        while (now < deadline) {
+            if (invariants.acks > ackedBefore) return null;
+            for (SimNode n : nodes) {
+                boolean retry = n.id != triedWith || now - lastTry >= 5L * ELECTION_TICKS * UNITS_PER_TICK;
+                if (n.core.role() == Role.LEADER && retry && propose(n)) {
+                    triedWith = n.id;
+                    lastTry = now;
+                    break;
+                }
+            }
+            step();
+        }
+        return "no leader acknowledged a write within " + livenessTicks + " ticks of healing; roles: " + roles();
+    }
+
+    private String roles() {
+        StringBuilder sb = new StringBuilder();
+        for (SimNode n : nodes) {
+            var s = n.core.status();
+            sb.append(n.id).append('=').append(s.role()).append("/t").append(s.term())
+                    .append("/c").append(s.commitIndex()).append("/l").append(s.lastIndex()).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    private SimNode node(long id) {
+        return nodes.get((int) id - 1);
+    }
+}
