@@ -118,7 +118,7 @@ public final class ConfigLoader {
             entry.warnUnknown(SERVER_KEYS);
             ServerSpec server = new ServerSpec(
                     entry.integer("Id", entry.require("Id"), 0, Integer.MAX_VALUE),
-                    entry.text("Hostname", entry.require("Hostname"), "a host name or address"),
+                    entry.hostname("Hostname", entry.require("Hostname")),
                     entry.integer("ClientPort", entry.require("ClientPort"), 1, 65535),
                     entry.integer("LogPort", entry.require("LogPort"), 1, 65535));
             if (!ids.add(server.id())) {
@@ -140,11 +140,11 @@ public final class ConfigLoader {
 
     private static Path dataDir(JsonFields top, Path baseDir) {
         JsonNode value = top.optional("path");
-        String path = value == null ? ClusterConfig.DEFAULT_PATH : top.text("path", value, "a non-empty string");
+        String path = value == null ? ClusterConfig.DEFAULT_PATH : top.text("path", value, "a non-empty folder path");
         try {
             // Absolute, so a node that changes its working folder still finds its files.
             return baseDir.toAbsolutePath().resolve(path).normalize();
-        } catch (InvalidPathException e) {
+        } catch (InvalidPathException e) { // characters this file system forbids, such as ':' on Windows
             throw top.error("path", "not a usable folder name: " + e.getReason());
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Typed reads of one JSON object's fields. Every failure is a {@link ConfigException} naming
@@ -94,10 +95,21 @@ final class JsonFields {
         return value.booleanValue();
     }
 
-    /** A non-empty string without leading or trailing blanks, which no host or folder wants. */
+    /** A non-empty string with no control characters nor leading or trailing blanks. */
     String text(String name, JsonNode value, String what) {
+        return string(name, value, what, Character::isISOControl);
+    }
+
+    /** A host name or address: a non-empty string with no blank or control character anywhere. */
+    String hostname(String name, JsonNode value) {
+        return string(name, value, "a host name or address",
+                c -> Character.isWhitespace(c) || Character.isISOControl(c));
+    }
+
+    private String string(String name, JsonNode value, String what, IntPredicate forbidden) {
+        // A stray blank or line break would otherwise surface later as a baffling bind or log failure.
         String text = value.isTextual() ? value.textValue() : "";
-        if (text.isEmpty() || !text.strip().equals(text)) {
+        if (text.isEmpty() || !text.strip().equals(text) || text.codePoints().anyMatch(forbidden)) {
             throw error(name, "must be " + what + ", got " + show(value));
         }
         return text;
