@@ -1,0 +1,76 @@
+package raftkv.config;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * A whole cluster's config.json, validated. Built by {@link ConfigLoader}; the defaults of
+ * the optional keys are the ones SPEC section 3 documents.
+ *
+ * @param dataDir  absolute; each node keeps its files in {@link #nodeDir(int)}
+ * @param servers  sorted by id, ids distinct, never empty, immutable
+ * @param warnings one line per ignored unknown key, to be logged at start
+ */
+public record ClusterConfig(
+        Path dataDir,
+        List<ServerSpec> servers,
+        int heartbeatMs,
+        int electionTimeoutMs,
+        int requestTimeoutMs,
+        int maxValueBytes,
+        boolean fsync,
+        int snapshotEntries,
+        boolean forward,
+        List<String> warnings) {
+
+    public static final String DEFAULT_PATH = "data";
+    public static final int DEFAULT_HEARTBEAT_MS = 100;
+    public static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
+    public static final int DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+    public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
+    public static final boolean DEFAULT_FSYNC = true;
+    public static final int DEFAULT_SNAPSHOT_ENTRIES = 100_000;
+    public static final boolean DEFAULT_FORWARD = true;
+
+    public ClusterConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        servers = List.copyOf(servers.stream().sorted(Comparator.comparingInt(ServerSpec::id)).toList());
+        warnings = List.copyOf(warnings);
+        // server(id) and every node's view of its peers rely on these; the loader reports
+        // them to the user with field names, so reaching here is a programming error.
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("a cluster needs at least one server");
+        }
+        for (int i = 1; i < servers.size(); i++) {
+            if (servers.get(i - 1).id() == servers.get(i).id()) {
+                throw new IllegalArgumentException("duplicate server id " + servers.get(i).id());
+            }
+        }
+    }
+
+    /** The given servers with every optional key at its default and no warnings. */
+    public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
+        return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
+                DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_FORWARD, List.of());
+    }
+
+    /** The folder that holds node {@code id}'s log and snapshots. */
+    public Path nodeDir(int id) {
+        return dataDir.resolve("node-" + id);
+    }
+
+    /** The entry for {@code --id id}; a ConfigException naming the known ids if there is none. */
+    public ServerSpec server(int id) {
+        for (ServerSpec server : servers) {
+            if (server.id() == id) {
+                return server;
+            }
+        }
+        String ids = servers.stream().map(s -> String.valueOf(s.id())).collect(Collectors.joining(", "));
+        throw new ConfigException("unknown --id " + id + ": config has ids " + ids);
+    }
+}

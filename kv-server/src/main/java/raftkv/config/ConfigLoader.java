@@ -1,0 +1,172 @@
+package raftkv.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Reads config.json (SPEC section 3): the original format as it is, which has a
+ * {@code // comment} and a trailing comma, plus the optional tuning keys. Every problem is a
+ * one-line {@link ConfigException} naming the file and the field.
+ */
+public final class ConfigLoader {
+
+    /** The name errors give the text passed to {@link #parse(String, Path)}, which has no file. */
+    public static final String INLINE_SOURCE = "config.json";
+
+    // Duplicate keys fail rather than the last one winning, so a doubled "Id" cannot quietly
+    // change which node an entry describes. An ObjectReader is immutable: safe to share.
+    private static final ObjectReader READER = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build()
+            .reader();
+
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
+            "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "forward");
+    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
+
+    private ConfigLoader() {}
+
+    /** Loads {@code file}; {@code path} is relative to the file's folder. Errors name the file as given. */
+    public static ClusterConfig load(Path file) {
+        String json;
+        try {
+            json = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + reason(e), e);
+        }
+        return parse(json, file.toAbsolutePath().getParent(), file.toString());
+    }
+
+    /** Parses config text whose {@code path} is relative to {@code baseDir}; errors say "config.json". */
+    public static ClusterConfig parse(String json, Path baseDir) {
+        return parse(json, baseDir, INLINE_SOURCE);
+    }
+
+    /** As {@link #parse(String, Path)}, with errors and warnings naming {@code source}. */
+    public static ClusterConfig parse(String json, Path baseDir, String source) {
+        Objects.requireNonNull(baseDir, "baseDir");
+        List<String> warnings = new ArrayList<>();
+        JsonFields top = JsonFields.root(source, readTree(json, source), warnings);
+        top.warnUnknown(TOP_LEVEL_KEYS);
+        List<ServerSpec> servers = readServers(top);
+        Path dataDir = dataDir(top, baseDir);
+        int heartbeatMs = top.positiveInt("heartbeatMs", ClusterConfig.DEFAULT_HEARTBEAT_MS);
+        int electionTimeoutMs = top.positiveInt("electionTimeoutMs", ClusterConfig.DEFAULT_ELECTION_TIMEOUT_MS);
+        // A heartbeat slower than the election timeout makes followers depose a healthy leader.
+        if (heartbeatMs >= electionTimeoutMs) {
+            throw top.error("heartbeatMs",
+                    "must be less than electionTimeoutMs (" + electionTimeoutMs + "), got " + heartbeatMs);
+        }
+        return new ClusterConfig(
+                dataDir,
+                servers,
+                heartbeatMs,
+                electionTimeoutMs,
+                top.positiveInt("requestTimeoutMs", ClusterConfig.DEFAULT_REQUEST_TIMEOUT_MS),
+                top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES),
+                top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
+                top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
+                top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
+                warnings);
+    }
+
+    private static JsonNode readTree(String json, String source) {
+        // Editors on some systems save a byte order mark, which is not JSON.
+        String text = json.startsWith("\uFEFF") ? json.substring(1) : json;
+        try {
+            return READER.readTree(text);
+        } catch (JsonProcessingException e) {
+            // Jackson's own message spans lines and quotes the source; keep only the reason.
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? ""
+                    : "line " + at.getLineNr() + " column " + at.getColumnNr() + ": ";
+            throw new ConfigException(source + ": " + where + firstLine(e.getOriginalMessage()), e);
+        }
+    }
+
+    private static List<ServerSpec> readServers(JsonFields top) {
+        JsonNode entries = top.require("servers");
+        if (!entries.isArray() || entries.isEmpty()) {
+            throw top.error("servers", "must be a non-empty array, got " + JsonFields.show(entries));
+        }
+        List<ServerSpec> servers = new ArrayList<>();
+        Set<Integer> ids = new HashSet<>();
+        PortClaims ports = new PortClaims();
+        for (int i = 0; i < entries.size(); i++) {
+            String at = "servers[" + i + "]";
+            JsonFields entry = top.child(at, entries.get(i));
+            entry.warnUnknown(SERVER_KEYS);
+            ServerSpec server = new ServerSpec(
+                    entry.integer("Id", entry.require("Id"), 0, Integer.MAX_VALUE),
+                    entry.hostname("Hostname", entry.require("Hostname")),
+                    entry.integer("ClientPort", entry.require("ClientPort"), 1, 65535),
+                    entry.integer("LogPort", entry.require("LogPort"), 1, 65535));
+            if (!ids.add(server.id())) {
+                throw entry.error("Id", "duplicate id " + server.id());
+            }
+            claim(ports, entry, at, "ClientPort", server.hostname(), server.clientPort());
+            claim(ports, entry, at, "LogPort", server.hostname(), server.logPort());
+            servers.add(server);
+        }
+        return servers;
+    }
+
+    private static void claim(PortClaims ports, JsonFields entry, String at, String field, String host, int port) {
+        String holder = ports.claim(host, port, at + "." + field);
+        if (holder != null) {
+            throw entry.error(field, port + " is already used by " + holder);
+        }
+    }
+
+    private static Path dataDir(JsonFields top, Path baseDir) {
+        JsonNode value = top.optional("path");
+        String path = value == null ? ClusterConfig.DEFAULT_PATH : top.text("path", value, "a non-empty folder path");
+        try {
+            // Absolute, so a node that changes its working folder still finds its files.
+            return baseDir.toAbsolutePath().resolve(path).normalize();
+        } catch (InvalidPathException e) { // characters this file system forbids, such as ':' on Windows
+            throw top.error("path", "not a usable folder name: " + e.getReason());
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "syntax error";
+        }
+        return message.strip().lines().findFirst().orElse("").strip();
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof MalformedInputException) {
+            return "not UTF-8 text";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : firstLine(message);
+    }
+}
