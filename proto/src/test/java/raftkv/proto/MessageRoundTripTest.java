@@ -111,7 +111,7 @@ class MessageRoundTripTest {
                 .setType(EntryType.ENTRY_TYPE_NOOP))
             .setLeaderCommit(11).setReadSeq(MAX_UINT64).build(),
         AppendResponse.newBuilder().setTerm(4).setSuccess(true).setMatchIndex(13)
-            .setRejectHintIndex(8).setRejectHintTerm(2).setReadSeq(17).build(),
+            .setRejectHintIndex(8).setRejectHintTerm(2).setReadSeq(17).setRejectedIndex(12).build(),
         SNAPSHOT_HEADER,
         SnapshotChunk.newBuilder().setHeader(SNAPSHOT_HEADER).setOffset(1 << 20)
             .setData(AWKWARD).setDone(true).setCrc32C(0xE306_9283).build(),
