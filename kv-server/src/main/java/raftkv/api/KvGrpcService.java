@@ -1,0 +1,129 @@
+package raftkv.api;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import raftkv.config.ServerSpec;
+import raftkv.kv.RequestId;
+import raftkv.node.KvRequest;
+import raftkv.node.KvResult;
+import raftkv.node.KvService;
+import raftkv.node.RaftNode;
+import raftkv.proto.kv.CasRequest;
+import raftkv.proto.kv.CasResponse;
+import raftkv.proto.kv.DeleteRequest;
+import raftkv.proto.kv.DeleteResponse;
+import raftkv.proto.kv.GetMetaRequest;
+import raftkv.proto.kv.GetMetaResponse;
+import raftkv.proto.kv.GetRequest;
+import raftkv.proto.kv.GetResponse;
+import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.Role;
+import raftkv.proto.kv.SetRequest;
+import raftkv.proto.kv.SetResponse;
+import raftkv.proto.kv.StatusRequest;
+import raftkv.proto.kv.StatusResponse;
+import raftkv.raft.RaftCore;
+
+/** The client service of kv.proto: translates calls to {@link KvService} and results back. */
+public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
+    private final KvService service;
+    private final RaftNode node;
+    private final ServerSpec self;
+    private final Function<Long, ServerSpec> servers;
+
+    public KvGrpcService(KvService service, RaftNode node, ServerSpec self, Function<Long, ServerSpec> servers) {
+        this.service = service;
+        this.node = node;
+        this.self = self;
+        this.servers = servers;
+    }
+
+    @Override
+    public void set(SetRequest req, StreamObserver<SetResponse> out) {
+        run(new KvRequest.Set(req.getKey(), req.getValue(), req.getTtlSeconds(), requestId(req.hasRequestId(), req.getRequestId())),
+                out, r -> r instanceof KvResult.Written w ? SetResponse.newBuilder().setVersion(w.version()).build() : null);
+    }
+
+    @Override
+    public void get(GetRequest req, StreamObserver<GetResponse> out) {
+        run(new KvRequest.Get(req.getKey()), out, r -> r instanceof KvResult.Found f
+                ? GetResponse.newBuilder().setValue(f.value()).setVersion(f.version()).build() : null);
+    }
+
+    @Override
+    public void getMeta(GetMetaRequest req, StreamObserver<GetMetaResponse> out) {
+        run(new KvRequest.GetMeta(req.getKey()), out, r -> r instanceof KvResult.Found f
+                ? GetMetaResponse.newBuilder().setVersion(f.version()).setTtlSeconds(f.ttlSeconds())
+                        .setValueSize(f.value().size()).setValue(f.value()).build() : null);
+    }
+
+    @Override
+    public void cas(CasRequest req, StreamObserver<CasResponse> out) {
+        run(new KvRequest.Cas(req.getKey(), req.getExpectedVersion(), req.getValue(), req.getTtlSeconds(),
+                        requestId(req.hasRequestId(), req.getRequestId())),
+                out, r -> r instanceof KvResult.Written w ? CasResponse.newBuilder().setVersion(w.version()).build() : null);
+    }
+
+    @Override
+    public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
+        run(new KvRequest.Delete(req.getKey(), requestId(req.hasRequestId(), req.getRequestId())),
+                out, r -> r instanceof KvResult.Deleted ? DeleteResponse.getDefaultInstance() : null);
+    }
+
+    @Override
+    public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+        node.status().orTimeout(5, TimeUnit.SECONDS).whenComplete((s, error) -> {
+            if (error != null) {
+                out.onError(Status.UNAVAILABLE.withDescription("node busy: " + error).asRuntimeException());
+                return;
+            }
+            var raft = s.raft();
+            StatusResponse.Builder b = StatusResponse.newBuilder()
+                    .setNodeId(self.id())
+                    .setClientAddress(self.clientAddress())
+                    .setPeerAddress(self.logAddress())
+                    .setRole(switch (raft.role()) {
+                        case LEADER -> Role.ROLE_LEADER;
+                        case CANDIDATE -> Role.ROLE_CANDIDATE;
+                        case PRE_CANDIDATE -> Role.ROLE_PRE_CANDIDATE;
+                        case FOLLOWER -> Role.ROLE_FOLLOWER;
+                    })
+                    .setTerm(raft.term())
+                    .setCommitIndex(raft.commitIndex())
+                    .setAppliedIndex(s.appliedIndex())
+                    .setLastLogIndex(raft.lastIndex());
+            if (raft.leader() != RaftCore.NONE) {
+                b.setLeaderKnown(true).setLeaderId(raft.leader()).setLeaderAddress(servers.apply(raft.leader()).logAddress());
+            }
+            out.onNext(b.build());
+            out.onCompleted();
+        });
+    }
+
+    private <T> void run(KvRequest request, StreamObserver<T> out, Function<KvResult, T> success) {
+        CompletableFuture<KvResult> result = service.execute(request, !KvCallInterceptor.FORWARDED.get());
+        result.whenComplete((r, error) -> {
+            if (error != null) {
+                out.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
+                return;
+            }
+            T response = success.apply(r);
+            if (response != null) {
+                out.onNext(response);
+                out.onCompleted();
+            } else {
+                out.onError(GrpcResults.toStatus(r));
+            }
+        });
+    }
+
+    private static RequestId requestId(boolean present, raftkv.proto.kv.RequestId id) {
+        if (!present) return RequestId.NONE;
+        return new RequestId(id.getClientId(), id.getSequence());
+    }
+
+}

@@ -1,0 +1,117 @@
+package raftkv.api;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import raftkv.config.ServerSpec;
+import raftkv.kv.RequestId;
+import raftkv.node.Forwarder;
+import raftkv.node.KvRequest;
+import raftkv.node.KvResult;
+import raftkv.proto.kv.CasRequest;
+import raftkv.proto.kv.DeleteRequest;
+import raftkv.proto.kv.GetMetaRequest;
+import raftkv.proto.kv.GetRequest;
+import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.SetRequest;
+
+/** Forwards client commands to the leader's KeyValue service, one long-lived channel per peer. */
+public final class LeaderForwarder implements Forwarder {
+    private final int maxMessageBytes;
+    private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final Map<Integer, KeyValueGrpc.KeyValueFutureStub> stubs = new ConcurrentHashMap<>();
+
+    public LeaderForwarder(int maxMessageBytes) {
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    public CompletableFuture<KvResult> forward(ServerSpec leader, KvRequest request, long deadlineNanos) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) return CompletableFuture.completedFuture(new KvResult.Unavailable("request timeout", leader.logAddress()));
+        KeyValueGrpc.KeyValueFutureStub stub = stub(leader).withDeadlineAfter(left, TimeUnit.NANOSECONDS);
+        if (request instanceof KvRequest.Set s) {
+            return call(stub.set(SetRequest.newBuilder().setKey(s.key()).setValue(s.value()).setTtlSeconds(s.ttlSeconds())
+                            .mergeFrom(withId(s.requestId())).build()),
+                    r -> new KvResult.Written(r.getVersion()));
+        } else if (request instanceof KvRequest.Cas c) {
+            CasRequest.Builder b = CasRequest.newBuilder().setKey(c.key()).setExpectedVersion(c.expectedVersion())
+                    .setValue(c.value()).setTtlSeconds(c.ttlSeconds());
+            if (!c.requestId().isNone()) b.setRequestId(proto(c.requestId()));
+            return call(stub.cas(b.build()), r -> new KvResult.Written(r.getVersion()));
+        } else if (request instanceof KvRequest.Delete d) {
+            DeleteRequest.Builder b = DeleteRequest.newBuilder().setKey(d.key());
+            if (!d.requestId().isNone()) b.setRequestId(proto(d.requestId()));
+            return call(stub.delete(b.build()), r -> new KvResult.Deleted());
+        } else if (request instanceof KvRequest.Get g) {
+            return call(stub.get(GetRequest.newBuilder().setKey(g.key()).build()),
+                    r -> new KvResult.Found(r.getValue(), r.getVersion(), 0));
+        } else {
+            return call(stub.getMeta(GetMetaRequest.newBuilder().setKey(request.key()).build()),
+                    r -> new KvResult.Found(r.getValue(), r.getVersion(), r.getTtlSeconds()));
+        }
+    }
+
+    private static SetRequest withId(RequestId id) {
+        return id.isNone() ? SetRequest.getDefaultInstance() : SetRequest.newBuilder().setRequestId(proto(id)).build();
+    }
+
+    private static raftkv.proto.kv.RequestId proto(RequestId id) {
+        return raftkv.proto.kv.RequestId.newBuilder().setClientId(id.clientId()).setSequence(id.sequence()).build();
+    }
+
+    private static <T> CompletableFuture<KvResult> call(ListenableFuture<T> call, Function<T, KvResult> onSuccess) {
+        CompletableFuture<KvResult> result = new CompletableFuture<>();
+        Futures.addCallback(call, new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T response) {
+                result.complete(onSuccess.apply(response));
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                result.complete(GrpcResults.fromStatus(Status.fromThrowable(t), Status.trailersFromThrowable(t)));
+            }
+        }, MoreExecutors.directExecutor());
+        return result;
+    }
+
+    private KeyValueGrpc.KeyValueFutureStub stub(ServerSpec leader) {
+        return stubs.computeIfAbsent(leader.id(), id -> {
+            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort())
+                    .usePlaintext()
+                    .maxInboundMessageSize(maxMessageBytes)
+                    .build();
+            channels.put(id, channel);
+            Metadata forwarded = new Metadata();
+            forwarded.put(GrpcResults.FORWARDED_KEY, "1");
+            return KeyValueGrpc.newFutureStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                    .withMaxOutboundMessageSize(maxMessageBytes);
+        });
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdown);
+        for (ManagedChannel c : channels.values()) {
+            try {
+                if (!c.awaitTermination(2, TimeUnit.SECONDS)) c.shutdownNow();
+            } catch (InterruptedException e) {
+                c.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

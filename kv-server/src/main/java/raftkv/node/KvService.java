@@ -1,0 +1,143 @@
+package raftkv.node;
+
+import com.google.protobuf.ByteString;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import raftkv.config.ClusterConfig;
+import raftkv.config.ServerSpec;
+import raftkv.kv.Keys;
+import raftkv.kv.RequestId;
+import raftkv.raft.RaftCore;
+
+/**
+ * The key-value service behind both front doors. It validates a command, hands it to the local
+ * node, and when the node is not the leader forwards it to the leader (or, with
+ * {@code "forward": false}, redirects the client). Until the request timeout it retries what is
+ * safe to retry: any read, a write that certainly did not take effect, and a write with a request
+ * id (which the state machine applies at most once).
+ */
+public final class KvService implements KvApi {
+    private static final long MAX_TTL_SECONDS = 4_294_967_295L;
+    private static final long FIRST_RETRY_MS = 20;
+    private static final long MAX_RETRY_MS = 200;
+
+    private final RaftNode node;
+    private final ClusterConfig config;
+    private final Forwarder forwarder;
+    private final ScheduledExecutorService scheduler;
+
+    public KvService(RaftNode node, ClusterConfig config, Forwarder forwarder, ScheduledExecutorService scheduler) {
+        this.node = node;
+        this.config = config;
+        this.forwarder = forwarder;
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public CompletableFuture<KvResult> execute(KvRequest request) {
+        return execute(request, true);
+    }
+
+    /**
+     * @param mayForward false for a command another node forwarded here: it is executed here or
+     *                   answered {@link KvResult.Unavailable} with the leader's address, never forwarded again
+     */
+    public CompletableFuture<KvResult> execute(KvRequest request, boolean mayForward) {
+        KvResult invalid = validate(request);
+        if (invalid != null) return CompletableFuture.completedFuture(invalid);
+        CompletableFuture<KvResult> promise = new CompletableFuture<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        attempt(request, mayForward, deadline, FIRST_RETRY_MS, promise);
+        return promise;
+    }
+
+    private void attempt(KvRequest request, boolean mayForward, long deadline, long backoffMs,
+                         CompletableFuture<KvResult> promise) {
+        node.submit(request, deadline).whenComplete((outcome, error) -> {
+            if (error != null) {
+                promise.complete(new KvResult.Internal(error.toString()));
+            } else if (outcome instanceof RaftNode.Outcome.Done done) {
+                promise.complete(done.result());
+            } else {
+                long leader = ((RaftNode.Outcome.NotExecuted) outcome).leaderHint();
+                notExecutedHere(request, mayForward, deadline, backoffMs, promise, leader);
+            }
+        });
+    }
+
+    private void notExecutedHere(KvRequest request, boolean mayForward, long deadline, long backoffMs,
+                                 CompletableFuture<KvResult> promise, long leader) {
+        if (leader == RaftCore.NONE || leader == node.id()) {
+            // No leader yet (an election is running): wait for one.
+            retryLater(request, mayForward, deadline, backoffMs, promise, "no leader elected");
+            return;
+        }
+        ServerSpec spec = config.server((int) leader);
+        if (!config.forward()) {
+            promise.complete(new KvResult.Redirect(spec.clientAddress(), spec.logAddress()));
+        } else if (!mayForward) {
+            promise.complete(new KvResult.Unavailable("not the leader", spec.logAddress()));
+        } else {
+            forwarder.forward(spec, request, deadline).whenComplete((result, error) -> {
+                if (error == null && !(result instanceof KvResult.Unavailable)) {
+                    promise.complete(result);
+                } else if (safeToRetry(request)) {
+                    retryLater(request, true, deadline, backoffMs, promise, "leader " + leader + " unreachable");
+                } else {
+                    promise.complete(error == null ? result : new KvResult.Unavailable(error.toString(), spec.logAddress()));
+                }
+            });
+        }
+    }
+
+    private void retryLater(KvRequest request, boolean mayForward, long deadline, long backoffMs,
+                            CompletableFuture<KvResult> promise, String why) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            promise.complete(new KvResult.Unavailable("not committed within the request timeout: " + why, null));
+            return;
+        }
+        long delay = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        scheduler.schedule(() -> attempt(request, mayForward, deadline, Math.min(backoffMs * 2, MAX_RETRY_MS), promise),
+                delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** A command whose outcome is unknown may be sent again only if a second copy cannot apply twice. */
+    private static boolean safeToRetry(KvRequest request) {
+        if (!request.isWrite()) return true;
+        return !requestId(request).isNone();
+    }
+
+    private static RequestId requestId(KvRequest request) {
+        if (request instanceof KvRequest.Set s) return s.requestId();
+        if (request instanceof KvRequest.Cas c) return c.requestId();
+        if (request instanceof KvRequest.Delete d) return d.requestId();
+        return RequestId.NONE;
+    }
+
+    /** The checks both front doors share; null if the request is acceptable. */
+    KvResult validate(KvRequest request) {
+        String badKey = Keys.validate(request.key());
+        if (badKey != null) return new KvResult.Invalid("bad key: " + badKey, false);
+        ByteString value = null;
+        long ttl = 0;
+        if (request instanceof KvRequest.Set s) {
+            value = s.value();
+            ttl = s.ttlSeconds();
+        } else if (request instanceof KvRequest.Cas c) {
+            value = c.value();
+            ttl = c.ttlSeconds();
+        }
+        if (value != null && value.size() > config.maxValueBytes()) {
+            return new KvResult.Invalid("value of " + value.size() + " bytes is over the limit of "
+                    + config.maxValueBytes(), true);
+        }
+        if (ttl < 0 || ttl > MAX_TTL_SECONDS) return new KvResult.Invalid("ttl must be 0.." + MAX_TTL_SECONDS, false);
+        RequestId id = requestId(request);
+        if (!id.isNone() && (id.clientId() == 0 || id.sequence() == 0)) {
+            return new KvResult.Invalid("request id needs a non-zero client id and sequence", false);
+        }
+        return null;
+    }
+}

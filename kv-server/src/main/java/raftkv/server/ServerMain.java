@@ -1,0 +1,153 @@
+package raftkv.server;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.config.ClusterConfig;
+import raftkv.config.ConfigException;
+import raftkv.config.ConfigLoader;
+
+/**
+ * {@code scripts/kv-server --id N [--config FILE]}: runs one node in the foreground, logging to
+ * stderr. SIGTERM (or SIGINT) shuts it down cleanly with exit code 0; a bad config, a data folder
+ * in use or a port in use stops it at start with one line and exit code 2.
+ */
+public final class ServerMain {
+    private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
+
+    /** Exit codes of the server process. */
+    static final int EXIT_OK = 0;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FATAL = 70;
+
+    private ServerMain() {}
+
+    public static void main(String[] args) {
+        Node node;
+        try {
+            node = start(args);
+        } catch (StartupException e) {
+            System.err.println("kv-server: " + e.getMessage());
+            System.exit(e.exitCode);
+            return;
+        }
+        Node running = node;
+        Runnable stop = () -> {
+            log.info("node {}: shutting down", running.id());
+            running.close();
+            log.info("node {}: stopped", running.id());
+            System.exit(EXIT_OK);
+        };
+        handleSignal("TERM", stop);
+        handleSignal("INT", stop);
+        running.awaitFatal().thenAccept(t -> {
+            log.error("node {}: stopping after a fatal error: {}", running.id(), t.toString());
+            Runtime.getRuntime().halt(EXIT_FATAL);
+        });
+    }
+
+    @SuppressWarnings("sunapi")
+    private static void handleSignal(String name, Runnable action) {
+        // A shutdown hook would leave the JVM's exit code at 128+15; the contract is exit 0 on SIGTERM.
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> new Thread(action, "shutdown").start());
+    }
+
+    /** Parses arguments, loads the config, claims the data folder and starts the node. */
+    static Node start(String[] args) throws StartupException {
+        Integer id = null;
+        Path configFile = Path.of("config.json");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--id" -> id = parseId(value(args, ++i, a));
+                case "--config" -> configFile = Path.of(value(args, ++i, a));
+                case "-h", "--help" -> {
+                    usage(System.out);
+                    System.exit(EXIT_OK);
+                }
+                default -> throw new StartupException(EXIT_USAGE, "unknown option " + a + " (usage: kv-server --id N [--config FILE])");
+            }
+        }
+        if (id == null) throw new StartupException(EXIT_USAGE, "missing --id N (usage: kv-server --id N [--config FILE])");
+        ClusterConfig config;
+        try {
+            config = ConfigLoader.load(configFile);
+            config.server(id);
+        } catch (ConfigException e) {
+            throw new StartupException(EXIT_USAGE, e.getMessage());
+        }
+        for (String warning : config.warnings()) log.warn("{}", warning);
+        Path dir = config.nodeDir(id);
+        FileLock lock = lockDataDir(dir);
+        try {
+            return Node.start(config, id, lock);
+        } catch (Node.BindException e) {
+            releaseQuietly(lock);
+            throw new StartupException(EXIT_USAGE, e.getMessage());
+        } catch (IOException e) {
+            releaseQuietly(lock);
+            throw new StartupException(EXIT_USAGE, "cannot start node " + id + ": " + e.getMessage());
+        }
+    }
+
+    /** One process per data folder: a second node on the same folder would corrupt its log. */
+    private static FileLock lockDataDir(Path dir) throws StartupException {
+        try {
+            Files.createDirectories(dir);
+            FileChannel channel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                throw new StartupException(EXIT_USAGE, "data folder " + dir + " is in use by another kv-server process");
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new StartupException(EXIT_USAGE, "cannot use data folder " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static void releaseQuietly(FileLock lock) {
+        try {
+            lock.channel().close();
+        } catch (IOException ignored) {
+            // the process is exiting; the OS drops the lock anyway
+        }
+    }
+
+    private static String value(String[] args, int i, String option) throws StartupException {
+        if (i >= args.length) throw new StartupException(EXIT_USAGE, option + " needs a value");
+        return args[i];
+    }
+
+    private static int parseId(String s) throws StartupException {
+        try {
+            int id = Integer.parseInt(s);
+            if (id >= 0) return id;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new StartupException(EXIT_USAGE, "--id must be a non-negative integer, got \"" + s + "\"");
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: kv-server --id N [--config FILE]");
+        out.println("  Runs node N of the cluster described by FILE (default ./config.json) in the foreground.");
+        out.println("  Logs go to stderr. SIGTERM stops it cleanly (exit 0); a bad config or a port in use: exit 2.");
+    }
+
+    /** A start-up failure: one line for the user and the exit code. */
+    static final class StartupException extends Exception {
+        final int exitCode;
+
+        StartupException(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+    }
+}
