@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import raftkv.raft.Fixtures.Opts;
 
 /**
@@ -67,14 +68,28 @@ final class Cluster {
         to.ready();
     }
 
+    /** Delivers {@code request}, then every message its addressee sends in answer. */
+    void roundTrip(Message request) {
+        deliver(request);
+        for (Message back : node(request.to()).takeSent()) deliver(back);
+    }
+
     /** Delivers pending messages until there are none; returns how many were delivered. */
     int flush() {
+        return flush(m -> true);
+    }
+
+    /**
+     * Delivers the pending messages that {@code which} accepts until none is left, leaving the
+     * others pending in their senders' outboxes; returns how many were delivered.
+     */
+    int flush(Predicate<Message> which) {
         for (TestNode n : nodes.values()) n.ready();
         int count = 0;
         for (int round = 0; ; round++) {
             if (round > 10_000) throw new AssertionError("messages still flowing after 10000 rounds");
             List<Message> batch = new ArrayList<>();
-            for (TestNode n : nodes.values()) batch.addAll(n.takeSent());
+            for (TestNode n : nodes.values()) batch.addAll(n.takeSent(which));
             if (batch.isEmpty()) return count;
             for (Message m : batch) {
                 if (isolated.contains(m.from()) || isolated.contains(m.to())) continue;

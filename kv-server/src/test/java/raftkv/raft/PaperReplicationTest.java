@@ -30,12 +30,6 @@ class PaperReplicationTest {
         return Arrays.stream(terms).boxed().toList();
     }
 
-    /** Delivers {@code request} and then every message its addressee sends back. */
-    static void roundTrip(Cluster c, Message request) {
-        c.deliver(request);
-        for (Message back : c.node(request.to()).takeSent()) c.deliver(back);
-    }
-
     // §8: a leader appends a no-op entry of its term as soon as it is elected, and sends it to every follower.
     @Test
     void newLeaderAppendsNoopOfItsTerm() {
@@ -175,14 +169,14 @@ class PaperReplicationTest {
         leader.propose("x");
         List<AppendRequest> appends = only(AppendRequest.class, leader.ready().messages());
         leader.takeSent();
-        roundTrip(c, appends.get(0)); // node 2
+        c.roundTrip(appends.get(0)); // node 2
         assertEquals(1, leader.commit(), "leader and node 2: 2 of 5");
-        roundTrip(c, appends.get(1)); // node 3
+        c.roundTrip(appends.get(1)); // node 3
         assertEquals(2, leader.commit(), "leader, nodes 2 and 3: 3 of 5");
         assertEquals(Fixtures.data("x"), leader.applied().get(1).data());
 
-        roundTrip(c, appends.get(2));
-        roundTrip(c, appends.get(3));
+        c.roundTrip(appends.get(2));
+        c.roundTrip(appends.get(3));
         c.tickAll(1);
         for (long id : List.of(2L, 3L, 4L, 5L)) assertEquals(2, c.node(id).commit(), "node " + id);
     }

@@ -3,6 +3,7 @@ package raftkv.raft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.AppendResponse;
 import raftkv.raft.Message.VoteRequest;
@@ -182,6 +183,13 @@ final class TestNode {
     List<Message> takeSent() {
         List<Message> out = List.copyOf(outbox);
         outbox.clear();
+        return out;
+    }
+
+    /** The sent messages that {@code which} accepts, oldest first; the others stay pending. */
+    List<Message> takeSent(Predicate<Message> which) {
+        List<Message> out = outbox.stream().filter(which).toList();
+        outbox.removeIf(which);
         return out;
     }
 
