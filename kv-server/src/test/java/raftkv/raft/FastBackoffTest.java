@@ -9,13 +9,18 @@ import static raftkv.raft.Fixtures.only;
 import static raftkv.raft.Fixtures.run;
 import static raftkv.raft.RaftCore.NONE;
 
+import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import raftkv.raft.Fixtures.Opts;
+import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.AppendResponse;
+import raftkv.raft.Message.VoteRequest;
+import raftkv.raft.Message.VoteResponse;
 
 /**
  * Raft paper §5.3 (end): a leader repairs a follower's log by backing off nextIndex; with the
@@ -96,5 +101,34 @@ class FastBackoffTest {
         assertSameLog(c);
         assertEquals(201, c.node(2).lastIndex());
         assertEquals(1, rejections);
+    }
+
+    // §5.3: a heartbeat answered while the leader probes proves only the old matchIndex; it must not undo the back-off.
+    @Test
+    @Disabled("BUG: RaftCore.handleAppendResponse moves a PROBE follower to REPLICATE on any success, including the ack"
+            + " of a heartbeat (matchIndex = the old pr.match, 0 for a new leader); becomeReplicate() then sets"
+            + " next = match + 1 and the leader resends the whole log from index 1 (up to maxInflight batches),"
+            + " on top of the correct back-off probe. Suggested fix: leave PROBE only for a success with"
+            + " matchIndex >= pr.next - 1 (an answer to the probe itself).")
+    void heartbeatAnsweredWhileProbingDoesNotRestartReplicationFromStart() {
+        Cluster c = new Cluster(Opts.PAPER, THREE);
+        c.restore(1, new HardState(1, NONE), log(run(1, 100)));
+        c.restore(2, new HardState(1, NONE), log(run(1, 50)));
+        c.restore(3, new HardState(1, NONE), log(run(1, 100)));
+        TestNode leader = c.node(1);
+        PaperElectionTest.ticksUntilCampaign(leader);
+        c.flush(m -> m instanceof VoteRequest || m instanceof VoteResponse);
+        AppendRequest probe = only(AppendRequest.class, 2, leader.takeSent()).get(0); // prevLogIndex 100
+        leader.elapse(1);
+        AppendRequest heartbeat = only(AppendRequest.class, 2, leader.takeSent()).get(0); // prevLogIndex 0
+
+        // In order on one link: the probe is rejected (hint: index 50), then the heartbeat is acknowledged.
+        c.deliver(probe);
+        c.deliver(heartbeat);
+        for (Message answer : c.node(2).takeSent()) c.deliver(answer);
+
+        List<AppendRequest> toFollower = only(AppendRequest.class, 2, leader.takeSent());
+        assertEquals(List.of(50L), toFollower.stream().map(AppendRequest::prevLogIndex).toList(),
+                "one probe right after the follower's last entry, not the log again from index 1");
     }
 }
