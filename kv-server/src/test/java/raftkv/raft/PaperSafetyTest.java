@@ -49,6 +49,29 @@ class PaperSafetyTest {
         assertEquals(granted ? 2 : NONE, voter.status().votedFor());
     }
 
+    // §5.4.1 (Leader Completeness): a server missing a committed entry cannot be elected; a server holding it can.
+    @Test
+    void serverMissingCommittedEntryCannotBeElected() {
+        Cluster c = new Cluster(Opts.PAPER, THREE);
+        TestNode first = c.elect(1);
+        c.isolate(3);
+        first.propose("committed");
+        c.flush();
+        assertEquals(2, first.commit(), "committed by nodes 1 and 2");
+        c.heal();
+        c.isolate(1); // the leader crashes
+
+        TestNode stale = c.node(3);
+        PaperElectionTest.ticksUntilCampaign(stale);
+        c.flush();
+        assertEquals(Role.CANDIDATE, stale.role(), "node 2 refused: node 3 lacks entry 2");
+        PaperElectionTest.ticksUntilCampaign(c.node(2));
+        c.flush();
+
+        assertEquals(Role.LEADER, c.node(2).role());
+        assertEquals(Fixtures.data("committed"), c.node(2).core().entry(2).data());
+    }
+
     /**
      * Figure 8 (c), as five cores. S1 wrote index 2 in term 2 and reached no one; S5 wrote a
      * different index 2 in term 3. S1 is now elected for term 4 (S5 is down) and, one entry per
