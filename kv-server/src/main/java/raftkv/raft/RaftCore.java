@@ -575,7 +575,11 @@ public final class RaftCore {
         }
         boolean advanced = pr.maybeUpdate(m.matchIndex());
         switch (pr.state) {
-            case PROBE -> pr.becomeReplicate();
+            case PROBE -> {
+                // Only the answer to the probe itself shows where the follower's log matches; an
+                // answer to a heartbeat sent meanwhile carries an older match.
+                if (m.matchIndex() >= pr.next - 1) pr.becomeReplicate();
+            }
             case REPLICATE -> pr.inflights.freeLE(m.matchIndex());
             case SNAPSHOT -> {
                 if (pr.match >= pr.pendingSnapshot) pr.becomeProbe();
