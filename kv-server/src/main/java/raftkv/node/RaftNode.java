@@ -16,6 +16,7 @@ import raftkv.kv.ApplyResult;
 import raftkv.kv.Command;
 import raftkv.kv.CommandCodec;
 import raftkv.kv.KvStateMachine;
+import raftkv.kv.Stored;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
 import raftkv.raft.ProposeResult;
@@ -355,18 +356,19 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void serveReadsUpTo(long applied) {
-        long now = clock.wallMillis();
         while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.peek().index() <= applied) {
             PendingRead read = readsAwaitingApply.poll().read();
-            read.result().complete(new Outcome.Done(serve(read.request(), now)));
+            read.result().complete(new Outcome.Done(serve(read.request())));
         }
     }
 
-    private KvResult serve(KvRequest request, long nowMs) {
-        Optional<KvStateMachine.Stored> stored = stateMachine.get(request.key(), nowMs);
+    /** Reads the state machine; expiry is judged at a time that never goes backwards on this node. */
+    private KvResult serve(KvRequest request) {
+        long now = stateMachine.effectiveNowMs(stamp());
+        Optional<Stored> stored = stateMachine.get(request.key(), now);
         if (stored.isEmpty()) return new KvResult.NotFound();
-        KvStateMachine.Stored s = stored.get();
-        return new KvResult.Found(s.value(), s.version(), KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), nowMs));
+        Stored s = stored.get();
+        return new KvResult.Found(s.value(), s.version(), KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), now));
     }
 
     private void logRoleChange(SoftState s) {

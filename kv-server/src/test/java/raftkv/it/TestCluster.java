@@ -1,0 +1,193 @@
+package raftkv.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import raftkv.config.ClusterConfig;
+import raftkv.config.ConfigLoader;
+import raftkv.config.ServerSpec;
+import raftkv.server.ClusterTool;
+
+/**
+ * A real cluster for tests: one {@code kv-server} JVM per node, on loopback addresses and free
+ * ports, with its config and data under a temporary folder. Every process it starts is killed
+ * by {@link #close()}.
+ */
+final class TestCluster implements AutoCloseable {
+    private final Path dir;
+    private final Path configFile;
+    private final ClusterConfig config;
+    private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    private final java.util.Set<Integer> portsTaken = new java.util.HashSet<>();
+
+    /**
+     * @param hosts  one loopback address per node ("127.0.0.1", "127.0.0.2", ...)
+     * @param extra  extra top-level config keys, as JSON fragments: "\"heartbeatMs\": 50"
+     * @param samePorts give every node the same two ports (they differ by address only)
+     */
+    TestCluster(Path dir, List<String> hosts, boolean samePorts, String... extra) throws IOException {
+        this.dir = dir;
+        this.configFile = dir.resolve("config.json");
+        StringBuilder json = new StringBuilder("{\n  \"path\": \"data\",\n");
+        for (String e : extra) json.append("  ").append(e).append(",\n");
+        json.append("  \"servers\": [\n");
+        int sharedClient = samePorts ? freePort(hosts) : 0;
+        int sharedLog = samePorts ? freePort(hosts) : 0;
+        for (int i = 0; i < hosts.size(); i++) {
+            int client = samePorts ? sharedClient : freePort(List.of(hosts.get(i)));
+            int log = samePorts ? sharedLog : freePort(List.of(hosts.get(i)));
+            json.append(String.format("    {\"Id\": %d, \"Hostname\": \"%s\", \"ClientPort\": %d, \"LogPort\": %d}%s%n",
+                    i, hosts.get(i), client, log, i + 1 < hosts.size() ? "," : ""));
+        }
+        json.append("  ]\n}\n");
+        Files.writeString(configFile, json);
+        this.config = ConfigLoader.load(configFile);
+    }
+
+    static TestCluster onLocalhost(Path dir, int nodes, String... extra) throws IOException {
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) hosts.add("127.0.0.1");
+        return new TestCluster(dir, hosts, false, extra);
+    }
+
+    ClusterConfig config() {
+        return config;
+    }
+
+    Path configFile() {
+        return configFile;
+    }
+
+    ServerSpec server(int id) {
+        return config.server(id);
+    }
+
+    Path log(int id) {
+        return dir.resolve("node-" + id + ".log");
+    }
+
+    void startAll() throws IOException {
+        for (ServerSpec s : config.servers()) start(s.id());
+    }
+
+    /** Starts node {@code id} as its own JVM, logging to {@code node-<id>.log}. */
+    Process start(int id) throws IOException {
+        Process p = new ProcessBuilder(serverCommand("--id", Integer.toString(id), "--config", configFile.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile()))
+                .start();
+        processes.put(id, p);
+        return p;
+    }
+
+    /** The command line that runs the server main class with this JVM's test class path. */
+    static List<String> serverCommand(String... args) {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "raftkv.server.ServerMain"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** kill -9 of node {@code id}'s process. */
+    void kill(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        if (p == null) return;
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then the exit code. */
+    int stop(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("node " + id + " did not stop within 30 s of SIGTERM");
+        }
+        return p.exitValue();
+    }
+
+    boolean running(int id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    /** Waits until a majority of nodes name the same leader; returns it. */
+    ServerSpec awaitLeader(Duration timeout) {
+        ServerSpec[] leader = new ServerSpec[1];
+        awaitCondition(timeout, "a leader agreed by a majority", () -> (leader[0] = ClusterTool.agreedLeader(config)) != null);
+        return leader[0];
+    }
+
+    /** Polls {@code condition} until it holds or the deadline passes (then fails, naming it). */
+    static void awaitCondition(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            try {
+                // Polling interval of a condition wait with a deadline, not synchronisation by sleeping.
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+
+    String logs() {
+        StringBuilder sb = new StringBuilder();
+        for (ServerSpec s : config.servers()) {
+            try {
+                List<String> lines = Files.readAllLines(log(s.id()));
+                sb.append("--- node ").append(s.id()).append(" (last lines)\n");
+                lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> sb.append(l).append('\n'));
+            } catch (IOException e) {
+                sb.append("--- node ").append(s.id()).append(": no log\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes.values()) p.destroyForcibly();
+        for (Process p : processes.values()) p.waitFor(30, TimeUnit.SECONDS);
+        processes.clear();
+    }
+
+    /** A port free on every one of {@code hosts} right now. */
+    private int freePort(List<String> hosts) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(hosts.get(0)))) {
+                port = s.getLocalPort();
+            }
+            if (!portsTaken.contains(port) && freeOnAll(hosts, port)) {
+                portsTaken.add(port);
+                return port;
+            }
+        }
+        throw new IOException("no free port on " + hosts);
+    }
+
+    private static boolean freeOnAll(List<String> hosts, int port) {
+        for (String h : hosts) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(h))) {
+                s.setReuseAddress(true);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
