@@ -1,6 +1,7 @@
 package raftkv.kv;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -73,8 +74,8 @@ final class KvSnapshot {
 
     static KvStateMachine read(InputStream in) throws IOException {
         CRC32C crc = new CRC32C();
-        // Unbuffered on purpose: parseDelimitedFrom reads exactly one record, so the reader stops
-        // at the snapshot's last byte and the checksum covers exactly what was read.
+        // Unbuffered on purpose: next() reads exactly one record, so the reader stops at the
+        // snapshot's last byte and the checksum covers exactly what was read.
         InputStream checked = new CheckedInputStream(in, crc);
 
         SnapshotRecord first = next(checked, "the header");
@@ -140,14 +141,28 @@ final class KvSnapshot {
         return machine;
     }
 
+    // Reads one length-prefixed record. Framed by hand rather than with parseDelimitedFrom, which
+    // accepts a record cut short at a field boundary by the end of the stream.
     private static SnapshotRecord next(InputStream in, String what) throws IOException {
+        int first = in.read();
+        if (first < 0) throw corrupt("the stream ends before " + what);
+        int length;
+        try {
+            length = CodedInputStream.readRawVarint32(first, in);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CorruptSnapshotException("corrupt snapshot: bad length of " + what + ": " + e.getMessage(), e);
+        }
+        if (length < 0) throw corrupt("negative length of " + what);
+        byte[] body = in.readNBytes(length); // grows as bytes arrive: a bad length cannot allocate 2 GiB at once
+        if (body.length != length) {
+            throw corrupt("the stream ends inside " + what + " (" + body.length + " of " + length + " bytes)");
+        }
         SnapshotRecord r;
         try {
-            r = SnapshotRecord.parseDelimitedFrom(in);
+            r = SnapshotRecord.parseFrom(body);
         } catch (InvalidProtocolBufferException e) {
             throw new CorruptSnapshotException("corrupt snapshot: cannot read " + what + ": " + e.getMessage(), e);
         }
-        if (r == null) throw corrupt("the stream ends before " + what);
         if (!r.getUnknownFields().asMap().isEmpty()) throw corrupt(what + " has fields this version does not know");
         return r;
     }
