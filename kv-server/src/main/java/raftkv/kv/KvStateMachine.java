@@ -1,0 +1,302 @@
+package raftkv.kv;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import raftkv.raft.Entry;
+
+/**
+ * The replicated key-value store: committed log entries in, results out. Pure and
+ * deterministic: every replica that applies the same entries holds the same state and writes a
+ * byte-identical snapshot. Time comes only from the entries (the leader stamps each command), so
+ * expiry is decided by the log, never by a replica's own clock.
+ *
+ * <p>Rules (kv.proto, SPEC sections 4 and 5):
+ * <ul>
+ *   <li>The version of a write is its entry's log index: positive, unique, increasing.
+ *   <li>The clock is the highest timestamp applied so far; it never moves back, even under a
+ *       new leader whose clock is behind.
+ *   <li>A write's deadline is the clock after its entry is applied plus its ttl (0: never). That
+ *       is the entry's timestamp unless the proposing leader's clock was behind, in which case
+ *       the key still gets its full ttl on the log's clock, never less.
+ *   <li>A key whose deadline is at or before the clock is absent for every command, and is
+ *       dropped from memory when the clock passes it.
+ *   <li>Writes with a request id are deduplicated by {@link Sessions}.
+ * </ul>
+ *
+ * <p>Not safe for concurrent use: its one owner applies, reads and snapshots it.
+ */
+public final class KvStateMachine {
+    /** The order of keys everywhere: unsigned bytes, as the contract compares keys. */
+    static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
+
+    private static final ApplyResult NONE = new ApplyResult.None();
+    private static final ApplyResult NOT_FOUND = new ApplyResult.NotFound();
+    private static final ApplyResult DELETED = new ApplyResult.Deleted();
+    private static final ApplyResult VERSION_MISMATCH = new ApplyResult.VersionMismatch();
+
+    // Invariant: after every apply, each stored deadline is above clockMs.
+    private final NavigableMap<ByteString, Stored> data = new TreeMap<>(KEY_ORDER);
+
+    private record Deadline(long atMs, ByteString key) {}
+
+    // Invariant: one Deadline(s.expiresAtMs, key) for each key of data whose value expires.
+    private final TreeSet<Deadline> deadlines =
+            new TreeSet<>(Comparator.comparingLong(Deadline::atMs).thenComparing(Deadline::key, KEY_ORDER));
+
+    private final Sessions sessions = new Sessions();
+
+    // Index and term of the last entry applied; 0 before the first.
+    private long appliedIndex;
+    private long appliedTerm;
+    // The highest entry timestamp applied, in ms since the epoch. Never decreases.
+    private long clockMs;
+
+    /** An empty store, before log index 1. */
+    public KvStateMachine() {}
+
+    /** A store restored from a snapshot; {@link KvSnapshot} then adds keys and sessions. */
+    KvStateMachine(long appliedIndex, long appliedTerm, long clockMs) {
+        this.appliedIndex = appliedIndex;
+        this.appliedTerm = appliedTerm;
+        this.clockMs = clockMs;
+    }
+
+    /**
+     * Applies the next committed entry, which must be at index {@link #appliedIndex()} + 1. A
+     * NOOP entry only advances the applied index. A NORMAL entry is decoded and applied.
+     *
+     * @throws MalformedCommandException if a NORMAL entry's data is not a command; the machine
+     *     is then unchanged, and the node must stop: skipping the entry would diverge
+     * @throws IllegalStateException if the entry is out of order
+     */
+    public ApplyResult apply(Entry entry) {
+        Objects.requireNonNull(entry, "entry");
+        if (entry.index() != appliedIndex + 1) {
+            throw new IllegalStateException("entry " + entry.index() + " applied after entry " + appliedIndex
+                    + ": entries are applied once each, in index order");
+        }
+        switch (entry.type()) {
+            case NOOP -> {
+                advanceTo(entry);
+                return NONE;
+            }
+            case NORMAL -> {
+                CommandCodec.Decoded decoded;
+                try {
+                    decoded = CommandCodec.decode(entry.data());
+                } catch (MalformedCommandException e) {
+                    throw new MalformedCommandException("log entry " + entry.index() + " (term " + entry.term()
+                            + "): " + e.getMessage(), e);
+                }
+                advanceTo(entry);
+                return applyCommand(decoded.command(), decoded.timestampMs(), entry.index());
+            }
+            default -> throw new IllegalStateException("unknown entry type " + entry.type());
+        }
+    }
+
+    private void advanceTo(Entry entry) {
+        appliedIndex = entry.index();
+        appliedTerm = entry.term();
+    }
+
+    private ApplyResult applyCommand(Command command, long timestampMs, long index) {
+        clockMs = Math.max(clockMs, timestampMs);
+        expireKeys();
+        sessions.expire(clockMs);
+        if (command instanceof Command.Tick) {
+            return NONE;
+        }
+        RequestId id = command.requestId();
+        if (!id.isNone()) {
+            Optional<ApplyResult> earlier = sessions.check(id, clockMs);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        ApplyResult result = write(command, index);
+        if (!id.isNone()) {
+            sessions.record(id, result, clockMs);
+        }
+        return result;
+    }
+
+    private ApplyResult write(Command command, long index) {
+        if (command instanceof Command.Set s) {
+            return store(s.key(), s.value(), s.ttlSeconds(), index);
+        }
+        if (command instanceof Command.Cas c) {
+            Stored current = data.get(c.key());
+            if (current == null) {
+                return NOT_FOUND;
+            }
+            if (current.version() != c.expectedVersion()) {
+                return VERSION_MISMATCH;
+            }
+            return store(c.key(), c.value(), c.ttlSeconds(), index);
+        }
+        if (command instanceof Command.Delete d) {
+            Stored removed = data.remove(d.key());
+            if (removed == null) {
+                return NOT_FOUND;
+            }
+            unindex(d.key(), removed);
+            return DELETED;
+        }
+        throw new IllegalStateException("not a write: " + command);
+    }
+
+    private ApplyResult store(ByteString key, ByteString value, long ttlSeconds, long version) {
+        // ttlSeconds <= MAX_TTL_SECONDS, so the product fits; the sum saturates on a clock near the end of time.
+        long expiresAtMs = ttlSeconds == 0 ? 0 : saturatedAdd(clockMs, ttlSeconds * 1000);
+        Stored previous = data.put(key, new Stored(value, version, expiresAtMs));
+        if (previous != null) {
+            unindex(key, previous);
+        }
+        if (expiresAtMs != 0) {
+            deadlines.add(new Deadline(expiresAtMs, key));
+        }
+        return new ApplyResult.Written(version);
+    }
+
+    private void unindex(ByteString key, Stored stored) {
+        if (stored.expires()) {
+            deadlines.remove(new Deadline(stored.expiresAtMs(), key));
+        }
+    }
+
+    private void expireKeys() {
+        while (!deadlines.isEmpty() && deadlines.first().atMs() <= clockMs) {
+            data.remove(deadlines.pollFirst().key());
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
+    }
+
+    // ---- Reads -------------------------------------------------------------------------------
+
+    /**
+     * The key's live state as of {@code nowMs} (the reading node's clock). A key is absent once
+     * its deadline is at or before {@code max(nowMs, clockMs())}: a reader whose clock runs ahead
+     * may see a key expire before the log says so, but a key never reappears once the log has
+     * expired it. Only {@link #apply} removes keys, so the same key may be present for a later
+     * read with a smaller {@code nowMs}; use {@link #effectiveNowMs} to keep reads monotonic.
+     */
+    public Optional<Stored> get(ByteString key, long nowMs) {
+        Stored stored = data.get(Objects.requireNonNull(key, "key"));
+        if (stored == null || (stored.expires() && stored.expiresAtMs() <= effectiveNowMs(nowMs))) {
+            return Optional.empty();
+        }
+        return Optional.of(stored);
+    }
+
+    /** The time a read at {@code nowMs} is judged at: never before the log's clock. */
+    public long effectiveNowMs(long nowMs) {
+        return Math.max(nowMs, clockMs);
+    }
+
+    /**
+     * Whole seconds left until {@code expiresAtMs}, rounded up, as getm and GetMeta show it: a
+     * key set with ttl 300 and read straight away shows 300; 0 means the key never expires
+     * ({@code expiresAtMs == 0}); a key that will expire shows at least 1, even if its deadline
+     * has already passed (such a key is absent from {@link #get}, so a caller never shows it).
+     * Pass the {@link #effectiveNowMs} used for the read.
+     */
+    public static long ttlSecondsLeft(long expiresAtMs, long nowMs) {
+        if (expiresAtMs == 0) {
+            return 0;
+        }
+        long leftMs = expiresAtMs - nowMs;
+        if (leftMs <= 0) {
+            return 1;
+        }
+        return leftMs / 1000 + (leftMs % 1000 == 0 ? 0 : 1);
+    }
+
+    /** Index of the last entry applied; 0 before the first. */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** Term of the last entry applied (for the snapshot's metadata); 0 before the first. */
+    public long appliedTerm() {
+        return appliedTerm;
+    }
+
+    /** The log's clock: the highest timestamp applied, in ms since the epoch; 0 before any. */
+    public long clockMs() {
+        return clockMs;
+    }
+
+    /**
+     * The earliest deadline among live keys, or {@link Long#MAX_VALUE} if none expires. The leader
+     * proposes a tick once its clock passes it, so that the key goes without waiting for a write.
+     */
+    public long nextDeadlineMs() {
+        return deadlines.isEmpty() ? Long.MAX_VALUE : deadlines.first().atMs();
+    }
+
+    /** How many keys are held: the live ones as of {@link #clockMs()}. */
+    public int size() {
+        return data.size();
+    }
+
+    /** The exactly-once table; read-only outside this package. */
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    // ---- Snapshots ---------------------------------------------------------------------------
+
+    /**
+     * Writes the whole state to {@code out} in the streamed format of internal.proto
+     * (SnapshotRecord), ending with a CRC-32C of the stream. Flushes but does not close
+     * {@code out}. Deterministic: equal states write equal bytes.
+     */
+    public void writeSnapshot(OutputStream out) throws IOException {
+        KvSnapshot.write(this, out);
+    }
+
+    /**
+     * Reads a snapshot written by {@link #writeSnapshot}, verifying its checksum and structure.
+     * Reads exactly the snapshot's bytes and does not close {@code in}; pass a buffered stream.
+     *
+     * @throws CorruptSnapshotException if the stream is truncated, corrupt or breaks the format
+     */
+    public static KvStateMachine readSnapshot(InputStream in) throws IOException {
+        return KvSnapshot.read(in);
+    }
+
+    /** Every held key in key order, for {@link KvSnapshot}; read-only. */
+    NavigableMap<ByteString, Stored> keys() {
+        return Collections.unmodifiableNavigableMap(data);
+    }
+
+    /** Adds a key while restoring a snapshot. */
+    void restore(ByteString key, Stored stored) {
+        if (data.put(key, stored) != null) {
+            throw new IllegalStateException("key restored twice");
+        }
+        if (stored.expires()) {
+            deadlines.add(new Deadline(stored.expiresAtMs(), key));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KvStateMachine{applied=" + appliedIndex + "@" + appliedTerm + ", clockMs=" + clockMs
+                + ", keys=" + data.size() + ", sessions=" + sessions.size() + "}";
+    }
+}

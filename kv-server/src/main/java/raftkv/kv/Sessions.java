@@ -1,0 +1,105 @@
+package raftkv.kv;
+
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The exactly-once table (kv.proto RequestId): per client id, the newest sequence applied and
+ * its decided result. Replicated state: every replica changes it only while applying entries, at
+ * the log's time, and it goes into snapshots, so all replicas answer a retry the same way.
+ *
+ * <p>A client unused for {@link #EXPIRY_MS} of log time is forgotten; a retry after that is a
+ * new write. Expiry walks an index ordered by last use, never the whole table.
+ */
+public final class Sessions {
+    /** How long, on the log's clock, a client's newest result is remembered after its last use. */
+    public static final long EXPIRY_MS = 3_600_000L;
+
+    /**
+     * One client's entry.
+     *
+     * @param sequence   the newest sequence applied for the client (compared unsigned)
+     * @param result     that write's result; always {@link ApplyResult#isDecided() decided}
+     * @param lastUsedMs the log clock when the client last wrote or retried
+     */
+    public record Session(long sequence, ApplyResult result, long lastUsedMs) {
+        public Session {
+            Objects.requireNonNull(result, "result");
+            if (sequence == 0) throw new IllegalArgumentException("session sequence 0");
+            if (!result.isDecided()) throw new IllegalArgumentException("undecided result in a session: " + result);
+        }
+    }
+
+    // Ordered by client id, so that snapshots list sessions in the same order on every replica.
+    private final NavigableMap<Long, Session> byClient = new TreeMap<>();
+
+    private record LastUse(long atMs, long clientId) {}
+
+    // Invariant: holds exactly one LastUse(s.lastUsedMs, client) per entry of byClient.
+    private final TreeSet<LastUse> byLastUse =
+            new TreeSet<>(Comparator.comparingLong(LastUse::atMs).thenComparingLong(LastUse::clientId));
+
+    Sessions() {}
+
+    /**
+     * What a write with {@code id} must return instead of being applied: the remembered result
+     * if it is the client's newest write (a retry; its last use moves to {@code nowMs}),
+     * {@link ApplyResult.StaleRequest} if it is older, or empty if it is new and must be applied.
+     */
+    Optional<ApplyResult> check(RequestId id, long nowMs) {
+        Session s = byClient.get(id.clientId());
+        if (s == null) {
+            return Optional.empty();
+        }
+        int order = Long.compareUnsigned(id.sequence(), s.sequence());
+        if (order < 0) {
+            return Optional.of(new ApplyResult.StaleRequest());
+        }
+        if (order > 0) {
+            return Optional.empty();
+        }
+        put(id.clientId(), new Session(s.sequence(), s.result(), nowMs));
+        return Optional.of(s.result());
+    }
+
+    /** Remembers {@code result} as the newest write of {@code id}'s client. */
+    void record(RequestId id, ApplyResult result, long nowMs) {
+        put(id.clientId(), new Session(id.sequence(), result, nowMs));
+    }
+
+    /** Forgets every client whose last use is {@link #EXPIRY_MS} or more before {@code nowMs}. */
+    void expire(long nowMs) {
+        while (!byLastUse.isEmpty() && nowMs - byLastUse.first().atMs() >= EXPIRY_MS) {
+            byClient.remove(byLastUse.pollFirst().clientId());
+        }
+    }
+
+    /** Adds or replaces a client's entry (apply, and restore from a snapshot). */
+    void put(long clientId, Session session) {
+        if (clientId == 0) throw new IllegalArgumentException("client id 0");
+        Session old = byClient.put(clientId, session);
+        if (old != null) {
+            byLastUse.remove(new LastUse(old.lastUsedMs(), clientId));
+        }
+        byLastUse.add(new LastUse(session.lastUsedMs(), clientId));
+    }
+
+    /** The client's entry, if remembered. */
+    public Optional<Session> get(long clientId) {
+        return Optional.ofNullable(byClient.get(clientId));
+    }
+
+    /** Every entry, in increasing (signed) client id order; read-only. */
+    public NavigableMap<Long, Session> all() {
+        return Collections.unmodifiableNavigableMap(byClient);
+    }
+
+    public int size() {
+        return byClient.size();
+    }
+}
