@@ -362,13 +362,19 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** Reads the state machine; expiry is judged at a time that never goes backwards on this node. */
+    /**
+     * Reads the state machine. Whether a key has expired is judged by the log's clock only, never
+     * by this node's: a key hidden by one leader's clock could otherwise reappear on a new leader
+     * whose clock is behind. The leader proposes a time entry as soon as a deadline passes
+     * ({@link #maybeProposeExpiryTick}), so expired keys vanish within a fraction of a second. The
+     * time left that getm shows is counted on this node's clock, which never goes backwards.
+     */
     private KvResult serve(KvRequest request) {
-        long now = stateMachine.effectiveNowMs(stamp());
-        Optional<Stored> stored = stateMachine.get(request.key(), now);
+        Optional<Stored> stored = stateMachine.get(request.key(), stateMachine.clockMs());
         if (stored.isEmpty()) return new KvResult.NotFound();
         Stored s = stored.get();
-        return new KvResult.Found(s.value(), s.version(), KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), now));
+        long ttl = KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), stateMachine.effectiveNowMs(stamp()));
+        return new KvResult.Found(s.value(), s.version(), ttl);
     }
 
     private void logRoleChange(SoftState s) {
