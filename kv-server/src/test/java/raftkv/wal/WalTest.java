@@ -156,10 +156,10 @@ class WalTest {
 
     @Test
     void aSecondOpenOfTheSameDirectoryIsRefused() {
-        try (Wal wal = Wal.open(dir, false, 4096)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Wal.open(dir, false, 4096));
-            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
-        }
+        Wal first = Wal.open(dir, false, 4096);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Wal.open(dir, false, 4096));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+        first.close();
         Wal.open(dir, false, 4096).close();
     }
 
