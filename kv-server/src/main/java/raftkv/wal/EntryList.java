@@ -15,14 +15,21 @@ final class EntryList {
     private final ArrayList<Entry> entries = new ArrayList<>();
     // The index of entries.get(0), or of the next entry to add while the list is empty.
     private long firstIndex;
+    // The term of entry firstIndex - 1, as far as it is known (0 if not).
+    private final long prevTerm;
 
-    /** An empty list that continues after entry {@code prevIndex} (0: the log starts at 1). */
-    EntryList(long prevIndex) {
+    /** An empty list that continues after entry {@code prevIndex} of {@code prevTerm} (0, 0: the log starts at 1). */
+    EntryList(long prevIndex, long prevTerm) {
         this.firstIndex = prevIndex + 1;
+        this.prevTerm = prevTerm;
     }
 
     long lastIndex() {
         return firstIndex + entries.size() - 1;
+    }
+
+    long lastTerm() {
+        return entries.isEmpty() ? prevTerm : entries.get(entries.size() - 1).term();
     }
 
     /**

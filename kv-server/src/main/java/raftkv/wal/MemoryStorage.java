@@ -33,7 +33,9 @@ public final class MemoryStorage implements RaftStorage {
         List<Entry> entries = state.entries();
         this.recovered = new Recovered(state.hardState(), state.snapshot(), List.copyOf(entries));
         this.durableHardState = state.hardState();
-        this.durableEntries = new EntryList(entries.isEmpty() ? state.snapshot().index() : entries.get(0).index() - 1);
+        this.durableEntries = entries.isEmpty()
+                ? new EntryList(state.snapshot().index(), state.snapshot().term())
+                : new EntryList(entries.get(0).index() - 1, 0);
         for (Entry e : entries) {
             if (!durableEntries.add(e) || e.index() != durableEntries.lastIndex()) {
                 throw new IllegalArgumentException("recovered entries are not contiguous at index " + e.index());

@@ -74,7 +74,7 @@ final class RecordCodec {
                 short version = p.getShort();
                 if (magic != WalRecord.SegmentHeader.MAGIC) throw new IllegalArgumentException("bad magic number in segment header");
                 if (version != WalRecord.SegmentHeader.VERSION) throw new IllegalArgumentException("unknown format version " + version);
-                return new WalRecord.SegmentHeader(p.getLong(), p.getLong());
+                return new WalRecord.SegmentHeader(p.getLong(), p.getLong(), p.getLong());
             }
             case WalRecord.HARD_STATE -> {
                 requireSize(p, WalRecord.HardStateRecord.SIZE, "hard state");

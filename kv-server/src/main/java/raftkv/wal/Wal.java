@@ -34,7 +34,7 @@ public final class Wal implements RaftStorage {
     private static final long SLOW_FSYNC_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final String LOCK_FILE = "wal.lock";
     // Every segment starts with a header and a hard state record, both of fixed size.
-    static final long PREAMBLE_BYTES = RecordCodec.encode(new WalRecord.SegmentHeader(0, 0)).remaining()
+    static final long PREAMBLE_BYTES = RecordCodec.encode(new WalRecord.SegmentHeader(0, 0, 0)).remaining()
             + RecordCodec.encode(new WalRecord.HardStateRecord(HardState.INITIAL)).remaining();
 
     private final Path dir;
@@ -46,8 +46,9 @@ public final class Wal implements RaftStorage {
     private final ArrayDeque<WalRecovery.SegmentInfo> closedSegments;
     private SegmentWriter current;
     private HardState hardState;
-    // Index of the last entry written (durable or not); appends must not leave a gap after it.
+    // Index and term of the last entry written (durable or not); appends must not leave a gap after it.
     private long lastIndex;
+    private long lastTerm;
     // True when something was written since the last sync.
     private boolean dirty;
     private IOException failure;
@@ -63,6 +64,7 @@ public final class Wal implements RaftStorage {
         this.closedSegments = new ArrayDeque<>(r.closed());
         this.hardState = r.hardState();
         this.lastIndex = r.lastIndex();
+        this.lastTerm = r.lastTerm();
     }
 
     public static Wal open(Path dir, boolean fsync) {
@@ -127,6 +129,7 @@ public final class Wal implements RaftStorage {
             for (Entry e : entries) {
                 writeRecord(new WalRecord.EntryRecord(e), e.index());
                 lastIndex = e.index();
+                lastTerm = e.term();
             }
         } catch (IOException e) {
             throw fail(e);
@@ -196,7 +199,7 @@ public final class Wal implements RaftStorage {
         try {
             if (rewrite) {
                 LOG.warn("wal: {} holds no whole segment preamble (torn at byte offset {}); rewriting it", last.file(), last.validBytes());
-                writePreamble(w, last.prevIndex());
+                writePreamble(w, last.prevIndex(), last.prevTerm());
             } else if (last.validBytes() < last.fileBytes()) {
                 LOG.warn("wal: torn tail in {} at byte offset {} ({}); cut {} bytes", last.file(), last.validBytes(),
                         last.tailProblem(), last.fileBytes() - last.validBytes());
@@ -209,12 +212,12 @@ public final class Wal implements RaftStorage {
         }
     }
 
-    /** Creates segment {@code seq}, continuing after {@link #lastIndex}, with its preamble durable. */
+    /** Creates segment {@code seq}, continuing after the last entry written, with its preamble durable. */
     private SegmentWriter startSegment(long seq) throws IOException {
         SegmentWriter w = SegmentWriter.create(dir, seq, lastIndex);
         try {
             if (fsync) fsyncDirectory();
-            writePreamble(w, lastIndex);
+            writePreamble(w, lastIndex, lastTerm);
             return w;
         } catch (IOException | RuntimeException e) {
             w.close();
@@ -223,8 +226,8 @@ public final class Wal implements RaftStorage {
     }
 
     /** Writes header and hard state to an empty segment and makes them durable. */
-    private void writePreamble(SegmentWriter w, long prevIndex) throws IOException {
-        w.write(RecordCodec.encode(new WalRecord.SegmentHeader(w.seq(), prevIndex)), prevIndex);
+    private void writePreamble(SegmentWriter w, long prevIndex, long prevTerm) throws IOException {
+        w.write(RecordCodec.encode(new WalRecord.SegmentHeader(w.seq(), prevIndex, prevTerm)), prevIndex);
         w.write(RecordCodec.encode(new WalRecord.HardStateRecord(hardState)), prevIndex);
         w.flush();
         if (fsync) force(w);

@@ -23,13 +23,14 @@ sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateR
 
     /**
      * The first record of every segment. Payload: u32 magic, u16 format version, u64 the segment's
-     * sequence number (it must match the file name), u64 the index of the last log entry when the
-     * segment was created (the next segment's replay must end at exactly that index).
+     * sequence number (it must match the file name), u64 index and u64 term of the last log entry
+     * when the segment was created (0, 0 for none): replaying the segments before it must end at
+     * exactly that entry.
      */
-    record SegmentHeader(long seq, long prevIndex) implements WalRecord {
+    record SegmentHeader(long seq, long prevIndex, long prevTerm) implements WalRecord {
         static final int MAGIC = 0x574B5652; // "RVKW" little-endian: raftkv wal
         static final short VERSION = 1;
-        static final int SIZE = 4 + 2 + 8 + 8;
+        static final int SIZE = 4 + 2 + 8 + 8 + 8;
 
         @Override
         public byte type() {
@@ -43,7 +44,7 @@ sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateR
 
         @Override
         public void writePayload(ByteBuffer out) {
-            out.putInt(MAGIC).putShort(VERSION).putLong(seq).putLong(prevIndex);
+            out.putInt(MAGIC).putShort(VERSION).putLong(seq).putLong(prevIndex).putLong(prevTerm);
         }
     }
 

@@ -22,11 +22,12 @@ final class WalRecovery {
      * The segment that new records go to. {@code validBytes} is where its whole records end;
      * {@code hasPreamble} is false if it lacks a whole header and hard state, and must be rewritten.
      */
-    record LastSegment(long seq, Path file, long prevIndex, long maxIndex, long validBytes, long fileBytes,
+    record LastSegment(long seq, Path file, long prevIndex, long prevTerm, long maxIndex, long validBytes, long fileBytes,
                        String tailProblem, boolean hasPreamble) {}
 
     /** {@code last} is null if the directory holds no segment. */
-    record Result(HardState hardState, List<Entry> entries, long lastIndex, List<SegmentInfo> closed, LastSegment last) {}
+    record Result(HardState hardState, List<Entry> entries, long lastIndex, long lastTerm, List<SegmentInfo> closed,
+                  LastSegment last) {}
 
     private WalRecovery() {}
 
@@ -45,8 +46,9 @@ final class WalRecovery {
             }
             Segment.Contents contents = Segment.read(file, last);
             List<Segment.Positioned> records = contents.records();
-            long prevIndex = checkHeader(contents, seq, log);
-            if (log == null) log = new EntryList(prevIndex);
+            WalRecord.SegmentHeader header = checkHeader(contents, seq, log);
+            long prevIndex = header.prevIndex();
+            if (log == null) log = new EntryList(prevIndex, header.prevTerm());
             boolean hasPreamble = records.size() >= 2;
             if (hasPreamble && !(records.get(1).record() instanceof WalRecord.HardStateRecord)) {
                 throw new WalCorruptException(file, records.get(1).offset(), "second record of a segment is not its hard state");
@@ -69,24 +71,27 @@ final class WalRecovery {
                 }
             }
             if (last) {
-                lastSegment = new LastSegment(seq, file, prevIndex, maxIndex, contents.validBytes(), contents.fileBytes(),
+                lastSegment = new LastSegment(seq, file, prevIndex, header.prevTerm(), maxIndex, contents.validBytes(), contents.fileBytes(),
                         contents.tailProblem(), hasPreamble);
             } else {
                 closed.add(new SegmentInfo(seq, file, maxIndex));
             }
         }
-        if (log == null) log = new EntryList(0);
-        return new Result(hardState, log.view(), log.lastIndex(), closed, lastSegment);
+        if (log == null) log = new EntryList(0, 0);
+        return new Result(hardState, log.view(), log.lastIndex(), log.lastTerm(), closed, lastSegment);
     }
 
-    /** The index the segment continues after; throws if its header does not fit in the log. */
-    private static long checkHeader(Segment.Contents contents, long seq, EntryList log) {
+    /**
+     * The segment's header, or for a torn one in the last segment what it would have said; throws
+     * if the header does not fit where the segment is in the log.
+     */
+    private static WalRecord.SegmentHeader checkHeader(Segment.Contents contents, long seq, EntryList log) {
         Path file = contents.file();
         List<Segment.Positioned> records = contents.records();
         if (records.isEmpty()) {
             // A torn header, in the last segment (Segment.read throws for any other).
-            if (log != null) return log.lastIndex();
-            if (seq == 1) return 0;
+            if (log != null) return new WalRecord.SegmentHeader(seq, log.lastIndex(), log.lastTerm());
+            if (seq == 1) return new WalRecord.SegmentHeader(seq, 0, 0);
             throw new WalCorruptException(file, 0, "the only segment has no whole header, so where the log starts is unknown");
         }
         if (!(records.get(0).record() instanceof WalRecord.SegmentHeader header)) {
@@ -95,10 +100,10 @@ final class WalRecovery {
         if (header.seq() != seq) {
             throw new WalCorruptException(file, 0, "header names segment " + header.seq());
         }
-        if (log != null && header.prevIndex() != log.lastIndex()) {
-            throw new WalCorruptException(file, 0, "segment continues after entry " + header.prevIndex()
-                    + " but the segments before it end at entry " + log.lastIndex());
+        if (log != null && (header.prevIndex() != log.lastIndex() || header.prevTerm() != log.lastTerm())) {
+            throw new WalCorruptException(file, 0, "segment continues after entry " + header.prevIndex() + " of term "
+                    + header.prevTerm() + " but the segments before it end at entry " + log.lastIndex() + " of term " + log.lastTerm());
         }
-        return header.prevIndex();
+        return header;
     }
 }

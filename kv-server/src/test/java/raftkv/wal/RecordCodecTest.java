@@ -30,7 +30,7 @@ class RecordCodecTest {
     @Test
     void everyRecordTypeRoundTrips() {
         List<WalRecord> records = List.of(
-                new WalRecord.SegmentHeader(7, 123_456_789_012L),
+                new WalRecord.SegmentHeader(7, 123_456_789_012L, 77),
                 new WalRecord.HardStateRecord(new HardState(5, 3)),
                 new WalRecord.HardStateRecord(new HardState(0, RaftCore.NONE)),
                 new WalRecord.EntryRecord(Entry.normal(1, 1, AWKWARD)),
@@ -108,7 +108,7 @@ class RecordCodecTest {
         payload[16] = 0;
         payload[0] = 0; // index 0
         assertEquals(RecordCodec.Kind.MALFORMED, decode(frame(WalRecord.ENTRY, payload)).kind());
-        byte[] header = bytes(new WalRecord.SegmentHeader(1, 0));
+        byte[] header = bytes(new WalRecord.SegmentHeader(1, 0, 0));
         byte[] headerPayload = Arrays.copyOfRange(header, 9, header.length);
         headerPayload[4] = 2; // format version 2
         RecordCodec.Frame f = decode(frame(WalRecord.SEGMENT_HEADER, headerPayload));

@@ -98,8 +98,8 @@ final class WalFixtures {
         return file;
     }
 
-    static WalRecord header(long seq, long prevIndex) {
-        return new WalRecord.SegmentHeader(seq, prevIndex);
+    static WalRecord header(long seq, long prevIndex, long prevTerm) {
+        return new WalRecord.SegmentHeader(seq, prevIndex, prevTerm);
     }
 
     static WalRecord hsRecord(long term, long vote) {
