@@ -63,7 +63,8 @@ final class WalRecovery {
                 } else if (p.record() instanceof WalRecord.EntryRecord er) {
                     long before = log.lastIndex();
                     if (!log.add(er.entry())) {
-                        throw new WalCorruptException(file, p.offset(), "entry " + er.entry().index() + " leaves a gap after entry " + before);
+                        String problem = "entry " + er.entry().index() + " leaves a gap after entry " + before;
+                        throw new WalCorruptException(file, p.offset(), problem);
                     }
                     maxIndex = Math.max(maxIndex, er.entry().index());
                 } else {
@@ -71,8 +72,8 @@ final class WalRecovery {
                 }
             }
             if (last) {
-                lastSegment = new LastSegment(seq, file, prevIndex, header.prevTerm(), maxIndex, contents.validBytes(), contents.fileBytes(),
-                        contents.tailProblem(), hasPreamble);
+                lastSegment = new LastSegment(seq, file, prevIndex, header.prevTerm(), maxIndex, contents.validBytes(),
+                        contents.fileBytes(), contents.tailProblem(), hasPreamble);
             } else {
                 closed.add(new SegmentInfo(seq, file, maxIndex));
             }
