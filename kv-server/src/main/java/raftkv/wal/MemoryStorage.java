@@ -11,12 +11,15 @@ import raftkv.raft.SnapshotMeta;
  * and after its first index, a gap is refused, a closed storage refuses everything), and the same
  * durability: writes take effect on the durable state only at {@link #sync()} (or {@link #close()}),
  * so {@link #restart()} behaves as a restart after a crash that kept only what was synced.
- * Not thread-safe.
+ * Written independently of the file log's replay, so that the tests comparing the two mean
+ * something. Not thread-safe.
+ *
+ * <p>Invariant: {@code durableEntries} are contiguous.
  */
 public final class MemoryStorage implements RaftStorage {
     private final Recovered recovered;
     private HardState durableHardState;
-    private final EntryList durableEntries;
+    private final ArrayList<Entry> durableEntries = new ArrayList<>();
     // Writes since the last sync, in order, each applying itself to the durable state.
     private final List<Runnable> pending = new ArrayList<>();
     // Index of the last entry written (synced or not).
@@ -33,15 +36,13 @@ public final class MemoryStorage implements RaftStorage {
         List<Entry> entries = state.entries();
         this.recovered = new Recovered(state.hardState(), state.snapshot(), List.copyOf(entries));
         this.durableHardState = state.hardState();
-        this.durableEntries = entries.isEmpty()
-                ? new EntryList(state.snapshot().index(), state.snapshot().term())
-                : new EntryList(entries.get(0).index() - 1, 0);
-        for (Entry e : entries) {
-            if (!durableEntries.add(e) || e.index() != durableEntries.lastIndex()) {
-                throw new IllegalArgumentException("recovered entries are not contiguous at index " + e.index());
+        for (int i = 1; i < entries.size(); i++) {
+            if (entries.get(i).index() != entries.get(i - 1).index() + 1) {
+                throw new IllegalArgumentException("recovered entries are not contiguous at index " + entries.get(i).index());
             }
         }
-        this.lastIndex = durableEntries.lastIndex();
+        this.durableEntries.addAll(entries);
+        this.lastIndex = entries.isEmpty() ? state.snapshot().index() : entries.get(entries.size() - 1).index();
     }
 
     @Override
@@ -51,7 +52,7 @@ public final class MemoryStorage implements RaftStorage {
 
     /** What a restart would recover now: every write up to the last sync. */
     public Recovered durableState() {
-        return new Recovered(durableHardState, recovered.snapshot(), List.copyOf(durableEntries.view()));
+        return new Recovered(durableHardState, recovered.snapshot(), List.copyOf(durableEntries));
     }
 
     /** A new storage holding what this one made durable, as a node finds it after a crash. Works after close. */
@@ -77,7 +78,7 @@ public final class MemoryStorage implements RaftStorage {
             if (e.index() != expected++) throw new IllegalArgumentException("entries are not contiguous at index " + e.index());
         }
         List<Entry> batch = List.copyOf(entries);
-        pending.add(() -> batch.forEach(durableEntries::add));
+        pending.add(() -> replaceFrom(batch));
         lastIndex = batch.get(batch.size() - 1).index();
     }
 
@@ -94,6 +95,15 @@ public final class MemoryStorage implements RaftStorage {
         if (closed) return;
         sync();
         closed = true;
+    }
+
+    /** Deletes every durable entry at or after the batch's first index, then adds the batch. */
+    private void replaceFrom(List<Entry> batch) {
+        if (!durableEntries.isEmpty()) {
+            long keep = batch.get(0).index() - durableEntries.get(0).index();
+            durableEntries.subList((int) Math.max(0, Math.min(keep, durableEntries.size())), durableEntries.size()).clear();
+        }
+        durableEntries.addAll(batch);
     }
 
     private void ensureOpen() {
