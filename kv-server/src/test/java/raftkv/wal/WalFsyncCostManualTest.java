@@ -11,7 +11,8 @@ import raftkv.raft.Entry;
 
 /**
  * What one durable write costs on this machine: 10,000 pairs of append(one 100-byte entry) and
- * sync(), with fsync on and off. A measurement to read, not a test to pass. Run it with
+ * sync(), with fsync on and off; and how long opening a log of a million entries takes.
+ * Measurements to read, not tests to pass. Run them with
  * <pre>
  * mvn -o test -pl kv-server -am -Dtest=WalFsyncCostManualTest -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'
@@ -31,6 +32,21 @@ class WalFsyncCostManualTest {
         measure("fsync off (warm-up)", false, tmp.resolve("warmup"));
         measure("fsync off", false, tmp.resolve("off"));
         measure("fsync on", true, tmp.resolve("on"));
+    }
+
+    @Test
+    void recoveryOfALargeLog() {
+        Path dir = tmp.resolve("large");
+        ByteString data = ByteString.copyFrom(new byte[100]);
+        int count = 1_000_000;
+        try (Wal wal = Wal.open(dir, false)) {
+            for (int i = 1; i <= count; i++) wal.append(List.of(Entry.normal(i, 1, data)));
+        }
+        long start = System.nanoTime();
+        try (Wal wal = Wal.open(dir, false)) {
+            System.out.printf("recovery of %,d entries of 100 bytes: %,d ms%n", wal.recovered().entries().size(),
+                    (System.nanoTime() - start) / 1_000_000);
+        }
     }
 
     private static void measure(String label, boolean fsync, Path dir) {

@@ -19,8 +19,8 @@ import raftkv.raft.HardState;
  * A failure names the seed and step that replay it.
  */
 class WalMatchesMemoryStorageTest {
-    private static final int SEEDS = 40;
-    private static final int STEPS = 400;
+    private static final int SEEDS = 30;
+    private static final int STEPS = 300;
 
     @TempDir
     Path tmp;
