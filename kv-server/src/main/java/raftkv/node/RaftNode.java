@@ -141,7 +141,6 @@ public final class RaftNode implements AutoCloseable {
 
     /** Starts the loop and begins accepting peer traffic. */
     public void start() {
-        thread.start();
         transport.start(new Transport.Inbound() {
             @Override
             public void onRequest(Message request, Consumer<Message> reply) {
@@ -153,6 +152,7 @@ public final class RaftNode implements AutoCloseable {
                 events.offer(new PeerResponse(response)); // dropped if overloaded: Raft retries
             }
         });
+        thread.start();
     }
 
     /** Advances logical time; called by the ticker. */
