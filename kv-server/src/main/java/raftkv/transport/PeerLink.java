@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -100,6 +101,8 @@ final class PeerLink {
         }
         sent.incrementAndGet();
         maybeCutReconnectBackoff();
+        // Ends the call exactly once: gRPC may both report a failure to the observer and throw.
+        AtomicBoolean ended = new AtomicBoolean();
         StreamObserver<R> observer = new StreamObserver<>() {
             private R answer;
 
@@ -110,12 +113,14 @@ final class PeerLink {
 
             @Override
             public void onError(Throwable t) {
+                if (!ended.compareAndSet(false, true)) return;
                 release(bytes);
                 onFailure(rpc, statusOf(t));
             }
 
             @Override
             public void onCompleted() {
+                if (!ended.compareAndSet(false, true)) return;
                 release(bytes);
                 onAnswer(rpc, answer, decode);
             }
@@ -123,9 +128,7 @@ final class PeerLink {
         try {
             start.start(stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS), request, observer);
         } catch (RuntimeException e) {
-            // gRPC reports failures through the observer; this is only a guard for the bound.
-            release(bytes);
-            onFailure(rpc, statusOf(e));
+            observer.onError(e);
         }
     }
 
