@@ -1,0 +1,220 @@
+package raftkv.transport;
+
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
+import raftkv.raft.Message;
+
+/**
+ * {@link Transport} over gRPC: one long-lived channel per peer, one unary call per Raft request.
+ *
+ * <p>Sending never blocks. Every call has a deadline; its answer is decoded by {@link ProtoCodec}
+ * and handed to {@link Inbound#onResponse}, while a failed call (peer down, deadline passed) is
+ * dropped, since Raft retries. Each peer has a bound on the calls and bytes in flight, and a
+ * message over it is dropped, so a slow or dead peer neither delays the others nor holds memory.
+ * No thread is kept per peer: the callbacks run on gRPC's network threads. A peer that restarts
+ * is reached again within about a second of the next send, however long it was down.
+ *
+ * <p>Requests from peers arrive through {@link #peerService()}, which the node adds to its
+ * {@link PeerServer}. {@link Message.SnapshotRequest}s are logged and dropped: snapshots are not
+ * shipped yet.
+ */
+public final class GrpcTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
+
+    /** Room for an entry's framing and the rest of an AppendRequest around the largest value. */
+    public static final int FRAMING_BYTES = 64 * 1024;
+
+    /** How long {@link #close} waits for calls in flight before cancelling them. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * Tuning of the sending side.
+     *
+     * @param voteDeadline        deadline of RequestVote and TimeoutNow calls
+     * @param appendDeadline      deadline of AppendEntries calls
+     * @param maxOutstandingCalls most calls in flight to one peer
+     * @param maxOutstandingBytes most encoded bytes in flight to one peer (one call alone may exceed it)
+     * @param callListener        told the final status of every call (OK when answered), on the
+     *                            network threads; for metrics and tests, must not block
+     */
+    public record Options(Duration voteDeadline, Duration appendDeadline, int maxOutstandingCalls,
+                          long maxOutstandingBytes, BiConsumer<Long, Status> callListener) {
+        public Options {
+            if (voteDeadline.isNegative() || voteDeadline.isZero() || appendDeadline.isNegative() || appendDeadline.isZero()) {
+                throw new IllegalArgumentException("deadlines must be > 0");
+            }
+            if (maxOutstandingCalls < 1 || maxOutstandingBytes < 1) {
+                throw new IllegalArgumentException("outstanding bounds must be >= 1");
+            }
+            Objects.requireNonNull(callListener, "callListener");
+        }
+
+        /**
+         * 2 s for votes and TimeoutNow, 5 s for appends; per peer at most 256 calls and the larger
+         * of 32 MiB and two messages of the largest size in flight.
+         */
+        public static Options defaults(int maxMessageBytes) {
+            return new Options(Duration.ofSeconds(2), Duration.ofSeconds(5), 256,
+                    Math.max(32L << 20, 2L * maxMessageBytes), (peer, status) -> {});
+        }
+
+        public Options withDeadlines(Duration vote, Duration append) {
+            return new Options(vote, append, maxOutstandingCalls, maxOutstandingBytes, callListener);
+        }
+
+        public Options withOutstandingBounds(int calls, long bytes) {
+            return new Options(voteDeadline, appendDeadline, calls, bytes, callListener);
+        }
+
+        public Options withCallListener(BiConsumer<Long, Status> listener) {
+            return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, listener);
+        }
+    }
+
+    private final long selfId;
+    private final Options options;
+    private final Map<Long, PeerLink> links = new TreeMap<>();
+    private final RaftPeerService service;
+    private final AtomicBoolean snapshotDropLogged = new AtomicBoolean();
+    // Null until start and again after close; answers arriving then are dropped.
+    private volatile Inbound inbound;
+    private volatile boolean closed;
+
+    /** The message size limit, for channels and servers alike, that fits a value of {@code maxValueBytes}. */
+    public static int maxMessageBytes(int maxValueBytes) {
+        if (maxValueBytes < 0) throw new IllegalArgumentException("maxValueBytes must be >= 0");
+        return Math.addExact(maxValueBytes, FRAMING_BYTES);
+    }
+
+    /** With {@link Options#defaults}. */
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes) {
+        this(selfId, peers, maxMessageBytes, Options.defaults(maxMessageBytes));
+    }
+
+    /**
+     * Creates one channel per peer; channels connect on first use.
+     *
+     * @param selfId          this node's id
+     * @param peers           every other node: id to "host:port" of its LogPort
+     * @param maxMessageBytes {@link #maxMessageBytes} of maxValueBytes: the largest message sent or accepted
+     */
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options) {
+        if (maxMessageBytes <= 0) throw new IllegalArgumentException("maxMessageBytes must be > 0");
+        if (peers.containsKey(selfId)) throw new IllegalArgumentException("peers must not include this node " + selfId);
+        this.selfId = selfId;
+        this.options = Objects.requireNonNull(options, "options");
+        for (Map.Entry<Long, String> p : new TreeMap<>(peers).entrySet()) {
+            links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
+                    options, this::deliver));
+        }
+        this.service = new RaftPeerService(selfId, peers.keySet());
+    }
+
+    /** The server side, to add to this node's {@link PeerServer}; it refuses calls until {@link #start}. */
+    public RaftPeerService peerService() {
+        return service;
+    }
+
+    @Override
+    public void start(Inbound inbound) {
+        if (closed) throw new IllegalStateException("transport closed");
+        this.inbound = Objects.requireNonNull(inbound, "inbound");
+        service.start(inbound);
+    }
+
+    /**
+     * Starts the call for {@code request} and returns at once. Throws only for a caller's bug: a
+     * response instead of a request, a sender other than this node, an unknown peer, or a send
+     * before {@link #start}. After {@link #close} messages are dropped. A {@link
+     * Message.SnapshotRequest} is dropped too, with one ERROR in the log: snapshots are not shipped yet.
+     */
+    @Override
+    public void send(Message request) {
+        if (!Message.isRequest(request) && !(request instanceof Message.TimeoutNow)) {
+            throw new IllegalArgumentException("only requests are sent; answers go through the reply callback: " + request);
+        }
+        if (request.from() != selfId) throw new IllegalArgumentException("node " + selfId + " cannot send " + request);
+        PeerLink link = links.get(request.to());
+        if (link == null) throw new IllegalArgumentException("node " + request.to() + " is not a peer of node " + selfId);
+        if (closed) {
+            link.drop(request.getClass().getSimpleName(), "transport closed");
+            return;
+        }
+        if (inbound == null) throw new IllegalStateException("send before start");
+        long peer = link.peerId;
+        if (request instanceof Message.VoteRequest m) {
+            link.call("RequestVote", ProtoCodec.toProto(m), options.voteDeadline(), RaftPeerStub::requestVote,
+                    r -> ProtoCodec.fromProto(r, peer, selfId));
+        } else if (request instanceof Message.AppendRequest m) {
+            link.call("AppendEntries", ProtoCodec.toProto(m), options.appendDeadline(), RaftPeerStub::appendEntries,
+                    r -> ProtoCodec.fromProto(r, peer, selfId));
+        } else if (request instanceof Message.TimeoutNow m) {
+            link.call("TimeoutNow", ProtoCodec.toProto(m), options.voteDeadline(), RaftPeerStub::timeoutNow, r -> {
+                ProtoCodec.fromProto(r); // validated; the core expects no answer
+                return null;
+            });
+        } else if (request instanceof Message.SnapshotRequest m) {
+            if (snapshotDropLogged.compareAndSet(false, true)) {
+                log.error("node {} needs a snapshot (up to index {}) but snapshots are not shipped yet: it cannot "
+                        + "catch up until it is; this and later snapshot requests are dropped", m.to(), m.snapshot().index());
+            }
+            link.drop("InstallSnapshot", "snapshots are not shipped yet");
+        }
+    }
+
+    /** The counters of one peer's link. */
+    public PeerStats stats(long peerId) {
+        PeerLink link = links.get(peerId);
+        if (link == null) throw new IllegalArgumentException("node " + peerId + " is not a peer of node " + selfId);
+        return link.stats();
+    }
+
+    /**
+     * Stops serving peers' requests, lets calls in flight end for up to {@link #CLOSE_GRACE},
+     * cancels the rest and releases the channels. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        service.stop();
+        inbound = null;
+        links.values().forEach(PeerLink::shutdown);
+        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+        try {
+            for (PeerLink link : links.values()) {
+                if (!link.awaitTermination(Math.max(0, deadline - System.nanoTime()))) link.shutdownNow();
+            }
+            for (PeerLink link : links.values()) link.awaitTermination(CLOSE_GRACE.toNanos());
+        } catch (InterruptedException e) {
+            links.values().forEach(PeerLink::shutdownNow);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void deliver(Message response) {
+        Inbound in = inbound;
+        if (in != null) in.onResponse(response);
+    }
+
+    private static String checkTarget(long peerId, String target) {
+        int colon = target == null ? -1 : target.lastIndexOf(':');
+        String what = "peer " + peerId + " address \"" + target + "\": ";
+        if (colon <= 0) throw new IllegalArgumentException(what + "expected host:port");
+        try {
+            int port = Integer.parseInt(target.substring(colon + 1));
+            if (port < 1 || port > 65535) throw new IllegalArgumentException(what + "port out of range 1-65535");
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + "port is not a number");
+        }
+        return target;
+    }
+}

@@ -1,0 +1,238 @@
+package raftkv.transport;
+
+import java.util.ArrayList;
+import java.util.List;
+import raftkv.proto.raft.AppendRequest;
+import raftkv.proto.raft.AppendResponse;
+import raftkv.proto.raft.TimeoutNowRequest;
+import raftkv.proto.raft.TimeoutNowResponse;
+import raftkv.proto.raft.VoteRequest;
+import raftkv.proto.raft.VoteResponse;
+import raftkv.raft.Entry;
+import raftkv.raft.EntryType;
+import raftkv.raft.Message;
+
+/**
+ * The one mapping between the core's {@link Message} records and the messages of
+ * {@code raft.proto}, in both directions.
+ *
+ * <p>The wire messages name only the sender of a request ({@code candidate_id}, {@code leader_id})
+ * and nobody in a response: the transport knows which peer it called and which node it is, so the
+ * decoders take the missing ids as parameters. Node ids, terms and indexes are {@code uint64} on the
+ * wire and {@code long} in the records; a value at or above 2^63 does not fit and is rejected.
+ *
+ * <p>Every decoder validates what it reads and throws {@link IllegalArgumentException} naming the
+ * offending field, so that a receiver can answer {@code INVALID_ARGUMENT} and a broken peer never
+ * puts a malformed message into the core. The encoders trust the core's records.
+ */
+public final class ProtoCodec {
+    private ProtoCodec() {}
+
+    // ------------------------------------------------------------------ RequestVote
+
+    public static VoteRequest toProto(Message.VoteRequest m) {
+        return VoteRequest.newBuilder()
+                .setTerm(m.term())
+                .setCandidateId(m.from())
+                .setLastLogIndex(m.lastLogIndex())
+                .setLastLogTerm(m.lastLogTerm())
+                .setPreVote(m.preVote())
+                .setLeadershipTransfer(m.transfer())
+                .build();
+    }
+
+    /** @param to this node's id: the request was addressed to it */
+    public static Message.VoteRequest fromProto(VoteRequest p, long to) {
+        long term = term("VoteRequest.term", p.getTerm());
+        long from = u64("VoteRequest.candidate_id", p.getCandidateId());
+        long lastIndex = u64("VoteRequest.last_log_index", p.getLastLogIndex());
+        long lastTerm = u64("VoteRequest.last_log_term", p.getLastLogTerm());
+        if ((lastIndex == 0) != (lastTerm == 0)) {
+            throw invalid("VoteRequest.last_log_term: " + lastTerm + " does not fit last_log_index " + lastIndex
+                    + " (both are 0 for an empty log, both > 0 otherwise)");
+        }
+        if (p.getPreVote() && p.getLeadershipTransfer()) {
+            throw invalid("VoteRequest: pre_vote and leadership_transfer are never set together");
+        }
+        return new Message.VoteRequest(from, to, term, lastIndex, lastTerm, p.getPreVote(), p.getLeadershipTransfer());
+    }
+
+    public static VoteResponse toProto(Message.VoteResponse m) {
+        return VoteResponse.newBuilder()
+                .setTerm(m.term())
+                .setVoteGranted(m.granted())
+                .setPreVote(m.preVote())
+                .build();
+    }
+
+    /**
+     * @param from the peer that was called
+     * @param to   this node's id
+     */
+    public static Message.VoteResponse fromProto(VoteResponse p, long from, long to) {
+        long term = u64("VoteResponse.term", p.getTerm());
+        return new Message.VoteResponse(from, to, term, p.getVoteGranted(), p.getPreVote());
+    }
+
+    // ------------------------------------------------------------------ AppendEntries
+
+    public static AppendRequest toProto(Message.AppendRequest m) {
+        AppendRequest.Builder b = AppendRequest.newBuilder()
+                .setTerm(m.term())
+                .setLeaderId(m.from())
+                .setPrevLogIndex(m.prevLogIndex())
+                .setPrevLogTerm(m.prevLogTerm())
+                .setLeaderCommit(m.leaderCommit())
+                .setReadSeq(m.readSeq());
+        for (Entry e : m.entries()) b.addEntries(toProto(e));
+        return b.build();
+    }
+
+    /**
+     * Besides each field, checks what the core relies on: entries are consecutive from
+     * {@code prev_log_index + 1}, their terms never decrease and never exceed the leader's term.
+     *
+     * @param to this node's id
+     */
+    public static Message.AppendRequest fromProto(AppendRequest p, long to) {
+        long term = term("AppendRequest.term", p.getTerm());
+        long from = u64("AppendRequest.leader_id", p.getLeaderId());
+        long prevIndex = u64("AppendRequest.prev_log_index", p.getPrevLogIndex());
+        long prevTerm = u64("AppendRequest.prev_log_term", p.getPrevLogTerm());
+        long commit = u64("AppendRequest.leader_commit", p.getLeaderCommit());
+        long readSeq = u64("AppendRequest.read_seq", p.getReadSeq());
+        if ((prevIndex == 0) != (prevTerm == 0)) {
+            throw invalid("AppendRequest.prev_log_term: " + prevTerm + " does not fit prev_log_index " + prevIndex
+                    + " (0 exactly when prev_log_index is 0)");
+        }
+        if (prevTerm > term) {
+            throw invalid("AppendRequest.prev_log_term: " + prevTerm + " is above the leader's term " + term);
+        }
+        List<Entry> entries = new ArrayList<>(p.getEntriesCount());
+        long lastTerm = prevTerm;
+        for (int i = 0; i < p.getEntriesCount(); i++) {
+            String field = "AppendRequest.entries[" + i + "]";
+            Entry e = fromProto(p.getEntries(i), field);
+            if (e.index() != prevIndex + 1 + i) {
+                throw invalid(field + ".index: " + e.index() + ", expected " + (prevIndex + 1 + i)
+                        + " (entries are consecutive from prev_log_index + 1)");
+            }
+            if (e.term() < lastTerm || e.term() > term) {
+                throw invalid(field + ".term: " + e.term() + " is outside [" + lastTerm + ", " + term
+                        + "] (terms never decrease along the log and never exceed the leader's term)");
+            }
+            lastTerm = e.term();
+            entries.add(e);
+        }
+        return new Message.AppendRequest(from, to, term, prevIndex, prevTerm, entries, commit, readSeq);
+    }
+
+    public static AppendResponse toProto(Message.AppendResponse m) {
+        return AppendResponse.newBuilder()
+                .setTerm(m.term())
+                .setSuccess(m.success())
+                .setMatchIndex(m.matchIndex())
+                .setRejectHintIndex(m.hintIndex())
+                .setRejectHintTerm(m.hintTerm())
+                .setRejectedIndex(m.rejectedIndex())
+                .setReadSeq(m.readSeq())
+                .build();
+    }
+
+    /**
+     * @param from the peer that was called
+     * @param to   this node's id
+     */
+    public static Message.AppendResponse fromProto(AppendResponse p, long from, long to) {
+        long term = u64("AppendResponse.term", p.getTerm());
+        long match = u64("AppendResponse.match_index", p.getMatchIndex());
+        long hintIndex = u64("AppendResponse.reject_hint_index", p.getRejectHintIndex());
+        long hintTerm = u64("AppendResponse.reject_hint_term", p.getRejectHintTerm());
+        long rejected = u64("AppendResponse.rejected_index", p.getRejectedIndex());
+        long readSeq = u64("AppendResponse.read_seq", p.getReadSeq());
+        if (p.getSuccess() && (hintIndex != 0 || hintTerm != 0 || rejected != 0)) {
+            throw invalid("AppendResponse: success with reject_hint_index " + hintIndex + ", reject_hint_term "
+                    + hintTerm + ", rejected_index " + rejected + " (all 0 on success)");
+        }
+        if (!p.getSuccess() && match != 0) {
+            throw invalid("AppendResponse.match_index: " + match + " on a rejection (0 on rejection)");
+        }
+        return new Message.AppendResponse(from, to, term, p.getSuccess(), match, rejected, hintIndex, hintTerm, readSeq);
+    }
+
+    // ------------------------------------------------------------------ TimeoutNow
+
+    public static TimeoutNowRequest toProto(Message.TimeoutNow m) {
+        return TimeoutNowRequest.newBuilder().setTerm(m.term()).setLeaderId(m.from()).build();
+    }
+
+    /** @param to this node's id */
+    public static Message.TimeoutNow fromProto(TimeoutNowRequest p, long to) {
+        long term = term("TimeoutNowRequest.term", p.getTerm());
+        long from = u64("TimeoutNowRequest.leader_id", p.getLeaderId());
+        return new Message.TimeoutNow(from, to, term);
+    }
+
+    /** The core has no record for this reply; it carries only a term. */
+    public static TimeoutNowResponse timeoutNowResponse(long term) {
+        return TimeoutNowResponse.newBuilder().setTerm(u64("TimeoutNowResponse.term", term)).build();
+    }
+
+    /** @return the target's term */
+    public static long fromProto(TimeoutNowResponse p) {
+        return u64("TimeoutNowResponse.term", p.getTerm());
+    }
+
+    // ------------------------------------------------------------------ Entry
+
+    public static raftkv.proto.raft.Entry toProto(Entry e) {
+        return raftkv.proto.raft.Entry.newBuilder()
+                .setIndex(e.index())
+                .setTerm(e.term())
+                .setType(switch (e.type()) {
+                    case NORMAL -> raftkv.proto.raft.EntryType.ENTRY_TYPE_NORMAL;
+                    case NOOP -> raftkv.proto.raft.EntryType.ENTRY_TYPE_NOOP;
+                })
+                .setData(e.data())
+                .build();
+    }
+
+    public static Entry fromProto(raftkv.proto.raft.Entry p) {
+        return fromProto(p, "Entry");
+    }
+
+    private static Entry fromProto(raftkv.proto.raft.Entry p, String field) {
+        long index = u64(field + ".index", p.getIndex());
+        long term = u64(field + ".term", p.getTerm());
+        if (index == 0) throw invalid(field + ".index: missing (log indexes start at 1)");
+        if (term == 0) throw invalid(field + ".term: missing (an entry's term is never 0)");
+        EntryType type = switch (p.getType()) {
+            case ENTRY_TYPE_NORMAL -> EntryType.NORMAL;
+            case ENTRY_TYPE_NOOP -> EntryType.NOOP;
+            case ENTRY_TYPE_UNSPECIFIED -> throw invalid(field + ".type: missing (ENTRY_TYPE_UNSPECIFIED)");
+            case UNRECOGNIZED -> throw invalid(field + ".type: unknown entry type " + p.getTypeValue());
+        };
+        if (type == EntryType.NOOP && !p.getData().isEmpty()) {
+            throw invalid(field + ".data: " + p.getData().size() + " bytes in a no-op entry (must be empty)");
+        }
+        return new Entry(index, term, type, p.getData());
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /** A uint64 read into a long: values of 2^63 and above come out negative and are refused. */
+    private static long u64(String field, long value) {
+        if (value < 0) throw invalid(field + ": " + Long.toUnsignedString(value) + " is out of range (above 2^63 - 1)");
+        return value;
+    }
+
+    /** The term of a request: the sender's current term, never 0. */
+    private static long term(String field, long value) {
+        if (u64(field, value) == 0) throw invalid(field + ": missing (a request's term is never 0)");
+        return value;
+    }
+
+    private static IllegalArgumentException invalid(String message) {
+        return new IllegalArgumentException(message);
+    }
+}

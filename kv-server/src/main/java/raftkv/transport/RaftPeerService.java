@@ -1,0 +1,172 @@
+package raftkv.transport;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.proto.raft.AppendRequest;
+import raftkv.proto.raft.AppendResponse;
+import raftkv.proto.raft.InstallSnapshotResponse;
+import raftkv.proto.raft.RaftPeerGrpc;
+import raftkv.proto.raft.SnapshotChunk;
+import raftkv.proto.raft.TimeoutNowRequest;
+import raftkv.proto.raft.TimeoutNowResponse;
+import raftkv.proto.raft.VoteRequest;
+import raftkv.proto.raft.VoteResponse;
+import raftkv.raft.Message;
+
+/**
+ * The server side of {@code raft.proto}: decodes each call, hands it to the node through {@link
+ * Transport.Inbound#onRequest}, and completes the call when the node replies, on whatever thread
+ * that is. A node that never replies leaves the call to the caller's deadline.
+ *
+ * <p>Answers {@code UNAVAILABLE} before the transport is started and after it is closed, {@code
+ * INVALID_ARGUMENT} for a request that breaks the protocol's contract (see {@link ProtoCodec}) or
+ * comes from a node that is not this node's peer, and {@code UNIMPLEMENTED} for InstallSnapshot:
+ * snapshots are not shipped yet.
+ *
+ * <p>Obtained from {@link GrpcTransport#peerService()} and added to the node's {@link PeerServer}.
+ */
+public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
+    private static final Logger log = LoggerFactory.getLogger(RaftPeerService.class);
+
+    private final long selfId;
+    private final Set<Long> peerIds;
+    private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
+    // Null before start and after stop: calls are then refused with UNAVAILABLE.
+    private volatile Transport.Inbound inbound;
+
+    RaftPeerService(long selfId, Set<Long> peerIds) {
+        this.selfId = selfId;
+        this.peerIds = Set.copyOf(peerIds);
+    }
+
+    void start(Transport.Inbound inbound) {
+        this.inbound = inbound;
+    }
+
+    void stop() {
+        this.inbound = null;
+    }
+
+    @Override
+    public void requestVote(VoteRequest request, StreamObserver<VoteResponse> call) {
+        serve("RequestVote", call, () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class)));
+    }
+
+    @Override
+    public void appendEntries(AppendRequest request, StreamObserver<AppendResponse> call) {
+        serve("AppendEntries", call, () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class)));
+    }
+
+    /**
+     * The core has no response to TimeoutNow, so the node replies with null and the answer
+     * carries the request's term: the transport does not see the node's own term.
+     */
+    @Override
+    public void timeoutNow(TimeoutNowRequest request, StreamObserver<TimeoutNowResponse> call) {
+        serve("TimeoutNow", call, () -> ProtoCodec.fromProto(request, selfId), (req, reply) -> {
+            if (reply != null) {
+                throw new IllegalArgumentException("TimeoutNow has no response: reply with null, got " + reply);
+            }
+            return ProtoCodec.timeoutNowResponse(req.term());
+        });
+    }
+
+    /** Refused at once with {@code UNIMPLEMENTED}: snapshots are not shipped yet. */
+    @Override
+    public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResponse> call) {
+        call.onError(Status.UNIMPLEMENTED.withDescription("node " + selfId + ": snapshots are not shipped yet")
+                .asRuntimeException());
+        return new StreamObserver<>() {
+            @Override public void onNext(SnapshotChunk chunk) {}
+            @Override public void onError(Throwable t) {}
+            @Override public void onCompleted() {}
+        };
+    }
+
+    private <Q> void serve(String rpc, StreamObserver<Q> observer, Supplier<Message> decode,
+                           BiFunction<Message, Message, Q> encodeReply) {
+        ServerCallStreamObserver<Q> call = (ServerCallStreamObserver<Q>) observer;
+        Transport.Inbound in = inbound;
+        if (in == null) {
+            call.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more")
+                    .asRuntimeException());
+            return;
+        }
+        Message request;
+        try {
+            request = decode.get();
+            if (!peerIds.contains(request.from())) {
+                throw new IllegalArgumentException("node " + request.from() + " is not a peer of node " + selfId
+                        + " (peers " + peerIds + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            if (invalidRequestWarnings.allow()) log.warn("{} refused: {}", rpc, e.getMessage());
+            else log.debug("{} refused: {}", rpc, e.getMessage());
+            call.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        // Without a cancel handler, answering a call its client already gave up on would throw.
+        call.setOnCancelHandler(() -> log.debug("{} from node {} cancelled by the caller", rpc, request.from()));
+
+        AtomicBoolean replied = new AtomicBoolean();
+        Consumer<Message> reply = response -> {
+            if (!replied.compareAndSet(false, true)) {
+                throw new IllegalStateException(rpc + " from node " + request.from() + " answered twice: " + response);
+            }
+            Q encoded;
+            try {
+                encoded = encodeReply.apply(request, response);
+            } catch (RuntimeException e) {
+                finish(call, null, Status.INTERNAL.withDescription("node " + selfId + " gave a wrong answer"));
+                throw e;
+            }
+            finish(call, encoded, Status.OK);
+        };
+        try {
+            in.onRequest(request, reply);
+        } catch (RuntimeException e) {
+            log.warn("{} from node {}: the node did not take the request", rpc, request.from(), e);
+            if (replied.compareAndSet(false, true)) {
+                finish(call, null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
+            }
+        }
+    }
+
+    /** The reply must be the response type of the request, from this node, to the requester. */
+    private <R extends Message> R expect(Message request, Message reply, Class<R> type) {
+        if (!type.isInstance(reply)) {
+            throw new IllegalArgumentException("the answer to " + request + " must be a " + type.getSimpleName() + ", got " + reply);
+        }
+        if (reply.from() != selfId || reply.to() != request.from()) {
+            throw new IllegalArgumentException("the answer to " + request + " must go from " + selfId + " to "
+                    + request.from() + ", got " + reply);
+        }
+        return type.cast(reply);
+    }
+
+    /** Completes the call; if the caller has gone (cancelled, deadline passed), nothing is left to do. */
+    private static <Q> void finish(ServerCallStreamObserver<Q> call, Q response, Status status) {
+        try {
+            if (call.isCancelled()) return;
+            if (status.isOk()) {
+                call.onNext(response);
+                call.onCompleted();
+            } else {
+                call.onError(status.asRuntimeException());
+            }
+        } catch (RuntimeException e) {
+            log.debug("could not answer a call whose caller has gone: {}", e.toString());
+        }
+    }
+}
