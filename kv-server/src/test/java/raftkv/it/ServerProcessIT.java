@@ -1,0 +1,80 @@
+package raftkv.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server process's contract (SPEC 2): exit codes and one-line errors. */
+class ServerProcessIT {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, List<String> output) {}
+
+    private Run runToExit(String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(TestCluster.serverCommand(args)).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("kv-server did not exit");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.exitValue(), out.lines().filter(l -> !l.isBlank()).toList());
+    }
+
+    @Test
+    void badConfigStopsWithOneLineNamingTheFieldAndExitCode2() throws Exception {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, "{\"servers\": [{\"Id\": 0, \"Hostname\": \"127.0.0.1\", \"ClientPort\": 8000}]}");
+        Run r = runToExit("--id", "0", "--config", config.toString());
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.output().size(), r.output().toString());
+        assertTrue(r.output().get(0).contains("servers[0].LogPort"), r.output().get(0));
+    }
+
+    @Test
+    void unknownIdAndMissingArgumentsExitWith2() throws Exception {
+        TestCluster c = TestCluster.onLocalhost(dir, 3);
+        Run unknown = runToExit("--id", "7", "--config", c.configFile().toString());
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.output().get(0).contains("unknown --id 7"), unknown.output().toString());
+        Run missing = runToExit("--config", c.configFile().toString());
+        assertEquals(2, missing.exitCode());
+        assertEquals(1, missing.output().size(), missing.output().toString());
+    }
+
+    @Test
+    void portInUseExitsWith2() throws Exception {
+        TestCluster c = TestCluster.onLocalhost(dir, 1);
+        var s = c.server(0);
+        try (ServerSocket taken = new ServerSocket(s.logPort(), 1, InetAddress.getByName(s.hostname()))) {
+            Run r = runToExit("--id", "0", "--config", c.configFile().toString());
+            assertEquals(2, r.exitCode(), r.output().toString());
+            assertTrue(r.output().get(r.output().size() - 1).contains(Integer.toString(s.logPort())), r.output().toString());
+            assertFalse(r.output().stream().anyMatch(l -> l.contains("Exception")), r.output().toString());
+        }
+    }
+
+    @Test
+    void sigtermShutsDownCleanlyWithExitCode0() throws Exception {
+        try (TestCluster c = TestCluster.onLocalhost(dir, 1)) {
+            c.startAll();
+            c.awaitLeader(Duration.ofSeconds(30));
+            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+                assertTrue(t.set("k", "v").startsWith("OK "));
+            }
+            assertEquals(0, c.stop(0), c.logs());
+        }
+    }
+}
