@@ -17,10 +17,13 @@ import java.util.Map;
  * Single-threaded, like the connection that owns it.
  */
 final class KeyLanes {
-    // Per key, its unfinished commands in arrival order. Invariant: the started ones are a prefix.
+    // Per key, its unfinished commands in arrival order. Invariant: the released ones are a prefix.
     private final Map<ByteString, ArrayDeque<PendingCommand>> lanes = new HashMap<>();
 
-    /** Queues {@code command} behind the earlier ones on its key; returns it if it may start now. */
+    /**
+     * Queues {@code command} behind the earlier ones on its key; returns it if it may start now.
+     * A returned command is released: for ordering it counts as running until {@link #finish}.
+     */
     List<PendingCommand> admit(PendingCommand command) {
         ArrayDeque<PendingCommand> lane = lanes.computeIfAbsent(key(command), k -> new ArrayDeque<>());
         lane.addLast(command);
@@ -46,18 +49,18 @@ final class KeyLanes {
         return lanes.size();
     }
 
-    /** Marks as started, and returns, the commands at the front of the lane that may now run. */
+    /** Marks as released, and returns, the commands at the front of the lane that may now run. */
     private static List<PendingCommand> startable(ArrayDeque<PendingCommand> lane) {
         List<PendingCommand> ready = null;
         boolean anyEarlier = false;
         boolean earlierWrite = false;
         for (PendingCommand c : lane) {
             boolean write = ((TextCommand) c.decoded).isWrite();
-            if (!c.started) {
+            if (!c.released) {
                 if (write ? anyEarlier : earlierWrite) {
                     break;
                 }
-                c.started = true;
+                c.released = true;
                 if (ready == null) {
                     ready = new java.util.ArrayList<>(2);
                 }

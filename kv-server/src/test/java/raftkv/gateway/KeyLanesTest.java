@@ -12,11 +12,11 @@ class KeyLanesTest {
     final KeyLanes lanes = new KeyLanes();
 
     static PendingCommand get(String key) {
-        return new PendingCommand(new TextCommand.Get(bs(key)));
+        return new PendingCommand(new TextCommand.Get(bs(key)), 0);
     }
 
     static PendingCommand set(String key) {
-        return new PendingCommand(new TextCommand.Set(bs(key), 0, bs("v"), false));
+        return new PendingCommand(new TextCommand.Set(bs(key), 0, bs("v"), false), 0);
     }
 
     @Test
