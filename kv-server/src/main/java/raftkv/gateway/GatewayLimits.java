@@ -28,8 +28,4 @@ public record GatewayLimits(int maxValueBytes, int maxLineBytes, int maxPendingC
         return new GatewayLimits(maxValueBytes, TextDecoder.DEFAULT_MAX_LINE_BYTES,
                 DEFAULT_MAX_PENDING_COMMANDS, DEFAULT_MAX_PENDING_BYTES);
     }
-
-    public GatewayLimits withMaxPendingCommands(int commands) {
-        return new GatewayLimits(maxValueBytes, maxLineBytes, commands, maxPendingBytes);
-    }
 }

@@ -73,6 +73,8 @@ public final class TextServer implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Idle connections are kept forever; keepalive only reaps peers that vanished.
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // A client that shuts its output down after its last command still gets every reply.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

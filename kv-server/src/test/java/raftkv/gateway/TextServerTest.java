@@ -2,11 +2,15 @@ package raftkv.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -214,6 +218,34 @@ class TextServerTest {
         }
         server = TextServer.start("127.0.0.1", port, api, 1024, ids);
         assertEquals(port, server.port());
+    }
+
+    @Test
+    void closeAnswersPendingCommandsThenClosesTheConnection() throws Exception {
+        start(1024);
+        int port = server.port();
+        try (TextClient client = new TextClient(port)) {
+            client.send("set a 0 1\r\n1\r\nget hold\r\n");
+            assertTrue(client.line().startsWith("OK "));
+            Await.until("command parked", api.heldCount::get, n -> n == 1);
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> server.close(Duration.ofSeconds(20)));
+            Await.until("listener closed", () -> !accepts(port));
+            assertFalse(closing.isDone(), "close waits for the pending command");
+            api.openGate();
+
+            assertEquals("ERR_NOT_FOUND", client.line());
+            assertTrue(client.atEof());
+            closing.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
     }
 
     @Test
