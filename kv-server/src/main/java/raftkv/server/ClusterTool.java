@@ -75,7 +75,7 @@ public final class ClusterTool {
     }
 
     /** The leader that a majority of nodes report, or null. */
-    static ServerSpec agreedLeader(ClusterConfig config) {
+    public static ServerSpec agreedLeader(ClusterConfig config) {
         Map<Long, Integer> votes = new LinkedHashMap<>();
         for (StatusResponse s : statuses(config).values()) {
             if (s != null && s.getLeaderKnown()) votes.merge(s.getLeaderId(), 1, Integer::sum);
@@ -87,7 +87,7 @@ public final class ClusterTool {
         return null;
     }
 
-    static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
+    public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
         Map<ServerSpec, StatusResponse> result = new LinkedHashMap<>();
         List<ManagedChannel> channels = new ArrayList<>();
         try {
