@@ -38,6 +38,7 @@ public final class TextServer implements AutoCloseable {
     private final Channel listener;
     private final ChannelGroup connections;
     private final GatewayStats stats;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private TextServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel listener,
             ChannelGroup connections, GatewayStats stats) {
@@ -126,6 +127,7 @@ public final class TextServer implements AutoCloseable {
      * up to {@code grace}, then closes whatever is left and stops the threads. Idempotent.
      */
     public void close(Duration grace) {
+        if (!closed.compareAndSet(false, true)) return; // idempotent: the event loops are gone after the first
         listener.close().awaitUninterruptibly();
         for (Channel channel : connections) {
             channel.pipeline().fireUserEventTriggered(TextConnection.DRAIN_AND_CLOSE);
