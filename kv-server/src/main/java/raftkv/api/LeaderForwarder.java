@@ -42,9 +42,9 @@ public final class LeaderForwarder implements Forwarder {
         if (left <= 0) return CompletableFuture.completedFuture(new KvResult.Unavailable("request timeout", leader.logAddress()));
         KeyValueGrpc.KeyValueFutureStub stub = stub(leader).withDeadlineAfter(left, TimeUnit.NANOSECONDS);
         if (request instanceof KvRequest.Set s) {
-            return call(stub.set(SetRequest.newBuilder().setKey(s.key()).setValue(s.value()).setTtlSeconds(s.ttlSeconds())
-                            .mergeFrom(withId(s.requestId())).build()),
-                    r -> new KvResult.Written(r.getVersion()));
+            SetRequest.Builder b = SetRequest.newBuilder().setKey(s.key()).setValue(s.value()).setTtlSeconds(s.ttlSeconds());
+            if (!s.requestId().isNone()) b.setRequestId(proto(s.requestId()));
+            return call(stub.set(b.build()), r -> new KvResult.Written(r.getVersion()));
         } else if (request instanceof KvRequest.Cas c) {
             CasRequest.Builder b = CasRequest.newBuilder().setKey(c.key()).setExpectedVersion(c.expectedVersion())
                     .setValue(c.value()).setTtlSeconds(c.ttlSeconds());
@@ -61,10 +61,6 @@ public final class LeaderForwarder implements Forwarder {
             return call(stub.getMeta(GetMetaRequest.newBuilder().setKey(request.key()).build()),
                     r -> new KvResult.Found(r.getValue(), r.getVersion(), r.getTtlSeconds()));
         }
-    }
-
-    private static SetRequest withId(RequestId id) {
-        return id.isNone() ? SetRequest.getDefaultInstance() : SetRequest.newBuilder().setRequestId(proto(id)).build();
     }
 
     private static raftkv.proto.kv.RequestId proto(RequestId id) {
