@@ -159,10 +159,15 @@ final class TestCluster implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Kills every process this cluster started (kill -9) and waits for each to exit. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Process p : processes.values()) p.destroyForcibly();
-        for (Process p : processes.values()) p.waitFor(30, TimeUnit.SECONDS);
+        try {
+            for (Process p : processes.values()) p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         processes.clear();
     }
 

@@ -118,4 +118,22 @@ class TextProtocolIT {
             }
         }
     }
+
+    @Test
+    void aThousandConcurrentConnectionsOnOneNode() throws Exception {
+        try (TestCluster c = TestCluster.onLocalhost(dir, 3)) {
+            c.startAll();
+            c.awaitLeader(Duration.ofSeconds(60));
+            List<TextClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) clients.add(new TextClient(c.server(0), 60_000));
+                // Every connection has a command in flight at once, then a read of its own write.
+                for (int i = 0; i < clients.size(); i++) clients.get(i).send("set conn" + i + " 0 1\r\n" + (i % 10) + "\r\n");
+                for (TextClient t : clients) assertTrue(t.readLine().startsWith("OK "));
+                for (int i = 0; i < clients.size(); i++) assertEquals(Integer.toString(i % 10), clients.get(i).get("conn" + i));
+            } finally {
+                for (TextClient t : clients) t.close();
+            }
+        }
+    }
 }
