@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigException;
 import raftkv.config.ConfigLoader;
+import raftkv.wal.WalCorruptException;
 
 /**
  * {@code scripts/kv-server --id N [--config FILE]}: runs one node in the foreground, logging to
@@ -25,6 +26,8 @@ public final class ServerMain {
     static final int EXIT_OK = 0;
     static final int EXIT_USAGE = 2;
     static final int EXIT_FATAL = 70;
+    // The log on disk is damaged in the middle: never start on silently lost entries.
+    static final int EXIT_CORRUPT_LOG = 74;
 
     private ServerMain() {}
 
@@ -93,6 +96,10 @@ public final class ServerMain {
         } catch (IOException e) {
             releaseQuietly(lock);
             throw new StartupException(EXIT_USAGE, "cannot start node " + id + ": " + e.getMessage());
+        } catch (WalCorruptException e) {
+            releaseQuietly(lock);
+            throw new StartupException(EXIT_CORRUPT_LOG, "node " + id + " refuses to start: its write-ahead log is damaged: "
+                    + e.getMessage());
         }
     }
 
@@ -138,7 +145,8 @@ public final class ServerMain {
     private static void usage(PrintStream out) {
         out.println("usage: kv-server --id N [--config FILE]");
         out.println("  Runs node N of the cluster described by FILE (default ./config.json) in the foreground.");
-        out.println("  Logs go to stderr. SIGTERM stops it cleanly (exit 0); a bad config or a port in use: exit 2.");
+        out.println("  Logs go to stderr. SIGTERM stops it cleanly (exit 0); a bad config or a port in use: exit 2;");
+        out.println("  a write-ahead log damaged in the middle (not just a torn tail): exit 74.");
     }
 
     /** A start-up failure: one line for the user and the exit code. */

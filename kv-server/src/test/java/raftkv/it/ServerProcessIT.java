@@ -77,4 +77,27 @@ class ServerProcessIT {
             assertEquals(0, c.stop(0), c.logs());
         }
     }
+
+    @Test
+    void aLogDamagedInTheMiddleStopsTheNodeWithOneLineAndExitCode74() throws Exception {
+        try (TestCluster c = TestCluster.onLocalhost(dir, 1)) {
+            c.startAll();
+            c.awaitLeader(Duration.ofSeconds(30));
+            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+                for (int i = 0; i < 50; i++) assertTrue(t.set("k" + i, "value-" + i).startsWith("OK "));
+            }
+            assertEquals(0, c.stop(0), c.logs());
+            Path segment;
+            try (var files = Files.list(c.config().nodeDir(0).resolve("wal"))) {
+                segment = files.filter(f -> f.toString().endsWith(".wal")).sorted().findFirst().orElseThrow();
+            }
+            byte[] bytes = Files.readAllBytes(segment);
+            bytes[bytes.length / 2] ^= 0x40; // one flipped bit, with whole records after it
+            Files.write(segment, bytes);
+            Run r = runToExit("--id", "0", "--config", c.configFile().toString());
+            assertEquals(74, r.exitCode(), r.output().toString());
+            String last = r.output().get(r.output().size() - 1);
+            assertTrue(last.startsWith("kv-server: node 0 refuses to start: its write-ahead log is damaged"), last);
+        }
+    }
 }
