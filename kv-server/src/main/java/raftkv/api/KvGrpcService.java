@@ -44,6 +44,7 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void set(SetRequest req, StreamObserver<SetResponse> out) {
+        if (rejectZeroRequestId(req.hasRequestId(), req.getRequestId(), out)) return;
         run(new KvRequest.Set(req.getKey(), req.getValue(), req.getTtlSeconds(), requestId(req.hasRequestId(), req.getRequestId())),
                 out, r -> r instanceof KvResult.Written w ? SetResponse.newBuilder().setVersion(w.version()).build() : null);
     }
@@ -63,6 +64,7 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void cas(CasRequest req, StreamObserver<CasResponse> out) {
+        if (rejectZeroRequestId(req.hasRequestId(), req.getRequestId(), out)) return;
         run(new KvRequest.Cas(req.getKey(), req.getExpectedVersion(), req.getValue(), req.getTtlSeconds(),
                         requestId(req.hasRequestId(), req.getRequestId())),
                 out, r -> r instanceof KvResult.Written w ? CasResponse.newBuilder().setVersion(w.version()).build() : null);
@@ -70,6 +72,7 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
 
     @Override
     public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
+        if (rejectZeroRequestId(req.hasRequestId(), req.getRequestId(), out)) return;
         run(new KvRequest.Delete(req.getKey(), requestId(req.hasRequestId(), req.getRequestId())),
                 out, r -> r instanceof KvResult.Deleted ? DeleteResponse.getDefaultInstance() : null);
     }
@@ -124,6 +127,21 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
     private static RequestId requestId(boolean present, raftkv.proto.kv.RequestId id) {
         if (!present) return RequestId.NONE;
         return new RequestId(id.getClientId(), id.getSequence());
+    }
+
+    /**
+     * kv.proto: a request_id that is set must have a non-zero client_id and sequence. Only here is
+     * "set" visible: inside the node a RequestId of 0/0 is {@link RequestId#NONE}, so a set id
+     * of 0/0 would otherwise silently turn deduplication off. {@link KvService#validate} checks the
+     * ids with one zero field for both front doors; this catches both-zero too.
+     *
+     * @return true if the call was answered INVALID_ARGUMENT
+     */
+    private static boolean rejectZeroRequestId(boolean present, raftkv.proto.kv.RequestId id, StreamObserver<?> out) {
+        if (!present || (id.getClientId() != 0 && id.getSequence() != 0)) return false;
+        out.onError(GrpcResults.toStatus(new KvResult.Invalid(
+                "request_id is set but its client_id or sequence is 0; both must be non-zero", false)));
+        return true;
     }
 
 }

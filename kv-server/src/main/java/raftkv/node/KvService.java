@@ -46,6 +46,9 @@ public final class KvService implements KvApi {
     public CompletableFuture<KvResult> execute(KvRequest request, boolean mayForward) {
         KvResult invalid = validate(request);
         if (invalid != null) return CompletableFuture.completedFuture(invalid);
+        if (request instanceof KvRequest.Cas cas && cas.expectedVersion() <= 0) {
+            return execute(new KvRequest.Get(cas.key()), mayForward).thenApply(KvService::casMatchingNoVersion);
+        }
         CompletableFuture<KvResult> promise = new CompletableFuture<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         attempt(request, mayForward, deadline, FIRST_RETRY_MS, promise);
@@ -101,6 +104,19 @@ public final class KvService implements KvApi {
         long delay = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(left) + 1);
         scheduler.schedule(() -> attempt(request, mayForward, deadline, Math.min(backoffMs * 2, MAX_RETRY_MS), promise),
                 delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The answer to a cas whose expected version no key can have: 0 (text protocol and gRPC), or a
+     * uint64 of 2^63 or more from gRPC, which arrives here negative. Versions are log indexes, so
+     * such a cas can only fail, and the state machine's command cannot even carry it. It is answered
+     * as the state machine would answer it, from a linearizable read of the key: not found if the
+     * key is absent, else a version mismatch. Nothing goes through the log, so a request id it
+     * carries is checked by {@link #validate} but neither deduplicated nor recorded (kv.proto,
+     * CasRequest.expected_version).
+     */
+    private static KvResult casMatchingNoVersion(KvResult read) {
+        return read instanceof KvResult.Found ? new KvResult.VersionMismatch() : read;
     }
 
     /** A command whose outcome is unknown may be sent again only if a second copy cannot apply twice. */

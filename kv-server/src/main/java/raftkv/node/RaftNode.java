@@ -257,7 +257,15 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void propose(Submit s) {
-        Command command = Commands.toCommand(s.request());
+        Command command;
+        try {
+            command = Commands.toCommand(s.request());
+        } catch (IllegalArgumentException e) {
+            // The front doors validate first, but a command the log cannot carry must never stop
+            // the loop: that would let one client's bad request take the node down.
+            s.result().complete(new Outcome.Done(new KvResult.Invalid(e.getMessage(), false)));
+            return;
+        }
         ProposeResult r = core.propose(CommandCodec.encode(command, stamp()));
         if (r instanceof ProposeResult.Accepted a) {
             writesByIndex.put(a.index(), new PendingWrite(a.term(), s.result(), s.deadlineNanos()));

@@ -15,6 +15,8 @@ import java.util.function.BooleanSupplier;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigLoader;
 import raftkv.config.ServerSpec;
+import raftkv.proto.kv.Role;
+import raftkv.proto.kv.StatusResponse;
 import raftkv.server.ClusterTool;
 
 /**
@@ -128,6 +130,34 @@ final class TestCluster implements AutoCloseable {
         ServerSpec[] leader = new ServerSpec[1];
         awaitCondition(timeout, "a leader agreed by a majority", () -> (leader[0] = ClusterTool.agreedLeader(config)) != null);
         return leader[0];
+    }
+
+    /**
+     * Waits until every running node knows the same leader in the same term, and that leader is
+     * running and reports itself leader; returns it. Unlike {@link #awaitLeader}, this never
+     * returns a leader that was just killed and that the survivors have not yet given up on.
+     */
+    ServerSpec awaitStableLeader(Duration timeout) {
+        ServerSpec[] leader = new ServerSpec[1];
+        awaitCondition(timeout, "every running node agreeing on one running leader",
+                () -> (leader[0] = stableLeader()) != null);
+        return leader[0];
+    }
+
+    private ServerSpec stableLeader() {
+        Map<ServerSpec, StatusResponse> all = ClusterTool.statuses(config);
+        StatusResponse first = null;
+        for (Map.Entry<ServerSpec, StatusResponse> e : all.entrySet()) {
+            if (!running(e.getKey().id())) continue;
+            StatusResponse s = e.getValue();
+            if (s == null || !s.getLeaderKnown()) return null;
+            if (first == null) first = s;
+            else if (s.getLeaderId() != first.getLeaderId() || s.getTerm() != first.getTerm()) return null;
+        }
+        if (first == null || !running((int) first.getLeaderId())) return null;
+        ServerSpec leader = config.server((int) first.getLeaderId());
+        StatusResponse own = all.get(leader);
+        return own != null && own.getRole() == Role.ROLE_LEADER ? leader : null;
     }
 
     /** Polls {@code condition} until it holds or the deadline passes (then fails, naming it). */
