@@ -1,0 +1,21 @@
+package raftkv.cli.bench;
+
+import java.time.Duration;
+import java.util.List;
+import raftkv.cli.Endpoint;
+import raftkv.cli.KvClient;
+
+/** Makes the benchmark clients of each protocol. */
+public final class BenchClients {
+    private BenchClients() {}
+
+    /** A gRPC client over a {@link KvClient} session that it closes when done. */
+    public static BenchClient grpc(KvClient session) {
+        return new GrpcBenchClient(session);
+    }
+
+    /** A text-protocol client that connects first to endpoint {@code index} (modulo their number). */
+    public static BenchClient text(List<Endpoint> endpoints, int index, Duration timeout) {
+        return new TextBenchClient(endpoints, index, timeout);
+    }
+}
