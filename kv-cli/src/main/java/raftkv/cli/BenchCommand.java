@@ -3,6 +3,7 @@ package raftkv.cli;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -27,7 +28,8 @@ import raftkv.cli.bench.Progress;
                 "Over gRPC (the default) the clients behave as kvctl's other commands: they send to the leader "
                         + "once an answer names it and fail over when an endpoint is down; each client has its own "
                         + "request-id client id. With --protocol text each client keeps one connection to one node "
-                        + "(clients are spread over the nodes in turn; followers forward to the leader), and the "
+                        + "(clients are spread over the nodes in turn, skipping nodes that refuse connections; followers "
+                        + "forward to the leader), and the "
                         + "endpoints are the nodes' ClientPorts (by default from config.json).",
                 "",
                 "Progress goes to stderr: a bar on a terminal, otherwise a line a second (none with --output json "
@@ -100,8 +102,9 @@ final class BenchCommand implements Callable<Integer> {
                         root::failedAttempts, progress).run();
             }
         } else {
-            report = new BenchRunner(settings, i -> BenchClients.text(settings.endpoints(), i, settings.timeout()),
-                    () -> 0, progress).run();
+            LongAdder retries = new LongAdder();
+            report = new BenchRunner(settings, i -> BenchClients.text(settings.endpoints(), i, settings.timeout(), retries),
+                    retries::sum, progress).run();
         }
         Output out = kvctl.output();
         if (options.json()) {

@@ -2,6 +2,7 @@ package raftkv.cli.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import raftkv.cli.Endpoint;
 import raftkv.cli.KvClient;
 
@@ -14,8 +15,11 @@ public final class BenchClients {
         return new GrpcBenchClient(session);
     }
 
-    /** A text-protocol client that connects first to endpoint {@code index} (modulo their number). */
-    public static BenchClient text(List<Endpoint> endpoints, int index, Duration timeout) {
-        return new TextBenchClient(endpoints, index, timeout);
+    /**
+     * A text-protocol client that connects first to endpoint {@code index} (modulo their number);
+     * {@code retries} counts the connections it had to try elsewhere.
+     */
+    public static BenchClient text(List<Endpoint> endpoints, int index, Duration timeout, LongAdder retries) {
+        return new TextBenchClient(endpoints, index, timeout, retries);
     }
 }

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * included); failed ones are counted apart, as errors and timeouts, never dropped.
  *
  * @param setLatency null when the run made no successful set; likewise {@code getLatency}
- * @param retries    gRPC calls that failed over to another endpoint inside an operation
+ * @param retries    attempts that failed over to another endpoint inside an operation: gRPC calls
+ *                   answered UNAVAILABLE, or text-protocol connections refused
  */
 public record BenchReport(BenchSettings settings, double elapsedSeconds, long ops, long sets, long gets,
                           long notFound, long errors, long timeouts, long retries,
@@ -40,9 +41,7 @@ public record BenchReport(BenchSettings settings, double elapsedSeconds, long op
         lines.add(String.format(Locale.ROOT, "ops         %d (sets %d, gets %d, of which not found %d)", ops, sets, gets, notFound));
         lines.add(String.format(Locale.ROOT, "errors      %d%s", errors, kinds(errorKinds)));
         lines.add(String.format(Locale.ROOT, "timeouts    %d%s", timeouts, kinds(timeoutKinds)));
-        if (s.protocol().equals("grpc")) {
-            lines.add(String.format(Locale.ROOT, "retries     %d (calls that failed over to another endpoint)", retries));
-        }
+        lines.add(String.format(Locale.ROOT, "retries     %d (attempts that failed over to another endpoint)", retries));
         lines.add(String.format(Locale.ROOT, "throughput  %.1f ops/s (successful operations)", throughput()));
         lines.add(String.format(Locale.ROOT, "latency ms  %9s %9s %9s %9s %9s", "p50", "p90", "p99", "p99.9", "max"));
         if (latency.count() == 0) {

@@ -28,7 +28,7 @@ public final class BenchRunner {
 
     /**
      * @param newClient makes client {@code i} (0-based); each is used by one thread only
-     * @param retries   failed-over attempts so far, over all clients (gRPC), or always 0
+     * @param retries   attempts so far that failed over to another endpoint, over all clients
      */
     public BenchRunner(BenchSettings settings, IntFunction<BenchClient> newClient, LongSupplier retries, Progress progress) {
         this.settings = settings;

@@ -13,28 +13,32 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import raftkv.cli.Endpoint;
 
 /**
  * A benchmark client over the text protocol (SPEC section 4): one connection, one command at
- * a time, to its endpoint. If the connection fails, the operation counts as an error (the text
- * protocol has no request id, so a write is never resent) and the next operation connects to
- * the next endpoint. A reply that does not come within the timeout is a timeout, and the
- * connection is dropped since its replies are no longer in step.
+ * a time, to its endpoint. A node that refuses the connection is skipped for the next endpoint
+ * (nothing was sent, so that is safe; each skip counts as a retry). If an open connection fails,
+ * the operation counts as an error (the text protocol has no request id, so a write is never
+ * resent) and the next operation connects to the next endpoint. A reply that does not come within
+ * the timeout is a timeout, and the connection is dropped since its replies are no longer in step.
  */
 final class TextBenchClient implements BenchClient {
     private static final int MAX_LINE = 4096;
 
     private final List<Endpoint> endpoints;
     private final int timeoutMs;
+    private final LongAdder retries;
     private int next;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
     /** @param first index of the endpoint to connect to first; clients spread over the nodes */
-    TextBenchClient(List<Endpoint> endpoints, int first, Duration timeout) {
+    TextBenchClient(List<Endpoint> endpoints, int first, Duration timeout, LongAdder retries) {
         this.endpoints = List.copyOf(endpoints);
+        this.retries = retries;
         this.next = Math.floorMod(first, endpoints.size());
         this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
     }
@@ -73,7 +77,7 @@ final class TextBenchClient implements BenchClient {
 
     private Outcome exchange(Exchange exchange) {
         try {
-            if (socket == null) connect();
+            if (socket == null && !connectToAny()) return Outcome.error("connection refused");
             return exchange.run();
         } catch (SocketTimeoutException e) {
             disconnect();
@@ -95,6 +99,19 @@ final class TextBenchClient implements BenchClient {
                 yield Outcome.error("unexpected reply");
             }
         };
+    }
+
+    /** Tries each endpoint once, from the next in turn; false if none accepted a connection. */
+    private boolean connectToAny() {
+        for (int i = 0; i < endpoints.size(); i++) {
+            try {
+                connect();
+                return true;
+            } catch (IOException refused) {
+                retries.increment();
+            }
+        }
+        return false;
     }
 
     private void connect() throws IOException {
