@@ -95,9 +95,9 @@ class BenchCommandTest {
         try (FakeTextServer a = new FakeTextServer(); FakeTextServer b = new FakeTextServer()) {
             String down = "127.0.0.1:" + Ports.unused();
             JsonNode json = CommandsTest.oneObject(new Cli(dir).run("bench", "--protocol", "text",
-                    "--endpoints", down + "," + a.endpoint() + "," + b.endpoint(), "--ops", "100", "--clients", "4",
+                    "--endpoints", down + "," + a.endpoint() + "," + b.endpoint(), "--duration", "0.5", "--clients", "4",
                     "--write-ratio", "1", "-o", "json")); // no keyspace prefill: the connections are made while measuring
-            assertEquals(100, json.get("successful").asLong());
+            assertTrue(json.get("successful").asLong() > 0);
             assertEquals(0, json.get("errors").asLong());
             assertEquals(2, json.get("retries").asLong(), "clients 0 and 3 start at the node that is down");
             assertEquals(3, a.connectionsAccepted());
@@ -120,7 +120,7 @@ class BenchCommandTest {
     @Test
     void aClusterThatCannotBeWrittenStopsBeforeMeasuring() throws Exception {
         String down = "127.0.0.1:" + Ports.unused();
-        Cli.Result r = new Cli(dir).run("bench", "--endpoints", down, "--ops", "50", "--clients", "2");
+        Cli.Result r = new Cli(dir).run("bench", "--endpoints", down, "--ops", "50", "--clients", "2", "-q");
         CommandsTest.assertFails(ExitCodes.UNAVAILABLE, r, "could not write the keyspace first");
     }
 
@@ -134,7 +134,8 @@ class BenchCommandTest {
             assertTrue(bar.stderr().contains("ops/s"), bar::toString);
             Cli.Result lines = new Cli(dir).run("bench", "--endpoints", node.endpoint(), "--duration", "1.5", "--clients", "2");
             assertEquals(0, lines.exit(), lines::toString);
-            assertTrue(lines.stderrLines().get(0).matches("bench: \\d+\\.\\d s, \\d+ ops, \\d+ ops/s, p99 \\d+\\.\\d\\d ms, errors 0, timeouts 0"),
+            assertEquals("bench: writing the 1000 keys once before measuring", lines.stderrLines().get(0));
+            assertTrue(lines.stderrLines().get(1).matches("bench: \\d+\\.\\d s, \\d+ ops, \\d+ ops/s, p99 \\d+\\.\\d\\d ms, errors 0, timeouts 0"),
                     lines::toString);
             assertTrue(!lines.stderr().contains("\r"), lines::toString);
             assertTrue(lines.stdout().contains("for 1.5 s"), lines::toString);

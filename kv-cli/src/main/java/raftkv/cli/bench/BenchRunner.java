@@ -51,6 +51,7 @@ public final class BenchRunner {
 
     /** Writes every key once, the clients sharing the keyspace; stops at the first failure. */
     private void prefill(List<BenchClient> clients) throws InterruptedException {
+        progress.note("bench: writing the " + settings.keys() + " keys once before measuring");
         AtomicReference<String> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients.size(); c++) {

@@ -26,6 +26,9 @@ public abstract class Progress {
     /** The run is over: leave the terminal on a fresh line. */
     abstract void finish();
 
+    /** A line about what happens before the measured run, such as writing the keyspace. */
+    abstract void note(String line);
+
     public static Progress bar(PrintStream out) {
         return new Bar(out);
     }
@@ -46,6 +49,9 @@ public abstract class Progress {
 
             @Override
             void finish() {}
+
+            @Override
+            void note(String line) {}
         };
     }
 
@@ -79,6 +85,12 @@ public abstract class Progress {
             if (drawn) out.println();
             out.flush();
         }
+
+        @Override
+        void note(String line) {
+            out.println(line);
+            out.flush();
+        }
     }
 
     private static final class Lines extends Progress {
@@ -102,6 +114,12 @@ public abstract class Progress {
 
         @Override
         void finish() {
+            out.flush();
+        }
+
+        @Override
+        void note(String line) {
+            out.println(line);
             out.flush();
         }
     }
