@@ -244,10 +244,9 @@ public final class KvClient implements AutoCloseable {
     }
 
     private static KvFailure answered(String what, Status status) {
-        String detail = status.getDescription() == null ? "" : " (" + status.getDescription() + ")";
         String message = switch (status.getCode()) {
             case NOT_FOUND -> what + ": key not found";
-            case FAILED_PRECONDITION -> what + ": version mismatch: the key is at another version" + detail;
+            case FAILED_PRECONDITION -> what + ": version mismatch: the key is no longer at that version; nothing was written";
             case INVALID_ARGUMENT -> what + ": rejected by the server: " + orCode(status);
             case RESOURCE_EXHAUSTED -> what + ": message over the size limit: " + orCode(status)
                     + "; for a cluster with a larger maxValueBytes raise --max-message";
