@@ -109,12 +109,13 @@ public final class BenchRunner {
         }
         for (Thread t : threads) t.join();
         stats.drain();
-        progress.finish();
-        if (crash.get() != null) throw new IllegalStateException("a bench client failed: " + crash.get(), crash.get());
         double elapsed = (lastEnd.get() - start) / 1e9;
         Histogram all = new Histogram(3);
         all.add(stats.setTotal());
         all.add(stats.getTotal());
+        progress.finish(new Progress.Snapshot(elapsed, 1, stats.operations(), all.getTotalCount() / Math.max(elapsed, 1e-9),
+                all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1000.0, stats.errors(), stats.timeouts()));
+        if (crash.get() != null) throw new IllegalStateException("a bench client failed: " + crash.get(), crash.get());
         return new BenchReport(settings, elapsed, stats.operations(), stats.sets(), stats.gets(), stats.notFound(),
                 stats.errors(), stats.timeouts(), retries.getAsLong() - retriesBefore, stats.errorKinds(), stats.timeoutKinds(),
                 LatencyStats.of(all),

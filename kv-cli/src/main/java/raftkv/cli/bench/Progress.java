@@ -12,8 +12,9 @@ public abstract class Progress {
      * One report.
      *
      * @param fraction         how much of the run is done, 0 to 1 (of the duration, or of the ops)
-     * @param intervalOpsPerSec successful operations per second since the previous report
-     * @param intervalP99Ms    p99 latency since the previous report; 0 if no operation ended
+     * @param intervalOpsPerSec successful operations per second since the previous report (over
+     *                          the whole run in the totals that end it)
+     * @param intervalP99Ms    p99 latency since the previous report (or of the whole run); 0 if no operation ended
      */
     public record Snapshot(double elapsedSeconds, double fraction, long ops, double intervalOpsPerSec,
                            double intervalP99Ms, long errors, long timeouts) {}
@@ -23,8 +24,8 @@ public abstract class Progress {
 
     abstract void update(Snapshot s);
 
-    /** The run is over: leave the terminal on a fresh line. */
-    abstract void finish();
+    /** The run is over, with these totals: leave the terminal on a fresh line. */
+    abstract void finish(Snapshot totals);
 
     /** A line about what happens before the measured run, such as writing the keyspace. */
     abstract void note(String line);
@@ -48,7 +49,7 @@ public abstract class Progress {
             void update(Snapshot s) {}
 
             @Override
-            void finish() {}
+            void finish(Snapshot totals) {}
 
             @Override
             void note(String line) {}
@@ -81,8 +82,11 @@ public abstract class Progress {
         }
 
         @Override
-        void finish() {
-            if (drawn) out.println();
+        void finish(Snapshot totals) {
+            if (drawn) {
+                update(totals); // the bar ends full, with the run's own numbers
+                out.println();
+            }
             out.flush();
         }
 
@@ -113,7 +117,7 @@ public abstract class Progress {
         }
 
         @Override
-        void finish() {
+        void finish(Snapshot totals) {
             out.flush();
         }
 
