@@ -147,10 +147,13 @@ public final class KvClient implements AutoCloseable {
         call("delete " + show(key), true, stub -> stub.delete(req));
     }
 
-    /** One node's Status, from that endpoint only (never failed over): completes with a KvFailure if it does not answer. */
-    public CompletableFuture<StatusResponse> status(Endpoint endpoint) {
+    /**
+     * One node's Status, from that endpoint only (never failed over), with the given deadline:
+     * completes with a KvFailure if it does not answer.
+     */
+    public CompletableFuture<StatusResponse> status(Endpoint endpoint, Duration deadline) {
         CompletableFuture<StatusResponse> result = new CompletableFuture<>();
-        KeyValueGrpc.newStub(channels.get(endpoint)).withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        KeyValueGrpc.newStub(channels.get(endpoint)).withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
                 .status(StatusRequest.getDefaultInstance(), new StreamObserver<>() {
                     @Override
                     public void onNext(StatusResponse value) {

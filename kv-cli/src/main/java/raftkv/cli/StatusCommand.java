@@ -1,6 +1,7 @@
 package raftkv.cli;
 
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,13 +20,17 @@ import raftkv.proto.kv.StatusResponse;
         description = {"Show each node's role, term, commit and applied index, and leader.",
                 "Asks every endpoint for its node's own view and prints a table: the node's id, its gRPC address "
                         + "(the endpoint), its text-protocol address, its role, term, commit and applied index, and the "
-                        + "id of the leader it knows. An endpoint that does not answer shows as down. The last line "
+                        + "id of the leader it knows. An endpoint that does not answer within 5 s (or --timeout if "
+                        + "shorter) shows as down. The last line "
                         + "names the leader most nodes know and how many name it. Each node answers from its own "
                         + "state, so views may differ for a moment during an election.",
                 "With --output json: {\"nodes\": [...], \"leader\", \"endpoints\", \"up\"}.",
                 "Exits with 0 if any endpoint answered, 4 if none did."},
         footer = {"", "Examples:", "  kvctl status", "  kvctl status --endpoints localhost:9000,localhost:9001 -o json"})
 final class StatusCommand implements Callable<Integer> {
+    /** A node answers Status from its own state at once; one that takes longer is shown as down. */
+    static final Duration MAX_WAIT = Duration.ofSeconds(5);
+
     @ParentCommand
     KvCtl kvctl;
 
@@ -40,7 +45,8 @@ final class StatusCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         try (KvClient client = kvctl.connect(options)) {
             List<CompletableFuture<StatusResponse>> calls = new ArrayList<>();
-            for (Endpoint e : client.endpoints()) calls.add(client.status(e));
+            Duration deadline = options.timeout().compareTo(MAX_WAIT) < 0 ? options.timeout() : MAX_WAIT;
+            for (Endpoint e : client.endpoints()) calls.add(client.status(e, deadline));
             for (int i = 0; i < calls.size(); i++) {
                 Endpoint e = client.endpoints().get(i);
                 try {

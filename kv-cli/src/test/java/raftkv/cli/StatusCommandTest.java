@@ -66,6 +66,19 @@ class StatusCommandTest {
     }
 
     @Test
+    void aNodeThatDoesNotAnswerIsShownDownWithinTheDeadline() throws Exception {
+        try (FakeKeyValue a = FakeKeyValue.start();
+             java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            a.status(status(0, Role.ROLE_LEADER, 0, a.endpoint()));
+            String hung = "127.0.0.1:" + silent.getLocalPort();
+            Cli.Result r = new Cli(dir).run("status", "--timeout", "0.5", "--endpoints", hung + "," + a.endpoint());
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.stdout().lines().anyMatch(l -> l.matches("- +" + hung + " +- +down.*")), r::toString);
+            assertTrue(r.stdout().contains("leader: node 0"), r::toString);
+        }
+    }
+
+    @Test
     void noLeaderKnown() throws Exception {
         try (FakeKeyValue a = FakeKeyValue.start()) {
             a.status(StatusResponse.newBuilder().setNodeId(7).setRole(Role.ROLE_CANDIDATE).setTerm(9).build());
