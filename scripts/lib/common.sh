@@ -19,7 +19,7 @@ raftkv_require_toolchain() {
 # Builds the project (without running tests) if it was never built or a source changed since.
 raftkv_ensure_built() {
     local stamp="$RAFTKV_ROOT/kv-server/target/kv-server.jar"
-    if [ -f "$stamp" ] && [ -d "$RAFTKV_ROOT/kv-server/target/test-classes" ] && [ -d "$RAFTKV_ROOT/kv-cli/target/lib" ] \
+    if [ -f "$stamp" ] && [ -d "$RAFTKV_ROOT/kv-server/target/test-classes" ] && [ -d "$RAFTKV_ROOT/kv-cli/target/lib" ] && [ -f "$RAFTKV_ROOT/kv-cli/target/kv-cli.jar" ] \
         && [ -z "$(find "$RAFTKV_ROOT/proto/src" "$RAFTKV_ROOT/kv-server/src" "$RAFTKV_ROOT/kv-cli/src" \
                     "$RAFTKV_ROOT/pom.xml" "$RAFTKV_ROOT"/*/pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]; then
         return 0

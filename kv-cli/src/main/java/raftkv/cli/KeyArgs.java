@@ -1,0 +1,74 @@
+package raftkv.cli;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Keys and values as given on the command line, checked before anything is sent. */
+final class KeyArgs {
+    static final int MAX_KEY_BYTES = 250;
+
+    private KeyArgs() {}
+
+    /**
+     * The key's UTF-8 bytes, checked against kv.proto's rule (1 to 250 bytes, no control
+     * character or space) so that a bad key is a usage error even when no server is up.
+     */
+    static ByteString key(String key) {
+        ByteString bytes = ByteString.copyFromUtf8(key);
+        if (bytes.isEmpty()) throw new UsageException("the key is empty");
+        if (bytes.size() > MAX_KEY_BYTES) {
+            throw new UsageException("the key is " + bytes.size() + " bytes, over the limit of " + MAX_KEY_BYTES);
+        }
+        for (int i = 0; i < bytes.size(); i++) {
+            int b = bytes.byteAt(i) & 0xFF;
+            if (b <= 0x20 || b == 0x7F) {
+                throw new UsageException(String.format(
+                        "the key holds byte 0x%02X at offset %d; keys may not hold spaces or control characters", b, i));
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * The value from the VALUE argument (its UTF-8 bytes) or from {@code --file} (a file's bytes,
+     * or stdin's for "-"), exactly one of the two.
+     */
+    static ByteString value(String value, String file, CliEnv env, int maxBytes) {
+        if (value != null && file != null) throw new UsageException("give the value either as VALUE or with --file, not both");
+        if (value == null && file == null) throw new UsageException("missing the value: give VALUE or --file PATH (- for stdin)");
+        if (value != null) return ByteString.copyFromUtf8(value);
+        if (file.equals("-")) return readCapped(env.stdin(), "stdin", maxBytes);
+        Path path = env.workingDir().resolve(file);
+        try (InputStream in = Files.newInputStream(path)) {
+            return readCapped(in, file, maxBytes);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--file " + file + ": no such file");
+        } catch (IOException e) {
+            throw new UsageException("--file " + file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    static long ttl(long ttlSeconds) {
+        if (ttlSeconds < 0 || ttlSeconds > 4_294_967_295L) {
+            throw new UsageException("--ttl must be 0 (never expires) to 4294967295 seconds, got " + ttlSeconds);
+        }
+        return ttlSeconds;
+    }
+
+    // A value larger than the largest message kvctl accepts could not be read back with it.
+    private static ByteString readCapped(InputStream in, String name, int maxBytes) {
+        try {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new UsageException(name + " holds over " + maxBytes + " bytes, more than --max-message allows");
+            }
+            return ByteString.copyFrom(bytes);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+    }
+}
