@@ -52,6 +52,7 @@ final class KeyHistory {
     final long[] classExpiry;
 
     private final Map<String, Integer> valueIds = new HashMap<>();
+    private final Map<Integer, List<Integer>> readsOf = new HashMap<>();
     private final Versions versions;
 
     /** {@code versions}: what the whole history shows about versions, every key included. */
@@ -84,6 +85,7 @@ final class KeyHistory {
         dComplete = new long[n];
         for (int i = 0; i < n; i++) {
             dStep[i] = compile(dOp[i], read);
+            if (dStep[i].kind() == Kind.READ) readsOf.computeIfAbsent(dStep[i].value(), v -> new ArrayList<>()).add(i);
             dInvoke[i] = dOp[i].invoke();
             dComplete[i] = dOp[i].complete();
         }
@@ -140,6 +142,39 @@ final class KeyHistory {
 
     private int infoValue(String value, Set<String> read) {
         return read.contains(value) ? intern(value) : UNREAD;
+    }
+
+    /**
+     * The first read (in invocation order) that no write of the key can explain: it returns a
+     * value nothing wrote (or may have written), or a version that no write of that value got
+     * while no info write of that value could have got it. Null if every read has a candidate.
+     */
+    Violation unexplainedRead() {
+        Map<Integer, Set<Long>> versionsOf = new HashMap<>();
+        Set<Integer> infoValues = new HashSet<>();
+        for (Step s : dStep) {
+            if (s.kind() == Kind.SET || s.kind() == Kind.CAS) versionsOf.computeIfAbsent(s.value(), v -> new HashSet<>()).add(s.version());
+        }
+        for (Step s : iStep) {
+            if (s.value() >= 0) infoValues.add(s.value());
+        }
+        for (int i = 0; i < dStep.length; i++) {
+            Step s = dStep[i];
+            if (s.kind() != Kind.READ || infoValues.contains(s.value())) continue;
+            Set<Long> written = versionsOf.get(s.value());
+            String value = Outcome.quote(values.get(s.value()));
+            String why = written == null ? "a read returns " + value + ", a value no operation of the key wrote (or may have written)"
+                    : s.version() != 0 && !written.contains(s.version())
+                    ? "a read shows " + value + "@" + s.version() + ", but the writes of " + value + " got version " + new java.util.TreeSet<>(written)
+                    : null;
+            if (why != null) return new Violation(key, why, List.of(), null, dOp[i], List.of());
+        }
+        return null;
+    }
+
+    /** The determinate reads that return value {@code v}. */
+    List<Integer> readsOf(int v) {
+        return readsOf.getOrDefault(v, List.of());
     }
 
     /** The determinate op indexes in invocation order (the identity: {@link #dOp} is sorted so). */

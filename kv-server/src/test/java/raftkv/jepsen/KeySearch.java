@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import raftkv.jepsen.RegisterModel.State;
 import raftkv.jepsen.RegisterModel.Step;
@@ -30,6 +31,8 @@ import raftkv.jepsen.Violation.Candidate;
  *       pins nothing) is placed at once, with no alternatives: any linearization that places it
  *       later stays valid with it moved here.
  *   <li>Of the available info writes of one class ({@link KeyHistory}) only the first is tried.
+ *   <li>A configuration where a read left returns a value nobody can write any more is a dead
+ *       end at once ({@link ValueSupply}).
  *   <li>Determinate candidates are tried before info writes, so info writes take effect only
  *       when something needs them; this finds linearizations sooner, and prunes nothing.
  * </ul>
@@ -49,6 +52,8 @@ final class KeySearch {
     private int left;
     private final int[] applied; // per info class
     private final int[] classStamp;
+    private final ValueSupply supply;
+    private final Violation unexplained;
     private int stamp;
 
     private final Map<Config, List<Seen>> seen = new HashMap<>();
@@ -57,10 +62,8 @@ final class KeySearch {
 
     // The deepest configuration reached (most determinate ops placed), for the explanation.
     private int bestPlaced = -1;
-    private List<Op> bestPrefix = List.of();
+    private int[] bestVia = new int[0];
     private State bestState;
-    private Op bestBlocking;
-    private List<Candidate> bestConcurrent = List.of();
 
     KeySearch(KeyHistory h, Budget.Clock budget) {
         this.h = h;
@@ -83,6 +86,8 @@ final class KeySearch {
         left = n;
         applied = new int[h.classes];
         classStamp = new int[h.classes];
+        supply = new ValueSupply(h);
+        unexplained = h.unexplainedRead();
     }
 
     /** A circular list through the sentinel (the last slot) in the given order. */
@@ -110,14 +115,14 @@ final class KeySearch {
         }
         KeyResult.Stats stats = new KeyResult.Stats(n + m + h.ignored, n, m, h.ignored, steps, configurations, System.nanoTime() - began);
         Violation violation = verdict != Verdict.NOT_LINEARIZABLE ? null
-                : new Violation(h.key, "no operation can be linearized next: each is illegal here, or every continuation after it fails",
-                        bestPrefix, RegisterModel.describe(bestState, h.values), bestBlocking, bestConcurrent);
+                : unexplained != null ? unexplained : violation();
         return new KeyResult(h.key, verdict, stats, violation);
     }
 
     // A candidate code c >= 0 is determinate op c; c < 0 is info write -c - 1.
     private Verdict search() {
         if (n == 0) return Verdict.LINEARIZABLE;
+        if (unexplained != null) return Verdict.NOT_LINEARIZABLE;
         int maxDepth = n + m + 1;
         State[] states = new State[maxDepth];
         int[] via = new int[maxDepth];
@@ -141,7 +146,7 @@ final class KeySearch {
             if (next == null) continue;
             lift(code);
             if (left == 0) return Verdict.LINEARIZABLE;
-            if (!remember(next)) {
+            if (supply.doomed(next) || !remember(next)) {
                 unlift(code);
                 continue;
             }
@@ -193,6 +198,7 @@ final class KeySearch {
     }
 
     private void lift(int code) {
+        supply.placed(step(code));
         if (code >= 0) {
             cNext[cPrev[code]] = cNext[code];
             cPrev[cNext[code]] = cPrev[code];
@@ -210,6 +216,7 @@ final class KeySearch {
     }
 
     private void unlift(int code) {
+        supply.unplaced(step(code));
         if (code >= 0) {
             cNext[cPrev[code]] = code;
             cPrev[cNext[code]] = code;
@@ -228,11 +235,11 @@ final class KeySearch {
 
     /** Records the current configuration, in state {@code s}; false if one visited before covers it. */
     private boolean remember(State s) {
-        Config probe = new Config(placed, placedHash, s.present(), s.value(), s.version());
+        Config probe = new Config(placed, placedHash, s.present(), s.value(), s.version(), s.excluded());
         List<Seen> list = seen.get(probe);
         if (list == null) {
             list = new ArrayList<>(1);
-            seen.put(new Config(placed.clone(), placedHash, s.present(), s.value(), s.version()), list);
+            seen.put(new Config(placed.clone(), placedHash, s.present(), s.value(), s.version(), s.excluded()), list);
         } else {
             for (Seen old : list) {
                 if (old.next <= s.next() && atMost(old.applied, applied, s.next())) return false;
@@ -255,33 +262,68 @@ final class KeySearch {
 
     private void noteProgress(int depth, State[] states, int[] via) {
         bestPlaced = n - left;
-        List<Op> prefix = new ArrayList<>(depth);
-        for (int d = 1; d <= depth; d++) prefix.add(op(via[d]));
-        bestPrefix = prefix;
+        bestVia = Arrays.copyOfRange(via, 1, depth + 1);
         bestState = states[depth];
-        bestBlocking = h.dOp[rNext[n]];
+    }
+
+    /**
+     * The window at the deepest configuration reached: its prefix, and each operation that could
+     * have come next with the reason it could not. Call with nothing lifted (after the search).
+     */
+    private Violation violation() {
+        List<Op> prefix = new ArrayList<>();
+        for (int code : bestVia) {
+            lift(code);
+            prefix.add(op(code));
+        }
         long horizon = horizon();
         List<Candidate> concurrent = new ArrayList<>();
-        for (int i = cNext[n]; i != n && h.dInvoke[i] <= horizon; i = cNext[i]) {
-            concurrent.add(new Candidate(h.dOp[i], RegisterModel.whyNot(bestState, h.dStep[i], h.values)));
+        List<Integer> starvedReads = new ArrayList<>();
+        for (int i = cNext[n]; i != n && h.dInvoke[i] <= horizon; i = cNext[i]) concurrent.add(new Candidate(h.dOp[i], whyNot(i, starvedReads)));
+        for (int j = iNext[m]; j != m && h.iInvoke[j] <= horizon; j = iNext[j]) concurrent.add(new Candidate(h.iOp[j], whyNot(-j - 1, starvedReads)));
+        for (int r : starvedReads) {
+            Op read = h.dOp[r];
+            concurrent.add(new Candidate(read, "comes later, and nothing left could then write the value it returns"));
         }
-        for (int j = iNext[m]; j != m && h.iInvoke[j] <= horizon; j = iNext[j]) {
-            concurrent.add(new Candidate(h.iOp[j], RegisterModel.whyNot(bestState, h.iStep[j], h.values)));
+        Op blocking = h.dOp[rNext[n]];
+        for (int k = bestVia.length - 1; k >= 0; k--) unlift(bestVia[k]);
+        return new Violation(h.key, "no operation can be linearized next: each is illegal here, or every continuation after it fails",
+                prefix, RegisterModel.describe(bestState, h.values), blocking, concurrent);
+    }
+
+    /** Why the op of {@code code} cannot come next in the best configuration; null if it can but leads nowhere. */
+    private String whyNot(int code, List<Integer> starvedReads) {
+        String why = RegisterModel.whyNot(bestState, step(code), h.values);
+        if (why != null) return why;
+        State after = RegisterModel.apply(bestState, step(code));
+        lift(code);
+        try {
+            if (!supply.doomed(after)) return null;
+            for (int v : supply.starvedValues(after)) {
+                for (int r : h.readsOf(v)) {
+                    if ((placed[r >>> 6] & (1L << r)) == 0) {
+                        if (!starvedReads.contains(r)) starvedReads.add(r);
+                        return "then nothing left could write " + Outcome.quote(h.values.get(v)) + ", which #" + h.dOp[r].id() + " still has to read";
+                    }
+                }
+            }
+            return null;
+        } finally {
+            unlift(code);
         }
-        bestConcurrent = concurrent;
     }
 
     /** A memo key: the determinate ops placed and the register but its {@code next}. */
-    private record Config(long[] placed, long hash, boolean present, int value, long version) {
+    private record Config(long[] placed, long hash, boolean present, int value, long version, Set<Long> excluded) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Config c && c.hash == hash && c.present == present && c.value == value
-                    && c.version == version && Arrays.equals(c.placed, placed);
+                    && c.version == version && Arrays.equals(c.placed, placed) && c.excluded.equals(excluded);
         }
 
         @Override
         public int hashCode() {
-            return Long.hashCode(hash * 31 + version) * 31 + value;
+            return (Long.hashCode(hash * 31 + version) * 31 + value) * 31 + excluded.hashCode();
         }
     }
 
