@@ -33,8 +33,13 @@ public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> 
             ignored += k.stats().ignored();
             steps += k.stats().steps();
         }
-        return String.format("%s: %d operations on %d keys (%d determinate, %d info writes, %d failed or info reads ignored), "
-                + "%d search steps, %.3f s", verdict.display(), ops, keys.size(), det, info, ignored, steps, nanos / 1e9);
+        return String.format("%s: %s on %s (%d determinate, %s, %d failed or info reads ignored), %s, %.3f s",
+                verdict.display(), count(ops, "operation"), count(keys.size(), "key"), det, count(info, "info write"), ignored,
+                count(steps, "search step"), nanos / 1e9);
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** The summary, then for a violation the window that shows it, or for UNKNOWN the keys whose budget ran out. */
@@ -54,14 +59,30 @@ public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> 
 
     static String explain(Violation v, long origin) {
         List<Timeline.Row> prefix = new ArrayList<>();
-        List<Timeline.Row> next = new ArrayList<>();
         int shown = Math.min(PREFIX_SHOWN, v.prefix().size());
         for (Op op : v.prefix().subList(v.prefix().size() - shown, v.prefix().size())) {
             prefix.add(new Timeline.Row(op, ' ', op.isInfo() ? "took effect here" : ""));
         }
-        if (v.state() == null && v.blocking() != null) next.add(new Timeline.Row(v.blocking(), '!', ""));
+        // the window: the prefix shown and the determinate ops that could come next; info writes
+        // pending since before it are counted, not shown
+        long windowStart = Long.MAX_VALUE;
+        for (Timeline.Row r : prefix) {
+            if (!r.op().isInfo()) windowStart = Math.min(windowStart, r.op().invoke());
+        }
         for (Violation.Candidate c : v.concurrent()) {
-            String note = c.whyNot() != null ? c.whyNot() : "legal here, but no continuation after it works";
+            if (!c.op().isInfo()) windowStart = Math.min(windowStart, c.op().invoke());
+        }
+        List<Timeline.Row> next = new ArrayList<>();
+        if (v.state() == null && v.blocking() != null) next.add(new Timeline.Row(v.blocking(), '!', ""));
+        int olderInfo = 0;
+        for (Violation.Candidate c : v.concurrent()) {
+            if (c.op().isInfo() && c.op().invoke() < windowStart && v.state() != null) {
+                olderInfo++;
+                continue;
+            }
+            String note = c.whyNot() != null ? c.whyNot()
+                    : c.op().isInfo() ? "may take effect here, but no continuation after that works"
+                    : "legal here, but no continuation after it works";
             next.add(new Timeline.Row(c.op(), c.op().equals(v.blocking()) ? '!' : ' ', note));
         }
         List<Timeline.Row> all = new ArrayList<>(prefix);
@@ -71,15 +92,18 @@ public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> 
         StringBuilder b = new StringBuilder();
         b.append("key ").append(v.key()).append(": ").append(v.reason()).append('\n');
         if (v.state() != null) {
-            b.append(String.format("linearized first: %d operations of key %s, in this order%s%n", v.prefix().size(), v.key(),
+            b.append(String.format("linearized first: %s of key %s, in this order%s:%n", count(v.prefix().size(), "operation"), v.key(),
                     shown < v.prefix().size() ? " (the last " + shown + " shown)" : ""));
-            b.append(Timeline.header());
-            b.append(prefix.isEmpty() ? "    (none)\n" : Timeline.render(prefix, origin, scale));
-            b.append("then the register holds ").append(v.state()).append(", and none of the following can come next\n")
-                    .append("(! marks the first to complete: it must precede every operation invoked after it completed):\n");
+            b.append(prefix.isEmpty() ? "    (none)\n" : Timeline.header(scale) + Timeline.render(prefix, origin, scale));
+            b.append("then the register holds ").append(v.state()).append(", and none of these can come next\n")
+                    .append("(! marks the first to complete: everything invoked after it completed must follow it):\n");
         }
-        b.append(Timeline.header());
+        b.append(Timeline.header(scale));
         b.append(Timeline.render(next, origin, scale));
+        if (olderInfo > 0) {
+            b.append("    ... and ").append(olderInfo).append(" older info writes, pending since before this window:")
+                    .append(" each may take effect at any time, or never\n");
+        }
         return b.toString();
     }
 }
