@@ -151,4 +151,22 @@ class LinearizableHistoriesTest {
         assertEquals(Verdict.LINEARIZABLE, r.verdict(), r::explain);
         assertEquals(List.of("x", "y", "z"), r.keys().stream().map(KeyResult::key).toList());
     }
+
+    @Test
+    void casMatchingTheHiddenVersionOfAnInfoWrite() {
+        h.op(1, 0, 1).set("k", "a").ok(1);
+        h.op(2, 2, 3).set("k", "b").info();
+        h.op(3, 5, 6).cas("k", 4, "c").ok(7);
+        h.op(4, 8, 9).getm("k").value("c", 7);
+        assertLinearizable();
+    }
+
+    @Test
+    void pendingOperationsNeverCompleted() {
+        h.op(1, 0, 1).set("k", "a").ok(1);
+        h.op(2, 2).set("k", "b").info();
+        h.op(3, 2).get("k").info();
+        h.op(4, 5, 6).get("k").value("b");
+        assertLinearizable();
+    }
 }

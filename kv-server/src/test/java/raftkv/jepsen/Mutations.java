@@ -6,9 +6,9 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * Changes one read of a linearizable history (from {@link RandomHistories}, where every value is
- * unique) so that it certainly is not linearizable any more. Each returns empty if the history
- * has no read the mutation applies to.
+ * Changes a linearizable history (from {@link RandomHistories}; all but {@link #swapVersions}
+ * need every value unique) so that it certainly is not linearizable any more. Each returns empty
+ * if the history has nothing the mutation applies to.
  */
 final class Mutations {
     /** The history with one op replaced, and that op. */
@@ -62,6 +62,38 @@ final class Mutations {
         Op r = reads.get(rnd.nextInt(reads.size()));
         Outcome.Value v = (Outcome.Value) r.outcome();
         return Optional.of(replace(h, r, new Outcome.Value(v.value(), v.version() + 1 + rnd.nextInt(3))));
+    }
+
+    /**
+     * Two acknowledged writes of one key, the first completed before the second began, swap
+     * versions (and every read and cas that shows one of them follows): the later write now has
+     * the lower version, though versions grow along any linearization. Reads stay consistent with
+     * the writes, so only the search can find this; values need not be unique.
+     */
+    static Optional<Mutated> swapVersions(List<Op> h, SplittableRandom rnd) {
+        List<Op> writes = h.stream().filter(w -> w.writtenVersion() > 0).toList();
+        for (int attempt = 0; attempt < 200 && !writes.isEmpty(); attempt++) {
+            Op later = writes.get(rnd.nextInt(writes.size()));
+            List<Op> earlier = writes.stream().filter(w -> w.key().equals(later.key()) && w.complete() < later.invoke()).toList();
+            if (earlier.isEmpty()) continue;
+            long a = earlier.get(rnd.nextInt(earlier.size())).writtenVersion();
+            long b = later.writtenVersion();
+            List<Op> out = new ArrayList<>(h.size());
+            for (Op op : h) out.add(swap(op, a, b));
+            return Optional.of(new Mutated(out, swap(later, a, b)));
+        }
+        return Optional.empty();
+    }
+
+    private static Op swap(Op op, long a, long b) {
+        Call call = op.call();
+        if (call instanceof Call.Cas c && (c.expectedVersion() == a || c.expectedVersion() == b)) {
+            call = new Call.Cas(c.key(), c.expectedVersion() == a ? b : a, c.value());
+        }
+        Outcome out = op.outcome();
+        if (out instanceof Outcome.Ok ok && (ok.version() == a || ok.version() == b)) out = new Outcome.Ok(ok.version() == a ? b : a);
+        if (out instanceof Outcome.Value v && (v.version() == a || v.version() == b)) out = new Outcome.Value(v.value(), v.version() == a ? b : a);
+        return new Op(op.id(), op.process(), call, out, op.invoke(), op.complete());
     }
 
     private static boolean determinateRead(Op op) {

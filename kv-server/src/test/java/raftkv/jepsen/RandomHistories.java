@@ -13,14 +13,19 @@ import java.util.SplittableRandom;
  * keys; each operation takes effect at a random instant within its interval (an info write at a
  * random instant after its invocation, possibly after its client gave up, or never), and its
  * outcome is what a register shows at that instant. Versions grow by random steps, as log indexes
- * shared by all keys do. Every value written is unique.
+ * shared by all keys do. Every value written is unique unless {@link Params#values()} says otherwise.
  */
 final class RandomHistories {
     /**
      * {@code infoRate}: share of operations whose outcome is lost (writes among them take effect
-     * half the time); {@code failRate}: share of writes certainly not applied.
+     * half the time); {@code failRate}: share of writes certainly not applied; {@code values}: how
+     * many distinct values writes draw from, or 0 for a unique value per write.
      */
-    record Params(long seed, int processes, int keys, int ops, double infoRate, double failRate, int maxDuration, int maxGap) {
+    record Params(long seed, int processes, int keys, int ops, double infoRate, double failRate, int maxDuration, int maxGap, int values) {
+        Params(long seed, int processes, int keys, int ops, double infoRate, double failRate, int maxDuration, int maxGap) {
+            this(seed, processes, keys, ops, infoRate, failRate, maxDuration, maxGap, 0);
+        }
+
         static Params small(long seed) {
             return new Params(seed, 6, 3, 300, 0.05, 0.02, 40, 20);
         }
@@ -66,7 +71,7 @@ final class RandomHistories {
             long invoke = next[0] + rnd.nextInt(p.maxGap() + 1);
             long complete = invoke + 1 + rnd.nextInt(p.maxDuration());
             String key = "k" + rnd.nextInt(p.keys());
-            Call call = randomCall(rnd, key, "v" + id);
+            Call call = randomCall(rnd, key, "v" + (p.values() > 0 ? rnd.nextInt(p.values()) : id));
             boolean info = rnd.nextDouble() < p.infoRate();
             boolean fail = !info && call.isWrite() && rnd.nextDouble() < p.failRate();
             long effect = invoke + rnd.nextLong(complete - invoke + 1);

@@ -22,9 +22,11 @@ class ViolationHistoriesTest {
         h.op(2, 2, 3).set("k", "b").ok(2);
         Op stale = h.op(3, 4, 5).getm("k").value("a", 1);
         CheckResult r = assertViolation("k");
-        assertEquals(stale, r.violation().blocking());
-        assertEquals("\"b\"@2", r.violation().state());
-        assertTrue(r.explain().contains("read \"a\"@1, but the register holds \"b\"@2"), r::explain);
+        // the window: after set a, set b must come (it completes first), and then nothing can give the read its "a"
+        assertEquals("\"a\"@1", r.violation().state());
+        assertEquals(2, r.violation().blocking().id());
+        assertTrue(r.violation().concurrent().stream().anyMatch(c -> c.op().equals(stale)), r::explain);
+        assertTrue(r.explain().contains("then nothing left could write \"a\", which #3 still has to read"), r::explain);
     }
 
     @Test
@@ -146,5 +148,40 @@ class ViolationHistoriesTest {
         h.op(4, 4, 5).get("x").value("a");
         h.op(5, 4, 5).get("y").value("a");
         assertViolation("y");
+    }
+
+    @Test
+    void infoWriteVersionMustExceedTheOneItOverwrote() {
+        h.op(1, 0, 1).set("k", "a").ok(5);
+        h.op(2, 2, 3).set("k", "b").info();
+        h.op(3, 4, 5).getm("k").value("b", 3);
+        assertViolation("k");
+    }
+
+    @Test
+    void casOnAVersionAlreadyOverwritten() {
+        h.op(1, 0, 1).set("k", "a").ok(1);
+        h.op(2, 2, 3).set("k", "b").info();
+        h.op(3, 4, 5).getm("k").value("b", 3);
+        h.op(4, 6, 7).cas("k", 1, "c").ok(8);
+        assertViolation("k");
+    }
+
+    @Test
+    void hiddenVersionCannotBeOneAnotherKeysWriteGot() {
+        h.op(1, 0, 1).set("k", "a").ok(1);
+        h.op(2, 2, 3).set("k", "b").info();
+        h.op(3, 2, 3).set("x", "z").ok(4);
+        h.op(4, 5, 6).cas("k", 4, "c").ok(7);
+        assertViolation("k");
+    }
+
+    @Test
+    void twoReadsShowOneVersionWithDifferentValues() {
+        h.op(1, 0, 1).set("k", "a").info();
+        h.op(2, 0, 1).set("k", "b").info();
+        h.op(3, 2, 3).getm("k").value("a", 4);
+        h.op(4, 4, 5).getm("k").value("b", 4);
+        assertViolation("k");
     }
 }
