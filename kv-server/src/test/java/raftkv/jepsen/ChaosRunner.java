@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  */
 final class ChaosRunner {
     private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration FINAL_READ_TIMEOUT = Duration.ofSeconds(60);
+    // For all the final reads together.
+    private static final Duration FINAL_READ_TIMEOUT = Duration.ofSeconds(90);
     // Room beyond the planned duration for the fault in progress to be cut short and healed.
     private static final Duration NEMESIS_GRACE = Duration.ofSeconds(60);
 
@@ -114,15 +115,15 @@ final class ChaosRunner {
 
     /**
      * One client (a process of its own in the history) reads every key with getm, retrying each
-     * until it gets an answer or {@link #FINAL_READ_TIMEOUT} passes. Returns the answering op per key.
+     * until it gets an answer, all within {@link #FINAL_READ_TIMEOUT}. Returns the answering op per key.
      */
     private Map<String, Op> finalReads(ChaosCluster cluster, History history, List<String> keys, int preferred) {
         int process = options.clients();
         GrpcOps grpc = new GrpcOps(1, options.clientTimeoutMs());
         Map<String, Op> answers = new LinkedHashMap<>();
         List<Integer> ids = cluster.ids();
+        long deadline = System.nanoTime() + FINAL_READ_TIMEOUT.toNanos();
         for (String key : keys) {
-            long deadline = System.nanoTime() + FINAL_READ_TIMEOUT.toNanos();
             int attempt = 0;
             while (System.nanoTime() < deadline) {
                 int node = attempt == 0 ? preferred : ids.get(attempt % ids.size());
