@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
  *
  * @param dataDir  absolute; each node keeps its files in {@link #nodeDir(int)}
  * @param servers  sorted by id, ids distinct, never empty, immutable
+ * @param testFaultInjection for tests only: serve testing.proto's FaultInjection service (partitions,
+ *                 leadership transfer) on the LogPort; false in every real deployment
  * @param warnings one line per ignored unknown key, to be logged at start
  */
 public record ClusterConfig(
@@ -24,6 +26,7 @@ public record ClusterConfig(
         boolean fsync,
         int snapshotEntries,
         boolean forward,
+        boolean testFaultInjection,
         List<String> warnings) {
 
     public static final String DEFAULT_PATH = "data";
@@ -34,6 +37,7 @@ public record ClusterConfig(
     public static final boolean DEFAULT_FSYNC = true;
     public static final int DEFAULT_SNAPSHOT_ENTRIES = 100_000;
     public static final boolean DEFAULT_FORWARD = true;
+    public static final boolean DEFAULT_TEST_FAULT_INJECTION = false;
 
     public ClusterConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -55,7 +59,7 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_FORWARD, List.of());
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, List.of());
     }
 
     /** The folder that holds node {@code id}'s log and snapshots. */

@@ -41,7 +41,8 @@ public final class ConfigLoader {
             .reader();
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
-            "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "forward");
+            "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "forward",
+            "testFaultInjection");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
 
     private ConfigLoader() {}
@@ -87,6 +88,7 @@ public final class ConfigLoader {
                 top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
                 top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
+                top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
                 warnings);
     }
 

@@ -59,6 +59,9 @@ public final class RaftNode implements AutoCloseable {
     /** A node's view of itself, for Status calls. */
     public record NodeStatus(Status raft, long appliedIndex, int keys) {}
 
+    /** Whether this node led, and so began a leadership transfer, and its term when asked. */
+    public record TransferResult(boolean started, long term) {}
+
     private sealed interface Event {}
 
     private record Tick() implements Event {}
@@ -70,6 +73,8 @@ public final class RaftNode implements AutoCloseable {
     private record Submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) implements Event {}
 
     private record StatusQuery(CompletableFuture<NodeStatus> result) implements Event {}
+
+    private record TransferLeadership(long target, CompletableFuture<TransferResult> result) implements Event {}
 
     private record Stop() implements Event {}
 
@@ -175,6 +180,19 @@ public final class RaftNode implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads; the
+     * future says whether it did. The transfer itself completes (or is abandoned after an election
+     * timeout) later. Used by the test-only fault injection service.
+     */
+    public CompletableFuture<TransferResult> transferLeadership(long target) {
+        CompletableFuture<TransferResult> result = new CompletableFuture<>();
+        if (!running || !events.offer(new TransferLeadership(target, result))) {
+            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
+        }
+        return result;
+    }
+
     public long id() {
         return id;
     }
@@ -226,6 +244,10 @@ public final class RaftNode implements AutoCloseable {
             else read(s);
         } else if (e instanceof StatusQuery q) {
             q.result().complete(new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size()));
+        } else if (e instanceof TransferLeadership t) {
+            boolean leads = core.role() == Role.LEADER && t.target() != id;
+            if (leads) core.transferLeadership(t.target());
+            t.result().complete(new TransferResult(leads, core.term()));
         } else if (e instanceof Stop) {
             running = false;
         }
@@ -407,6 +429,7 @@ public final class RaftNode implements AutoCloseable {
             if (e instanceof Submit s) s.result().complete(new Outcome.Done(unavailable));
             if (e instanceof PeerRequest p) p.reply().accept(null);
             if (e instanceof StatusQuery q) q.result().completeExceptionally(new IllegalStateException(reason));
+            if (e instanceof TransferLeadership t) t.result().completeExceptionally(new IllegalStateException(reason));
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.api.FaultInjectionService;
 import raftkv.api.KvCallInterceptor;
 import raftkv.api.KvGrpcService;
 import raftkv.api.LeaderForwarder;
@@ -30,6 +31,7 @@ import raftkv.raft.Entry;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.RaftCore;
 import raftkv.transport.GrpcTransport;
+import raftkv.transport.PartitionHook;
 import raftkv.transport.PeerServer;
 import raftkv.wal.RaftStorage;
 import raftkv.wal.Wal;
@@ -116,6 +118,14 @@ final class Node implements AutoCloseable {
         List<BindableService> services = new ArrayList<>();
         services.add(transport.peerService());
         services.add(() -> ServerInterceptors.intercept(kvGrpc, hints));
+        if (config.testFaultInjection()) {
+            // Tests only: without the config key neither the hook nor the service exists.
+            log.warn("node {}: test fault injection is ON (\"testFaultInjection\": true): anyone who reaches "
+                    + "{} can cut this node off; never use this setting outside tests", id, self.logAddress());
+            PartitionHook hook = new PartitionHook();
+            transport.installPartitionHook(hook);
+            services.add(new FaultInjectionService(id, peers.keySet(), hook, raftNode));
+        }
 
         raftNode.start();
         try {
@@ -135,6 +145,11 @@ final class Node implements AutoCloseable {
 
     int id() {
         return id;
+    }
+
+    /** The transport, for tests of the wiring (whether a fault hook is installed). */
+    GrpcTransport transport() {
+        return transport;
     }
 
     /** Completes if the Raft loop stops on a fatal error. */

@@ -86,6 +86,8 @@ public final class GrpcTransport implements Transport {
     private final AtomicBoolean snapshotDropLogged = new AtomicBoolean();
     // Null until start and again after close; answers arriving then are dropped.
     private volatile Inbound inbound;
+    // Null unless a test config installed one (testFaultInjection); never consulted otherwise.
+    private volatile PartitionHook partitionHook;
     private volatile boolean closed;
 
     /** The message size limit, for channels and servers alike, that fits a value of {@code maxValueBytes}. */
@@ -123,6 +125,21 @@ public final class GrpcTransport implements Transport {
         return service;
     }
 
+    /**
+     * FOR TESTS ONLY: from now on, requests to the peers the hook blocks are dropped and requests
+     * from the peers it refuses are answered UNAVAILABLE. Called before {@link #start} by a node
+     * whose config turns fault injection on; a transport in a normal config never has one.
+     */
+    public void installPartitionHook(PartitionHook hook) {
+        this.partitionHook = Objects.requireNonNull(hook, "hook");
+        service.installPartitionHook(hook);
+    }
+
+    /** The hook installed by {@link #installPartitionHook}, or null (always, in a normal config). */
+    public PartitionHook partitionHook() {
+        return partitionHook;
+    }
+
     @Override
     public void start(Inbound inbound) {
         if (closed) throw new IllegalStateException("transport closed");
@@ -149,6 +166,11 @@ public final class GrpcTransport implements Transport {
             return;
         }
         if (inbound == null) throw new IllegalStateException("send before start");
+        PartitionHook hook = partitionHook;
+        if (hook != null && hook.dropsOutgoing(request.to())) {
+            link.drop(request.getClass().getSimpleName(), "blocked by the test fault hook");
+            return;
+        }
         long peer = link.peerId;
         if (request instanceof Message.VoteRequest m) {
             link.call("RequestVote", ProtoCodec.toProto(m), options.voteDeadline(), RaftPeerStub::requestVote,

@@ -30,7 +30,8 @@ import raftkv.raft.Message;
  * <p>Answers {@code UNAVAILABLE} before the transport is started and after it is closed, {@code
  * INVALID_ARGUMENT} for a request that breaks the protocol's contract (see {@link ProtoCodec}) or
  * comes from a node that is not this node's peer, and {@code UNIMPLEMENTED} for InstallSnapshot:
- * snapshots are not shipped yet.
+ * snapshots are not shipped yet. With a test {@link PartitionHook} installed, requests from the
+ * peers it refuses are answered {@code UNAVAILABLE} without reaching the node.
  *
  * <p>Obtained from {@link GrpcTransport#peerService()} and added to the node's {@link PeerServer}.
  */
@@ -42,6 +43,8 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
     // Null before start and after stop: calls are then refused with UNAVAILABLE.
     private volatile Transport.Inbound inbound;
+    // Null unless a test config installed one (see GrpcTransport#installPartitionHook).
+    private volatile PartitionHook partitionHook;
 
     RaftPeerService(long selfId, Set<Long> peerIds) {
         this.selfId = selfId;
@@ -54,6 +57,10 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
     void stop() {
         this.inbound = null;
+    }
+
+    void installPartitionHook(PartitionHook hook) {
+        this.partitionHook = hook;
     }
 
     @Override
@@ -114,6 +121,13 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             if (invalidRequestWarnings.allow()) log.warn("{} refused: {}", rpc, e.getMessage());
             else log.debug("{} refused: {}", rpc, e.getMessage());
             call.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        PartitionHook hook = partitionHook;
+        if (hook != null && hook.refusesIncoming(request.from())) {
+            // As a cut link would fail it: the request never reaches the node.
+            call.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " refuses node " + request.from()
+                    + ": blocked by the test fault hook").asRuntimeException());
             return;
         }
         // Without a cancel handler, answering a call its client already gave up on would throw.

@@ -81,6 +81,7 @@ class ConfigLoaderTest {
         assertTrue(config.fsync());
         assertEquals(100000, config.snapshotEntries());
         assertTrue(config.forward());
+        assertFalse(config.testFaultInjection());
         assertEquals(List.of(), config.warnings());
         assertEquals(ClusterConfig.withDefaults(tmp.resolve("data"), config.servers()), config);
     }
@@ -89,7 +90,8 @@ class ConfigLoaderTest {
     void everyOptionalKeyCanBeOverridden() {
         String json = withTopLevel("""
                 "path": "state", "heartbeatMs": 50, "electionTimeoutMs": 600, "requestTimeoutMs": 2000,
-                "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false""");
+                "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false,
+                "testFaultInjection": true""");
 
         ClusterConfig config = ConfigLoader.parse(json, tmp);
 
@@ -101,7 +103,21 @@ class ConfigLoaderTest {
         assertFalse(config.fsync());
         assertEquals(7, config.snapshotEntries());
         assertFalse(config.forward());
+        assertTrue(config.testFaultInjection());
         assertEquals(List.of(), config.warnings());
+    }
+
+    // The fault hook is for tests only: it must be asked for by name, and only true turns it on.
+    @Test
+    void testFaultInjectionIsOffUnlessSetToTrue() {
+        assertFalse(ConfigLoader.parse(withTopLevel("\"testFaultInjection\": false"), tmp).testFaultInjection());
+        assertFalse(ConfigLoader.parse(withTopLevel("\"forward\": true"), tmp).testFaultInjection());
+
+        ClusterConfig misspelt = ConfigLoader.parse(withTopLevel("\"TestFaultInjection\": true"), tmp);
+
+        assertFalse(misspelt.testFaultInjection());
+        assertEquals(List.of("config.json: TestFaultInjection: unknown key, ignored"
+                + " (did you mean \"testFaultInjection\"?)"), misspelt.warnings());
     }
 
     @Test

@@ -234,6 +234,8 @@ class ConfigValidationTest {
         "fsync   | 1",
         "forward | '\"true\"'",
         "forward | null",
+        "testFaultInjection | '\"true\"'",
+        "testFaultInjection | 1",
     })
     void switchesMustBeBooleans(String key, String value) {
         assertRejected("config.json: " + key + ": must be true or false, got " + value,

@@ -24,6 +24,7 @@ import raftkv.proto.ProtoDocLint.Result;
 import raftkv.proto.internal.InternalProto;
 import raftkv.proto.kv.KvProto;
 import raftkv.proto.raft.RaftProto;
+import raftkv.proto.testing.TestingProto;
 
 /**
  * The .proto files are the contract a client author in any language reads, so every declaration
@@ -37,7 +38,8 @@ class ProtoDocumentationTest {
   // The compiled form of each file we know, to check that the lint sees every declaration protoc
   // sees. A new .proto file is linted without this; add it here to have it cross-checked too.
   private static final List<FileDescriptor> COMPILED =
-      List.of(KvProto.getDescriptor(), RaftProto.getDescriptor(), InternalProto.getDescriptor());
+      List.of(KvProto.getDescriptor(), RaftProto.getDescriptor(), InternalProto.getDescriptor(),
+          TestingProto.getDescriptor());
 
   @Test
   void everyDeclarationInEveryProtoFileHasAComment() throws IOException {
