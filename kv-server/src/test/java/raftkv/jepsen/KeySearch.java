@@ -65,8 +65,11 @@ final class KeySearch {
     private long configurations;
     private long steps;
 
-    // The deepest configuration reached (most determinate ops placed), for the explanation.
+    // The deepest configuration reached (most determinate ops placed), for the explanation. Going
+    // deeper only adds placed ops, so when the search first backs out after a new record, the
+    // stack is the path to it: copying it then, not at each record, keeps this linear.
     private int bestPlaced = -1;
+    private boolean recordPending;
     private int[] bestVia = new int[0];
     private State bestState;
 
@@ -138,10 +141,12 @@ final class KeySearch {
         states[0] = RegisterModel.INITIAL;
         cands[0] = candidates(states[0], null);
         remember(states[0]);
-        noteProgress(0, states, via);
+        bestPlaced = 0;
+        recordPending = true;
         while (true) {
             if ((++steps & 1023) == 0 && budget.exhausted(steps)) return Verdict.UNKNOWN;
             if (pos[depth] == cands[depth].length) {
+                if (recordPending) noteProgress(depth, states, via);
                 if (depth == 0) return Verdict.NOT_LINEARIZABLE;
                 unlift(via[depth]);
                 depth--;
@@ -161,7 +166,10 @@ final class KeySearch {
             via[depth] = code;
             cands[depth] = candidates(next, code < 0 ? states[depth - 1] : null);
             pos[depth] = 0;
-            if (n - left > bestPlaced) noteProgress(depth, states, via);
+            if (n - left > bestPlaced) {
+                bestPlaced = n - left;
+                recordPending = true;
+            }
         }
     }
 
@@ -278,8 +286,9 @@ final class KeySearch {
         return true;
     }
 
+    /** Keeps the path to the deepest configuration, taken when the search first backs out of it. */
     private void noteProgress(int depth, State[] states, int[] via) {
-        bestPlaced = n - left;
+        recordPending = false;
         bestVia = Arrays.copyOfRange(via, 1, depth + 1);
         bestState = states[depth];
     }
