@@ -5,9 +5,16 @@ import java.util.List;
 
 /**
  * The verdict for a whole history, the window that shows a violation (if any), and per key
- * statistics. {@code origin} is the earliest invocation, from which {@link #explain()} counts time.
+ * statistics. {@code origin} is the earliest invocation, from which {@link #explain()} counts
+ * time; {@code span} runs from it to the last completion. {@code nanos}: how long the check took.
  */
-public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> keys, long origin, long nanos) {
+public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> keys, long origin, long span, long nanos) {
+    /**
+     * A history spanning at least this much is taken to be timed in nanoseconds (a tenth of a
+     * second or more) and printed in milliseconds; a shorter one, as on a logical clock.
+     */
+    static final long NANOS_SPAN = 100_000_000L;
+
     /** Prefix operations shown before the failure point; the rest are counted, not printed. */
     static final int PREFIX_SHOWN = 10;
 
@@ -53,11 +60,11 @@ public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> 
                 }
             }
         }
-        if (violation != null) b.append(explain(violation, origin));
+        if (violation != null) b.append(explain(violation, origin, span >= NANOS_SPAN));
         return b.toString();
     }
 
-    static String explain(Violation v, long origin) {
+    static String explain(Violation v, long origin, boolean nanoTimes) {
         List<Timeline.Row> prefix = new ArrayList<>();
         int shown = Math.min(PREFIX_SHOWN, v.prefix().size());
         for (Op op : v.prefix().subList(v.prefix().size() - shown, v.prefix().size())) {
@@ -87,7 +94,7 @@ public record CheckResult(Verdict verdict, Violation violation, List<KeyResult> 
         }
         List<Timeline.Row> all = new ArrayList<>(prefix);
         all.addAll(next);
-        Timeline.Scale scale = Timeline.Scale.of(all);
+        Timeline.Scale scale = Timeline.Scale.of(all, nanoTimes);
 
         StringBuilder b = new StringBuilder();
         b.append("key ").append(v.key()).append(": ").append(v.reason()).append('\n');

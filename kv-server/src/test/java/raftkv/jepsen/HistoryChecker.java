@@ -36,9 +36,11 @@ public final class HistoryChecker {
         Budget.Clock clock = budget.start();
         Map<String, List<Op>> byKey = new TreeMap<>();
         long origin = Long.MAX_VALUE;
+        long end = Long.MIN_VALUE;
         for (Op op : history) {
             byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
             origin = Math.min(origin, op.invoke());
+            end = Math.max(end, op.complete() == Op.NEVER ? op.invoke() : op.complete());
         }
         Versions versions = Versions.of(history);
         List<KeyResult> results = checkKeys(byKey, versions, clock);
@@ -50,7 +52,8 @@ public final class HistoryChecker {
             unknown |= r.verdict() == Verdict.UNKNOWN;
         }
         Verdict verdict = violation != null ? Verdict.NOT_LINEARIZABLE : unknown ? Verdict.UNKNOWN : Verdict.LINEARIZABLE;
-        return new CheckResult(verdict, violation, results, origin == Long.MAX_VALUE ? 0 : origin, System.nanoTime() - began);
+        if (history.isEmpty()) origin = end = 0;
+        return new CheckResult(verdict, violation, results, origin, end - origin, System.nanoTime() - began);
     }
 
     /** One search per key on a pool as wide as the machine; results in key order whatever the timing. */

@@ -31,8 +31,12 @@ import raftkv.jepsen.Violation.Candidate;
  *       pins nothing) is placed at once, with no alternatives: any linearization that places it
  *       later stays valid with it moved here.
  *   <li>Of the available info writes of one class ({@link KeyHistory}) only the first is tried.
- *   <li>A configuration where a read left returns a value nobody can write any more is a dead
- *       end at once ({@link ValueSupply}).
+ *   <li>A configuration where a read left returns a value nobody can write any more, or where
+ *       versions have passed what an operation left needs, is a dead end at once
+ *       ({@link ValueSupply}, {@link Deadlines}).
+ *   <li>An info write must be of use to what follows it: right after one, a write that was legal
+ *       just before it is not tried (it would erase its effect; that write alone, without the
+ *       info write, leaves as good a state, and is tried from the configuration before).
  *   <li>Determinate candidates are tried before info writes, so info writes take effect only
  *       when something needs them; this finds linearizations sooner, and prunes nothing.
  * </ul>
@@ -53,6 +57,7 @@ final class KeySearch {
     private final int[] applied; // per info class
     private final int[] classStamp;
     private final ValueSupply supply;
+    private final Deadlines deadlines;
     private final Violation unexplained;
     private int stamp;
 
@@ -60,8 +65,11 @@ final class KeySearch {
     private long configurations;
     private long steps;
 
-    // The deepest configuration reached (most determinate ops placed), for the explanation.
+    // The deepest configuration reached (most determinate ops placed), for the explanation. Going
+    // deeper only adds placed ops, so when the search first backs out after a new record, the
+    // stack is the path to it: copying it then, not at each record, keeps this linear.
     private int bestPlaced = -1;
+    private boolean recordPending;
     private int[] bestVia = new int[0];
     private State bestState;
 
@@ -87,6 +95,7 @@ final class KeySearch {
         applied = new int[h.classes];
         classStamp = new int[h.classes];
         supply = new ValueSupply(h);
+        deadlines = new Deadlines(h);
         unexplained = h.unexplainedRead();
     }
 
@@ -130,12 +139,14 @@ final class KeySearch {
         int[] pos = new int[maxDepth];
         int depth = 0;
         states[0] = RegisterModel.INITIAL;
-        cands[0] = candidates(states[0]);
+        cands[0] = candidates(states[0], null);
         remember(states[0]);
-        noteProgress(0, states, via);
+        bestPlaced = 0;
+        recordPending = true;
         while (true) {
             if ((++steps & 1023) == 0 && budget.exhausted(steps)) return Verdict.UNKNOWN;
             if (pos[depth] == cands[depth].length) {
+                if (recordPending) noteProgress(depth, states, via);
                 if (depth == 0) return Verdict.NOT_LINEARIZABLE;
                 unlift(via[depth]);
                 depth--;
@@ -146,16 +157,19 @@ final class KeySearch {
             if (next == null) continue;
             lift(code);
             if (left == 0) return Verdict.LINEARIZABLE;
-            if (supply.doomed(next) || !remember(next)) {
+            if (supply.doomed(next) || deadlines.doomed(next) || !remember(next)) {
                 unlift(code);
                 continue;
             }
             depth++;
             states[depth] = next;
             via[depth] = code;
-            cands[depth] = candidates(next);
+            cands[depth] = candidates(next, code < 0 ? states[depth - 1] : null);
             pos[depth] = 0;
-            if (n - left > bestPlaced) noteProgress(depth, states, via);
+            if (n - left > bestPlaced) {
+                bestPlaced = n - left;
+                recordPending = true;
+            }
         }
     }
 
@@ -175,9 +189,11 @@ final class KeySearch {
     /**
      * What may come next in {@code s}: the determinate ops not placed and invoked by the horizon
      * (just one, if one of them is legal and changes nothing), then the first available info write
-     * of each class.
+     * of each class. If {@code s} is the state an info write just produced from {@code beforeInfo},
+     * not the writes that were legal in {@code beforeInfo} already: they would erase the info
+     * write's effect, and the search tries them without it (which leaves as good a state).
      */
-    private int[] candidates(State s) {
+    private int[] candidates(State s, State beforeInfo) {
         long horizon = horizon();
         int count = 0;
         for (int i = cNext[n]; i != n && h.dInvoke[i] <= horizon; i = cNext[i]) {
@@ -194,12 +210,21 @@ final class KeySearch {
             classStamp[c] = stamp;
             out[k++] = -j - 1;
         }
+        if (beforeInfo != null) {
+            int kept = 0;
+            for (int x = 0; x < k; x++) {
+                Step y = step(out[x]);
+                if (!(RegisterModel.overwrites(y) && RegisterModel.apply(beforeInfo, y) != null)) out[kept++] = out[x];
+            }
+            k = kept;
+        }
         return k == out.length ? out : Arrays.copyOf(out, k);
     }
 
     private void lift(int code) {
         supply.placed(step(code));
         if (code >= 0) {
+            deadlines.placed(code);
             cNext[cPrev[code]] = cNext[code];
             cPrev[cNext[code]] = cPrev[code];
             rNext[rPrev[code]] = rNext[code];
@@ -218,6 +243,7 @@ final class KeySearch {
     private void unlift(int code) {
         supply.unplaced(step(code));
         if (code >= 0) {
+            deadlines.unplaced(code);
             cNext[cPrev[code]] = code;
             cPrev[cNext[code]] = code;
             rNext[rPrev[code]] = code;
@@ -260,8 +286,9 @@ final class KeySearch {
         return true;
     }
 
+    /** Keeps the path to the deepest configuration, taken when the search first backs out of it. */
     private void noteProgress(int depth, State[] states, int[] via) {
-        bestPlaced = n - left;
+        recordPending = false;
         bestVia = Arrays.copyOfRange(via, 1, depth + 1);
         bestState = states[depth];
     }

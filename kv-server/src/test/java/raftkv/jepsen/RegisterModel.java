@@ -101,6 +101,14 @@ final class RegisterModel {
         }
     }
 
+    /** Whether the step replaces the register whatever it held (every write, when legal). */
+    static boolean overwrites(Step step) {
+        return switch (step.kind()) {
+            case SET, CAS, DELETE, SET_INFO, CAS_INFO, DELETE_INFO -> true;
+            case READ, READ_ABSENT, CAS_MISMATCH -> false;
+        };
+    }
+
     /** Whether a cas can match: its expected version is the known version, or one the hidden version may be. */
     private static boolean matches(State s, Step cas) {
         return s.version() != UNKNOWN ? s.version() == cas.expected() : canBeHidden(s, cas.expected(), cas.owner());

@@ -15,20 +15,16 @@ final class Timeline {
     record Row(Op op, char mark, String note) {}
 
     /**
-     * The time span the bars cover, so that several tables can share one scale. Times print in
-     * milliseconds when the span looks like nanoseconds (over 0.1 ms), else as they are (a logical clock).
+     * The time span the bars cover, so that several tables can share one scale; {@code nanos}:
+     * print times as milliseconds, else as they are (a logical clock).
      */
-    record Scale(long lo, long hi) {
-        boolean nanos() {
-            return hi - lo >= 100_000;
-        }
-
+    record Scale(long lo, long hi, boolean nanos) {
         String format(long t) {
             return nanos() ? String.format("%.3f", t / 1e6) : Long.toString(t);
         }
 
         /** Spans the determinate rows (info ops may have begun long before); all rows if there are none. */
-        static Scale of(List<Row> rows) {
+        static Scale of(List<Row> rows, boolean nanos) {
             boolean anyDeterminate = rows.stream().anyMatch(r -> !r.op().isInfo());
             long lo = Long.MAX_VALUE;
             long hi = Long.MIN_VALUE;
@@ -37,7 +33,7 @@ final class Timeline {
                 lo = Math.min(lo, r.op().invoke());
                 hi = Math.max(hi, r.op().isInfo() ? r.op().invoke() : r.op().complete());
             }
-            return new Scale(lo, hi);
+            return new Scale(lo, hi, nanos);
         }
     }
 
