@@ -12,6 +12,9 @@ import java.util.stream.Collectors;
  *
  * @param dataDir  absolute; each node keeps its files in {@link #nodeDir(int)}
  * @param servers  sorted by id, ids distinct, never empty, immutable
+ * @param walSegmentBytes the size at which the write-ahead log starts a new segment file; compaction
+ *                 deletes whole segments, so a node's folder holds at most about one segment more
+ *                 than the entries since its last snapshot
  * @param testFaultInjection for tests only: serve testing.proto's FaultInjection service (partitions,
  *                 leadership transfer) on the LogPort; false in every real deployment
  * @param warnings one line per ignored unknown key, to be logged at start
@@ -25,6 +28,7 @@ public record ClusterConfig(
         int maxValueBytes,
         boolean fsync,
         int snapshotEntries,
+        int walSegmentBytes,
         boolean forward,
         boolean testFaultInjection,
         List<String> warnings) {
@@ -36,6 +40,9 @@ public record ClusterConfig(
     public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
     public static final boolean DEFAULT_FSYNC = true;
     public static final int DEFAULT_SNAPSHOT_ENTRIES = 100_000;
+    public static final int DEFAULT_WAL_SEGMENT_BYTES = 64 << 20;
+    /** Below this a segment would hold little more than its own header. */
+    public static final int MIN_WAL_SEGMENT_BYTES = 64 << 10;
     public static final boolean DEFAULT_FORWARD = true;
     public static final boolean DEFAULT_TEST_FAULT_INJECTION = false;
 
@@ -59,7 +66,7 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, List.of());
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, List.of());
     }
 
     /** The folder that holds node {@code id}'s log and snapshots. */

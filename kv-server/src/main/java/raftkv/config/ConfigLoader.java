@@ -41,8 +41,8 @@ public final class ConfigLoader {
             .reader();
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
-            "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "forward",
-            "testFaultInjection");
+            "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
+            "forward", "testFaultInjection");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
 
     private ConfigLoader() {}
@@ -87,9 +87,18 @@ public final class ConfigLoader {
                 top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES),
                 top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
                 top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
+                walSegmentBytes(top),
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
                 top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
                 warnings);
+    }
+
+    private static int walSegmentBytes(JsonFields top) {
+        int bytes = top.positiveInt("walSegmentBytes", ClusterConfig.DEFAULT_WAL_SEGMENT_BYTES);
+        if (bytes < ClusterConfig.MIN_WAL_SEGMENT_BYTES) {
+            throw top.error("walSegmentBytes", "must be at least " + ClusterConfig.MIN_WAL_SEGMENT_BYTES + ", got " + bytes);
+        }
+        return bytes;
     }
 
     private static JsonNode readTree(String json, String source) {

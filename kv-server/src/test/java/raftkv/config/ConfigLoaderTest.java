@@ -80,6 +80,7 @@ class ConfigLoaderTest {
         assertEquals(1048576, config.maxValueBytes());
         assertTrue(config.fsync());
         assertEquals(100000, config.snapshotEntries());
+        assertEquals(64 << 20, config.walSegmentBytes());
         assertTrue(config.forward());
         assertFalse(config.testFaultInjection());
         assertEquals(List.of(), config.warnings());
@@ -91,7 +92,7 @@ class ConfigLoaderTest {
         String json = withTopLevel("""
                 "path": "state", "heartbeatMs": 50, "electionTimeoutMs": 600, "requestTimeoutMs": 2000,
                 "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false,
-                "testFaultInjection": true""");
+                "walSegmentBytes": 1048576, "testFaultInjection": true""");
 
         ClusterConfig config = ConfigLoader.parse(json, tmp);
 
@@ -102,6 +103,7 @@ class ConfigLoaderTest {
         assertEquals(4096, config.maxValueBytes());
         assertFalse(config.fsync());
         assertEquals(7, config.snapshotEntries());
+        assertEquals(1048576, config.walSegmentBytes());
         assertFalse(config.forward());
         assertTrue(config.testFaultInjection());
         assertEquals(List.of(), config.warnings());

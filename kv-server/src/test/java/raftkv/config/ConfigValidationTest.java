@@ -207,6 +207,7 @@ class ConfigValidationTest {
         "maxValueBytes     | true",
         "snapshotEntries   | -100",
         "snapshotEntries   | '{}'",
+        "walSegmentBytes   | 0",
     })
     void tuningKeysMustBePositiveIntegers(String key, String value) {
         assertRejected("config.json: " + key + ": must be a positive integer, got " + value,
@@ -217,6 +218,13 @@ class ConfigValidationTest {
     void tuningKeysMustFitAnInt() {
         assertRejected("config.json: maxValueBytes: must be a positive integer no larger than 2147483647,"
                 + " got 4294967296", withTopLevel("\"maxValueBytes\": 4294967296"));
+    }
+
+    @Test
+    void walSegmentsMustHoldMoreThanTheirHeader() {
+        assertRejected("config.json: walSegmentBytes: must be at least 65536, got 65535",
+                withTopLevel("\"walSegmentBytes\": 65535"));
+        assertEquals(65536, parse(withTopLevel("\"walSegmentBytes\": 65536")).walSegmentBytes());
     }
 
     @Test
