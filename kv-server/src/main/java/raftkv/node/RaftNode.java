@@ -1,5 +1,6 @@
 package raftkv.node;
 
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +25,7 @@ import raftkv.raft.RaftCore;
 import raftkv.raft.ReadState;
 import raftkv.raft.Ready;
 import raftkv.raft.Role;
+import raftkv.raft.SnapshotMeta;
 import raftkv.raft.SoftState;
 import raftkv.raft.Status;
 import raftkv.transport.Transport;
@@ -70,6 +72,11 @@ public final class RaftNode implements AutoCloseable {
 
     private record PeerResponse(Message message) implements Event {}
 
+    private record PeerSnapshot(Message.SnapshotRequest request, SnapshotKeeper.Received received,
+                                Consumer<Message> reply) implements Event {}
+
+    private record SnapshotWritten(SnapshotKeeper.Written result) implements Event {}
+
     private record Submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) implements Event {}
 
     private record StatusQuery(CompletableFuture<NodeStatus> result) implements Event {}
@@ -86,8 +93,10 @@ public final class RaftNode implements AutoCloseable {
 
     private final long id;
     private final RaftCore core;
-    private final KvStateMachine stateMachine;
+    // Replaced whole when the node installs a snapshot from its leader.
+    private KvStateMachine stateMachine;
     private final RaftStorage storage;
+    private final SnapshotKeeper snapshots;
     private final Transport transport;
     private final Clock clock;
     private final Consumer<Throwable> onFatal;
@@ -102,6 +111,9 @@ public final class RaftNode implements AutoCloseable {
     // Answers owed to peers, per (peer, kind of response), in the order their requests were stepped:
     // the core answers every request exactly once and in order (Message's contract).
     private final Map<Long, ArrayDeque<Consumer<Message>>> owedReplies = new HashMap<>();
+    // Snapshots received from leaders in the current batch, until its Ready shows whether the core
+    // installs them; the files of those it does not are deleted.
+    private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
     private long nextReadId = 1;
     private long lastStampMs;
     private long lastExpiryTickMs;
@@ -132,13 +144,14 @@ public final class RaftNode implements AutoCloseable {
      * @param onFatal called once, on the node thread, if the loop meets a broken invariant or a
      *                storage failure; the node has stopped by then and must not be restarted in-process
      */
-    public RaftNode(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, Transport transport,
-                    Clock clock, Consumer<Throwable> onFatal) {
+    public RaftNode(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
+                    Transport transport, Clock clock, Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.id = id;
         this.core = core;
         this.stateMachine = stateMachine;
         this.storage = storage;
+        this.snapshots = snapshots;
         this.transport = transport;
         this.clock = clock;
         this.thread = new Thread(this::run, "raft-node-" + id);
@@ -155,6 +168,25 @@ public final class RaftNode implements AutoCloseable {
             @Override
             public void onResponse(Message response) {
                 events.offer(new PeerResponse(response)); // dropped if overloaded: Raft retries
+            }
+
+            @Override
+            public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {
+                // Read here, on the transport's thread: the node thread only swaps the machine in.
+                SnapshotKeeper.Received received;
+                try {
+                    received = new SnapshotKeeper.Received(file, SnapshotKeeper.read(file, request.snapshot()));
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.warn("node {}: the snapshot node {} sent for entry {} is unusable: {}", id, request.from(),
+                            request.snapshot().index(), e.getMessage());
+                    SnapshotKeeper.discard(file);
+                    reply.accept(null);
+                    return;
+                }
+                if (!running || !events.offer(new PeerSnapshot(request, received, reply))) {
+                    SnapshotKeeper.discard(file);
+                    reply.accept(null);
+                }
             }
         });
         thread.start();
@@ -239,6 +271,10 @@ public final class RaftNode implements AutoCloseable {
             stepPeerRequest(p);
         } else if (e instanceof PeerResponse p) {
             stepPeer(p.message());
+        } else if (e instanceof PeerSnapshot p) {
+            stepPeerSnapshot(p);
+        } else if (e instanceof SnapshotWritten w) {
+            snapshots.written(w.result(), core.snapshotMeta().index()).ifPresent(core::compact);
         } else if (e instanceof Submit s) {
             if (s.request().isWrite()) propose(s);
             else read(s);
@@ -265,6 +301,17 @@ public final class RaftNode implements AutoCloseable {
             return;
         }
         owedReplies.computeIfAbsent(replyKey(m.from(), responseKind(m)), k -> new ArrayDeque<>()).addLast(p.reply());
+    }
+
+    private void stepPeerSnapshot(PeerSnapshot p) {
+        if (!stepPeer(p.request())) {
+            SnapshotKeeper.discard(p.received().file());
+            p.reply().accept(null);
+            return;
+        }
+        SnapshotKeeper.Received older = receivedSnapshots.put(p.request().snapshot(), p.received());
+        if (older != null) SnapshotKeeper.discard(older.file());
+        owedReplies.computeIfAbsent(replyKey(p.request().from(), 2), k -> new ArrayDeque<>()).addLast(p.reply());
     }
 
     /** Steps a peer message; false if the core refused it as not for this cluster. */
@@ -336,7 +383,15 @@ public final class RaftNode implements AutoCloseable {
     // ---------------------------------------------------------------- Ready
 
     private void handleReady() {
-        Ready r = core.ready();
+        try {
+            handleReady(core.ready());
+        } finally {
+            receivedSnapshots.values().forEach(unused -> SnapshotKeeper.discard(unused.file()));
+            receivedSnapshots.clear();
+        }
+    }
+
+    private void handleReady(Ready r) {
         if (r.isEmpty()) {
             core.advance(r);
             return;
@@ -346,9 +401,7 @@ public final class RaftNode implements AutoCloseable {
             logRoleChange(r.softState());
         }
         if (r.hardState() != null) storage.saveHardState(r.hardState());
-        if (r.snapshot() != null) {
-            throw new IllegalStateException("received a snapshot, but this build cannot install snapshots");
-        }
+        if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
         for (Message m : r.messages()) {
@@ -370,7 +423,41 @@ public final class RaftNode implements AutoCloseable {
             if (read != null) read.result().complete(new Outcome.NotExecuted(RaftCore.NONE));
         }
         serveReadsUpTo(stateMachine.appliedIndex());
+        if (snapshots.due(stateMachine.appliedIndex())) {
+            snapshots.write(stateMachine.snapshotView(), written -> enqueueInternal(new SnapshotWritten(written)));
+        }
         core.advance(r);
+    }
+
+    /**
+     * The core accepted a leader's snapshot its log does not cover: make it durable, then this
+     * node's state. Commands this node proposed at or below the snapshot's index (as a leader
+     * since deposed) may or may not be in it: their outcome is unknown.
+     */
+    private void installSnapshot(SnapshotMeta meta) {
+        SnapshotKeeper.Received received = receivedSnapshots.remove(meta);
+        if (received == null) throw new IllegalStateException("the core installs snapshot " + meta + ", which no leader sent");
+        snapshots.install(meta, received);
+        stateMachine = received.machine();
+        writesByIndex.entrySet().removeIf(w -> {
+            if (w.getKey() > meta.index()) return false;
+            w.getValue().result().complete(new Outcome.Done(new KvResult.Unavailable(
+                    "outcome unknown: this node installed a snapshot from the new leader", null)));
+            return true;
+        });
+        log.info("node {}: installed the leader's snapshot at entry {} (term {}): {} keys", id, meta.index(), meta.term(),
+                stateMachine.size());
+    }
+
+    /** For events from this node's own helpers, which must not be lost: waits for room in the queue. */
+    private void enqueueInternal(Event e) {
+        try {
+            while (running && !events.offer(e, 1, TimeUnit.SECONDS)) {
+                log.debug("node {}: event queue full, still waiting to report {}", id, e);
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void apply(Entry e) {
@@ -428,6 +515,10 @@ public final class RaftNode implements AutoCloseable {
         while ((e = events.poll()) != null) {
             if (e instanceof Submit s) s.result().complete(new Outcome.Done(unavailable));
             if (e instanceof PeerRequest p) p.reply().accept(null);
+            if (e instanceof PeerSnapshot p) {
+                SnapshotKeeper.discard(p.received().file());
+                p.reply().accept(null);
+            }
             if (e instanceof StatusQuery q) q.result().completeExceptionally(new IllegalStateException(reason));
             if (e instanceof TransferLeadership t) t.result().completeExceptionally(new IllegalStateException(reason));
         }
@@ -460,5 +551,6 @@ public final class RaftNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        snapshots.close();
     }
 }

@@ -26,6 +26,7 @@ import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
 import raftkv.kv.KvStateMachine;
 import raftkv.node.KvService;
+import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
 import raftkv.raft.Entry;
 import raftkv.raft.RaftConfig;
@@ -34,6 +35,7 @@ import raftkv.transport.GrpcTransport;
 import raftkv.transport.PartitionHook;
 import raftkv.transport.PeerServer;
 import raftkv.wal.RaftStorage;
+import raftkv.wal.SnapshotFiles;
 import raftkv.wal.Wal;
 
 /**
@@ -77,9 +79,16 @@ final class Node implements AutoCloseable {
 
     static Node start(ClusterConfig config, int id, FileLock lock) throws IOException, BindException {
         ServerSpec self = config.server(id);
-        RaftStorage storage = Wal.open(config.nodeDir(id).resolve("wal"), config.fsync());
+        long startNanos = System.nanoTime();
+        SnapshotFiles snapshotFiles = SnapshotFiles.open(config.nodeDir(id).resolve("snapshots"), config.fsync());
+        SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles);
+        long snapshotMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        RaftStorage storage = Wal.open(config.nodeDir(id).resolve("wal"), config.fsync(), config.walSegmentBytes(),
+                loaded.meta());
         RaftStorage.Recovered recovered = storage.recovered();
-        KvStateMachine stateMachine = new KvStateMachine();
+        KvStateMachine stateMachine = loaded.machine();
+        long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(), loaded.meta());
 
         // A tick is half a heartbeat: the leader heartbeats every 2 ticks, an election timeout is t/tick ticks.
         int tickMs = Math.max(1, config.heartbeatMs() / 2);
@@ -96,7 +105,8 @@ final class Node implements AutoCloseable {
         for (ServerSpec s : config.servers()) {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
-        GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes);
+        GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);
@@ -104,7 +114,7 @@ final class Node implements AutoCloseable {
         });
         LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes);
         Node[] holder = new Node[1];
-        RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, transport, RaftNode.Clock.SYSTEM,
+        RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, RaftNode.Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t));
         Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder);
         holder[0] = node;
@@ -137,9 +147,11 @@ final class Node implements AutoCloseable {
             throw new BindException(e.getMessage());
         }
         scheduler.scheduleAtFixedRate(raftNode::tick, tickMs, tickMs, TimeUnit.MILLISECONDS);
-        log.info("node {} started: text protocol on {}, gRPC on {}; recovered term {}, {} log entries (last index {})",
-                id, self.clientAddress(), self.logAddress(), recovered.hardState().term(), recovered.entries().size(),
-                lastIndex(recovered.entries()));
+        log.info("node {} started: text protocol on {}, gRPC on {}; recovered term {}, snapshot at entry {} with {} keys "
+                        + "({} ms), then {} log entries up to entry {} ({} ms in all)",
+                id, self.clientAddress(), self.logAddress(), recovered.hardState().term(), loaded.meta().index(),
+                stateMachine.size(), snapshotMillis, recovered.entries().size(),
+                Math.max(loaded.meta().index(), lastIndex(recovered.entries())), recoveryMillis);
         return node;
     }
 

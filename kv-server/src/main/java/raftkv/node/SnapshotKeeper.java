@@ -1,0 +1,225 @@
+package raftkv.node;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.kv.CorruptSnapshotException;
+import raftkv.kv.KvStateMachine;
+import raftkv.kv.SnapshotView;
+import raftkv.raft.SnapshotMeta;
+import raftkv.transport.SnapshotSource;
+import raftkv.wal.RaftStorage;
+import raftkv.wal.SnapshotFiles;
+
+/**
+ * One node's snapshots: when to take one, writing it on a background thread from a view the
+ * state machine captured in O(1) (so the node keeps applying meanwhile), what to compact once it
+ * is durable, installing a snapshot a leader sent, and finding the newest valid one at start.
+ *
+ * <p>Owned by the node thread, except {@link #read} (any thread) and the background writer, which
+ * only touches the immutable view and {@link SnapshotFiles} (thread-safe) and reports back
+ * through the callback it is given.
+ */
+public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotKeeper.class);
+
+    /**
+     * Entries the core keeps in memory below its newest snapshot, so that a follower a little
+     * behind catches up by AppendEntries rather than by a whole snapshot (etcd keeps 5,000 too).
+     */
+    static final int CATCH_UP_ENTRIES = 5_000;
+
+    /** What a background write ended with: {@code failure} is null on success. */
+    record Written(SnapshotMeta meta, long bytes, long millis, Throwable failure) {}
+
+    /** A snapshot received from a leader, already read and checked: it only waits for the core's word. */
+    record Received(Path file, KvStateMachine machine) {}
+
+    /** The state a node starts from: its newest valid snapshot, or an empty store. */
+    public record Loaded(SnapshotMeta meta, KvStateMachine machine) {}
+
+    private final long id;
+    private final SnapshotFiles files;
+    private final RaftStorage storage;
+    private final int snapshotEntries;
+    private final ExecutorService writer;
+    // Node thread only. Invariant: lastIndex is the index of the newest durable snapshot (0: none).
+    private long lastIndex;
+    // Node thread only: the applied index of the write in flight or of the last failed one, so a
+    // failing disk is retried every snapshotEntries entries rather than after every batch.
+    private long lastAttempt;
+    private boolean writing;
+
+    public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, SnapshotMeta recovered) {
+        if (snapshotEntries < 1) throw new IllegalArgumentException("snapshotEntries must be >= 1, got " + snapshotEntries);
+        this.id = id;
+        this.files = files;
+        this.storage = storage;
+        this.snapshotEntries = snapshotEntries;
+        this.lastIndex = recovered.index();
+        this.lastAttempt = recovered.index();
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "raft-snapshot-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Reads the newest snapshot in {@code files} that passes its checks; a damaged one is skipped
+     * with a WARN (the log then has to reach back to an older one, or the node refuses to start).
+     */
+    public static Loaded loadNewest(long id, SnapshotFiles files) {
+        for (SnapshotFiles.Stored s : files.list()) {
+            try {
+                return new Loaded(s.meta(), read(s.file(), s.meta()));
+            } catch (IOException e) {
+                log.warn("node {}: snapshot {} is unusable, trying an older one: {}", id, s.file(), e.getMessage());
+            }
+        }
+        return new Loaded(SnapshotMeta.NONE, new KvStateMachine());
+    }
+
+    /**
+     * Reads a snapshot file and checks that it holds the state after {@code expected}; any thread.
+     *
+     * @throws CorruptSnapshotException if it does not (checksum, structure, or another index/term)
+     */
+    static KvStateMachine read(Path file, SnapshotMeta expected) throws IOException {
+        KvStateMachine machine;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            machine = KvStateMachine.readSnapshot(in);
+            if (in.read() != -1) throw new CorruptSnapshotException("corrupt snapshot: bytes after its end record");
+        }
+        if (machine.appliedIndex() != expected.index() || machine.appliedTerm() != expected.term()) {
+            throw new CorruptSnapshotException("snapshot " + file + " holds the state after entry " + machine.appliedIndex()
+                    + " of term " + machine.appliedTerm() + ", expected entry " + expected.index() + " of term " + expected.term());
+        }
+        return machine;
+    }
+
+    /** True if a snapshot should be taken now, at {@code applied}. */
+    boolean due(long applied) {
+        return !writing && applied - Math.max(lastIndex, lastAttempt) >= snapshotEntries;
+    }
+
+    /**
+     * Writes {@code view} in the background and reports to {@code done} (on the writer thread: it
+     * must only enqueue). The log starts a new segment first, so that once the snapshot is
+     * durable every segment before it can be deleted whole.
+     */
+    void write(SnapshotView view, Consumer<Written> done) {
+        SnapshotMeta meta = new SnapshotMeta(view.index(), view.term());
+        writing = true;
+        lastAttempt = meta.index();
+        storage.cut();
+        writer.execute(() -> {
+            long start = System.nanoTime();
+            try {
+                SnapshotFiles.Stored stored = files.write(meta, view::writeTo);
+                done.accept(new Written(meta, stored.bytes(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), null));
+            } catch (IOException | RuntimeException | Error e) {
+                done.accept(new Written(meta, 0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), e));
+            }
+        });
+    }
+
+    /**
+     * A background write ended. On success returns the index the core may compact its log to:
+     * {@link #CATCH_UP_ENTRIES} below the snapshot (never below what {@code coreSnapshot} already
+     * covers), and deletes the log segments and older snapshots the new one makes useless.
+     */
+    Optional<Long> written(Written w, long coreSnapshot) {
+        writing = false;
+        if (w.failure() != null) {
+            log.error("node {}: writing the snapshot at entry {} failed; the log keeps growing until one succeeds "
+                    + "(next attempt after {} more entries)", id, w.meta().index(), snapshotEntries, w.failure());
+            return Optional.empty();
+        }
+        log.info("node {}: snapshot at entry {} (term {}) written: {} bytes in {} ms", id, w.meta().index(),
+                w.meta().term(), w.bytes(), w.millis());
+        lastIndex = Math.max(lastIndex, w.meta().index());
+        storage.compact(w.meta().index());
+        deleteOlderSnapshots();
+        long compactTo = w.meta().index() - Math.min(CATCH_UP_ENTRIES, snapshotEntries);
+        return compactTo > coreSnapshot ? Optional.of(compactTo) : Optional.empty();
+    }
+
+    /**
+     * Makes a snapshot the core accepted from its leader this node's state, durably and in the
+     * order a crash cannot break: the file becomes the newest snapshot, then the log restarts
+     * after it (a crash in between is finished by the log's recovery, which sees the snapshot
+     * ahead of its entries), then older snapshots go.
+     */
+    void install(SnapshotMeta meta, Received received) {
+        try {
+            files.adopt(meta, received.file());
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + id + ": cannot keep the snapshot received for entry " + meta.index(), e);
+        }
+        storage.installSnapshot(meta);
+        lastIndex = Math.max(lastIndex, meta.index());
+        lastAttempt = Math.max(lastAttempt, meta.index());
+        deleteOlderSnapshots();
+    }
+
+    /** Deletes a received file the core did not install (stale, or already covered by the log). */
+    static void discard(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("could not delete the unused snapshot file {}: {}", file, e.getMessage());
+        }
+    }
+
+    private void deleteOlderSnapshots() {
+        Optional<SnapshotFiles.Stored> newest = files.newest();
+        if (newest.isEmpty()) return;
+        try {
+            files.deleteAllBut(newest.get().meta());
+        } catch (IOException e) {
+            // Only disk space is at stake: the next snapshot tries again.
+            log.warn("node {}: could not delete older snapshots: {}", id, e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- SnapshotSource, for the transport
+
+    @Override
+    public Optional<Local> newest() {
+        return files.newest().map(s -> new Local(s.meta(), s.file()));
+    }
+
+    @Override
+    public Path newIncomingFile() throws IOException {
+        return files.newIncomingFile();
+    }
+
+    /** Stops the writer; a write in flight finishes (its temporary file is cleaned at the next start if not). */
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(10, TimeUnit.SECONDS)) writer.shutdownNow();
+        } catch (InterruptedException e) {
+            writer.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The snapshots this node holds, newest first; for tests and status. */
+    List<SnapshotFiles.Stored> stored() {
+        return files.list();
+    }
+}
