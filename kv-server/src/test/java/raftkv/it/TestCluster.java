@@ -91,11 +91,14 @@ final class TestCluster implements AutoCloseable {
         return p;
     }
 
-    /** The command line that runs the server main class with this JVM's test class path. */
+    /**
+     * The command line that runs the server main class with this JVM's test class path; the heap
+     * is 256 MiB unless the system property {@code raftkv.it.heap} says otherwise (benchmarks).
+     */
     static List<String> serverCommand(String... args) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-XX:+UseSerialGC", "-Xmx" + System.getProperty("raftkv.it.heap", "256m"), "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-cp", classpath, "raftkv.server.ServerMain"));
         cmd.addAll(List.of(args));
         return cmd;
