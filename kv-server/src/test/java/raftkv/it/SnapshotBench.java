@@ -5,7 +5,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.TimeUnit;
 import raftkv.config.ServerSpec;
+import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 
 /**
@@ -103,12 +108,14 @@ public final class SnapshotBench {
         return (System.nanoTime() - start) / 1e9;
     }
 
+    // Not GrpcClient: that one uses JUnit, which is not on the script's class path.
     private static StatusResponse status(ServerSpec server) {
-        try (GrpcClient c = new GrpcClient(server, 5_000)) {
-            return c.status();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        ManagedChannel channel = NettyChannelBuilder.forAddress(server.hostname(), server.logPort()).usePlaintext().build();
+        try {
+            return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow();
         }
     }
 
