@@ -158,11 +158,13 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
 
     /**
      * Makes a snapshot the core accepted from its leader this node's state, durably and in the
-     * order a crash cannot break: the file becomes the newest snapshot, then the log restarts
-     * after it (a crash in between is finished by the log's recovery, which sees the snapshot
-     * ahead of its entries), then older snapshots go.
+     * order a crash cannot break: the hard state written before it (the leader's term) is synced
+     * first, since a snapshot of a term must never be on disk without that term; then the file
+     * becomes the newest snapshot; then the log restarts after it (a crash in between is finished
+     * by the log's recovery, which sees the snapshot ahead of its entries); then older snapshots go.
      */
     void install(SnapshotMeta meta, Received received) {
+        storage.sync();
         try {
             files.adopt(meta, received.file());
         } catch (IOException e) {
