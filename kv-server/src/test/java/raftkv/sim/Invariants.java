@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import raftkv.raft.Entry;
 import raftkv.raft.RaftCore;
+import raftkv.raft.SnapshotMeta;
 
 /**
  * Raft's safety properties (Raft paper figure 3), checked incrementally as the simulation runs,
@@ -22,7 +23,7 @@ final class Invariants {
     private final Map<EntryKey, EntryFacts> entriesSeen = new HashMap<>();
     // The entry committed at each index, by whichever node learned of it first.
     private final Map<Long, Entry> committedAt = new HashMap<>();
-    // The register value captured by a snapshot at each index.
+    // The register value captured by a snapshot at each index: unique, whichever node took it.
     private final Map<Long, Register> snapshotAt = new HashMap<>();
     private long maxCommitted;
     // The highest write index acknowledged to a client so far.
@@ -101,17 +102,35 @@ final class Invariants {
         onCommit(node, e);
     }
 
-    void onSnapshot(SimNode node, long index, Register state) {
-        Register first = snapshotAt.putIfAbsent(index, state);
+    /**
+     * A node captured its state machine at {@code meta}: the entry there is the one committed, and
+     * every snapshot at one index, on any node, holds the same state.
+     */
+    void onSnapshot(SimNode node, SnapshotMeta meta, Register state) {
+        Entry committed = committedAt.get(meta.index());
+        if (committed == null || committed.term() != meta.term()) {
+            throw new SafetyViolation("node " + node.id + " snapshot " + meta + " does not end at the committed " + committed);
+        }
+        Register first = snapshotAt.putIfAbsent(meta.index(), state);
         if (first != null && !first.equals(state)) {
-            throw new SafetyViolation("node " + node.id + " snapshot at " + index + " is " + state + ", another was " + first);
+            throw new SafetyViolation("node " + node.id + " snapshot at " + meta.index() + " is " + state + ", another was " + first);
         }
     }
 
-    Register snapshotAt(long index) {
-        Register r = snapshotAt.get(index);
-        if (r == null) throw new SafetyViolation("no snapshot was ever taken at " + index);
-        return r;
+    /** A snapshot that reached a node is one some node captured, with the state captured at that index. */
+    void onSnapshotReceived(SimNode node, SnapshotMeta meta, Register state) {
+        Register captured = snapshotAt.get(meta.index());
+        if (captured == null) {
+            throw new SafetyViolation("node " + node.id + " received snapshot " + meta + " that no node ever took");
+        }
+        if (!captured.equals(state)) {
+            throw new SafetyViolation("node " + node.id + " received snapshot " + meta + " holding " + state
+                    + " but the state at " + meta.index() + " is " + captured);
+        }
+        if (committedAt.get(meta.index()).term() != meta.term()) {
+            throw new SafetyViolation("node " + node.id + " received snapshot " + meta + " but "
+                    + committedAt.get(meta.index()) + " is committed there");
+        }
     }
 
     void onAck(long index) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import raftkv.raft.Entry;
 import raftkv.raft.HardState;
 import raftkv.raft.RaftConfig;
+import raftkv.raft.SnapshotMeta;
 
 /** The checks themselves must fire on the histories they exist to reject. */
 class InvariantsTest {
@@ -91,5 +92,36 @@ class InvariantsTest {
         inv.onCommit(node(1), write(1, 1, "x"));
         SafetyViolation v = assertThrows(SafetyViolation.class, () -> inv.onLeader(node(2), 6));
         assertTrue(v.getMessage().contains("entry 1 is committed"), v.getMessage());
+    }
+
+    @Test
+    void aSnapshotThatDoesNotEndAtTheCommittedEntryIsCaught() {
+        Invariants inv = new Invariants(3);
+        inv.onCommit(node(1), write(1, 1, "x"));
+        assertDoesNotThrow(() -> inv.onSnapshot(node(1), new SnapshotMeta(1, 1), new Register(1)));
+        assertThrows(SafetyViolation.class, () -> inv.onSnapshot(node(2), new SnapshotMeta(1, 2), new Register(1)));
+        assertThrows(SafetyViolation.class, () -> inv.onSnapshot(node(2), new SnapshotMeta(2, 1), new Register(2)));
+    }
+
+    @Test
+    void twoSnapshotStatesAtOneIndexAreCaught() {
+        Invariants inv = new Invariants(3);
+        inv.onCommit(node(1), write(1, 1, "x"));
+        inv.onSnapshot(node(1), new SnapshotMeta(1, 1), new Register(1));
+        assertThrows(SafetyViolation.class, () -> inv.onSnapshot(node(2), new SnapshotMeta(1, 1), new Register(0)));
+    }
+
+    @Test
+    void aReceivedSnapshotMustHoldTheStateCapturedAtItsIndex() {
+        Invariants inv = new Invariants(3);
+        inv.onCommit(node(1), write(1, 1, "x"));
+        SnapshotMeta meta = new SnapshotMeta(1, 1);
+        SafetyViolation never = assertThrows(SafetyViolation.class,
+                () -> inv.onSnapshotReceived(node(2), meta, new Register(1)));
+        assertTrue(never.getMessage().contains("no node ever took"), never.getMessage());
+        inv.onSnapshot(node(1), meta, new Register(1));
+        assertDoesNotThrow(() -> inv.onSnapshotReceived(node(2), meta, new Register(1)));
+        assertThrows(SafetyViolation.class, () -> inv.onSnapshotReceived(node(2), meta, new Register(0)));
+        assertThrows(SafetyViolation.class, () -> inv.onSnapshotReceived(node(2), new SnapshotMeta(1, 2), new Register(1)));
     }
 }

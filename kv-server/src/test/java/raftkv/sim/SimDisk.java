@@ -21,12 +21,23 @@ final class SimDisk {
         hardState = hs;
     }
 
+    /**
+     * Saves {@code meta} and its state as the newest snapshot, with the rule a restart relies on:
+     * entries at or below its index are dropped, and a snapshot whose own entry (same index and
+     * term) the log does not hold replaces the log altogether.
+     */
     void saveSnapshot(SnapshotMeta meta, Register state) {
+        if (meta.index() < snapshot.index()) {
+            throw new SafetyViolation("snapshot " + meta + " saved over the newer " + snapshot);
+        }
+        boolean logHoldsIt = term(meta.index()) == meta.term();
         snapshot = meta;
         snapshotState = state;
-        entries.removeIf(e -> e.index() <= meta.index());
-        // A snapshot that the log does not cover replaces the log altogether.
-        if (!entries.isEmpty() && entries.get(0).index() != meta.index() + 1) entries.clear();
+        if (logHoldsIt) {
+            entries.removeIf(e -> e.index() <= meta.index());
+        } else {
+            entries.clear();
+        }
     }
 
     void dropLog() {

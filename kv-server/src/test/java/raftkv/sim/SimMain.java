@@ -5,7 +5,7 @@ import java.io.PrintStream;
 /**
  * Command line for the simulation: {@code scripts/sim --seeds N [--start S] [--nodes K]
  * [--ticks T] [--quiet]}. Prints one line per run, the command that replays each failing seed,
- * and finally {@code N passed, M failed}. Exit code 0 if all passed, 1 if any failed, 2 on usage errors.
+ * the snapshot traffic of all runs together, and finally {@code N passed, M failed}. Exit code 0 if all passed, 1 if any failed, 2 on usage errors.
  */
 public final class SimMain {
     static final int DEFAULT_SAFETY_TICKS = 1500;
@@ -44,10 +44,12 @@ public final class SimMain {
         }
         long passed = 0;
         long failed = 0;
+        SnapshotTotals snapshots = new SnapshotTotals();
         long began = System.nanoTime();
         for (long seed = start; seed < start + seeds; seed++) {
             int k = nodes > 0 ? nodes : clusterSizeFor(seed);
             Simulation.Result r = new Simulation(seed, k, ticks, LIVENESS_TICKS).run();
+            snapshots.add(r);
             if (r.passed()) {
                 passed++;
                 if (!quiet) out.println(describe(r) + " ok");
@@ -60,6 +62,7 @@ public final class SimMain {
         }
         double secs = (System.nanoTime() - began) / 1e9;
         err.printf("sim: %d runs in %.1f s (%.1f seeds/s)%n", passed + failed, secs, (passed + failed) / secs);
+        out.println(snapshots);
         out.println(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
     }
@@ -70,8 +73,36 @@ public final class SimMain {
     }
 
     static String describe(Simulation.Result r) {
-        return String.format("seed %d nodes %d: elections %d, messages %d, commits %d, acked writes %d, reads %d",
-                r.seed(), r.nodes(), r.elections(), r.messages(), r.commits(), r.acks(), r.reads());
+        return String.format("seed %d nodes %d: elections %d, messages %d, commits %d, acked writes %d, reads %d,"
+                        + " snapshots sent %d, installed %d (%d after a restart)",
+                r.seed(), r.nodes(), r.elections(), r.messages(), r.commits(), r.acks(), r.reads(),
+                r.snapshotsSent(), r.installs(), r.installsAfterRestart());
+    }
+
+    /** Snapshot traffic summed over runs, and how many runs installed at least one. */
+    static final class SnapshotTotals {
+        long runs;
+        long sent;
+        long installs;
+        long installsAfterRestart;
+        long runsInstalling;
+        long runsInstallingAfterRestart;
+
+        void add(Simulation.Result r) {
+            runs++;
+            sent += r.snapshotsSent();
+            installs += r.installs();
+            installsAfterRestart += r.installsAfterRestart();
+            if (r.installs() > 0) runsInstalling++;
+            if (r.installsAfterRestart() > 0) runsInstallingAfterRestart++;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("snapshots: %d sent, %d installed (%d after a restart); runs with an install %d of %d"
+                    + " (with one after a restart %d)", sent, installs, installsAfterRestart, runsInstalling, runs,
+                    runsInstallingAfterRestart);
+        }
     }
 
     private static String usage() {

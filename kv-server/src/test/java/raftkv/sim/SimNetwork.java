@@ -14,13 +14,27 @@ import raftkv.raft.Message;
  * ordered by (time, sequence number), so equal times replay identically.
  */
 final class SimNetwork {
-    record InFlight(long deliverAt, long seq, Message message) {}
+    /**
+     * A message on the wire. A {@link Message.SnapshotRequest} carries the state machine its
+     * sender streams with it ({@code snapshotState}); every other message carries null.
+     */
+    record Packet(Message message, Register snapshotState) {
+        Packet {
+            if ((message instanceof Message.SnapshotRequest) != (snapshotState != null)) {
+                throw new IllegalArgumentException("a snapshot request, and only one, carries a state: " + message);
+            }
+        }
+    }
+
+    record InFlight(long deliverAt, long seq, Packet packet) {}
 
     private final SplittableRandom random;
     private final PriorityQueue<InFlight> queue = new PriorityQueue<>((a, b) ->
             a.deliverAt != b.deliverAt ? Long.compare(a.deliverAt, b.deliverAt) : Long.compare(a.seq, b.seq));
     // Directed links that drop everything: "from->to".
     private final Set<Long> blocked = new HashSet<>();
+    // Nodes cut off from everyone, apart from the partitions above (which heal at random).
+    private final Set<Long> isolated = new HashSet<>();
     private long nextSeq;
 
     // Fault rates; the runner changes them between the safety and liveness phases.
@@ -37,30 +51,31 @@ final class SimNetwork {
         this.random = random;
     }
 
-    void send(long now, Message m) {
+    void send(long now, Packet p) {
         sent++;
         if (random.nextDouble() < lossRate) {
             dropped++;
             return;
         }
-        enqueue(now, m);
-        if (random.nextDouble() < duplicateRate) enqueue(now, m);
+        enqueue(now, p);
+        if (random.nextDouble() < duplicateRate) enqueue(now, p);
     }
 
-    private void enqueue(long now, Message m) {
+    private void enqueue(long now, Packet p) {
         long delay = minDelay + random.nextInt(maxDelay - minDelay + 1);
-        queue.add(new InFlight(now + delay, nextSeq++, m));
+        queue.add(new InFlight(now + delay, nextSeq++, p));
     }
 
-    /** Messages due at or before {@code now}, in delivery order, minus those a partition drops. */
-    List<Message> due(long now) {
-        List<Message> out = new ArrayList<>();
+    /** Packets due at or before {@code now}, in delivery order, minus those a partition drops. */
+    List<Packet> due(long now) {
+        List<Packet> out = new ArrayList<>();
         while (!queue.isEmpty() && queue.peek().deliverAt <= now) {
-            Message m = queue.poll().message;
-            if (blocked.contains(link(m.from(), m.to()))) {
+            Packet p = queue.poll().packet;
+            Message m = p.message();
+            if (blocked.contains(link(m.from(), m.to())) || isolated.contains(m.from()) || isolated.contains(m.to())) {
                 dropped++;
             } else {
-                out.add(m);
+                out.add(p);
             }
         }
         return out;
@@ -70,8 +85,17 @@ final class SimNetwork {
         blocked.add(link(from, to));
     }
 
+    /** Heals the partitions; isolated nodes stay isolated. */
     void healAll() {
         blocked.clear();
+    }
+
+    void isolate(long id) {
+        isolated.add(id);
+    }
+
+    void rejoin(long id) {
+        isolated.remove(id);
     }
 
     boolean partitioned() {

@@ -19,8 +19,11 @@ import raftkv.raft.Role;
  *
  * <p>A safety phase runs the cluster under faults (loss, delay and reordering, duplication,
  * symmetric and one-way partitions, crashes, crashes in the middle of a write, restarts,
- * compaction, leadership transfers) while clients write and read, and checks Raft's
- * invariants after every event. A liveness phase then heals everything and requires a leader
+ * snapshots, leadership transfers) while clients write and read, and checks Raft's
+ * invariants after every event. Snapshots work as in the real node: a node snapshots at its
+ * applied index and deletes its disk's log up to there, but its core keeps some entries; a
+ * follower too far behind is sent the newest snapshot on the leader's disk, whose state travels
+ * with the request and is what the follower installs. A liveness phase then heals everything and requires a leader
  * and a newly acknowledged write within a bounded number of ticks.
  */
 public final class Simulation {
@@ -29,9 +32,13 @@ public final class Simulation {
     static final int ELECTION_TICKS = 10;
     static final int HEARTBEAT_TICKS = 1;
 
-    /** The outcome of one run; {@code failure} is null when every check held. */
+    /**
+     * The outcome of one run; {@code failure} is null when every check held. {@code snapshotsSent}
+     * counts the snapshot requests nodes sent, {@code installs} the snapshots followers wrote, of
+     * which {@code installsAfterRestart} on a node that had crashed and restarted.
+     */
     public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
-                         long reads, String failure) {
+                         long reads, long snapshotsSent, long installs, long installsAfterRestart, String failure) {
         public boolean passed() {
             return failure == null;
         }
@@ -50,6 +57,16 @@ public final class Simulation {
     private final double crashRate;
     private final double partitionRate;
     private final double compactRate;
+    // A node that snapshots at its applied index A compacts its core only to A - retainEntries, so
+    // that followers a little behind catch up by AppendEntries rather than by snapshot.
+    private final int retainEntries;
+    // One run in four has a laggard: this node is cut off over [lagFrom, lagUntil) (crashed, or
+    // isolated while it runs on) while the others compact often, so it comes back behind every
+    // leader's log and needs a snapshot. 0 in the other runs.
+    private final long laggard;
+    private final boolean laggardCrashes;
+    private final long lagFrom;
+    private final long lagUntil;
     private final double transferRate;
     // Some runs crash every new leader with this probability per tick of its first election timeout.
     private final double leaderKillRate;
@@ -58,6 +75,9 @@ public final class Simulation {
 
     private long now;
     private long nextRequestId = 1;
+    private long snapshotsSent;
+    private long installs;
+    private long installsAfterRestart;
 
     public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
         this.seed = seed;
@@ -72,7 +92,6 @@ public final class Simulation {
         network.maxDelay = 1 + random.nextInt(3 * UNITS_PER_TICK);
         crashRate = random.nextDouble() * 0.002;
         partitionRate = random.nextDouble() * 0.002;
-        compactRate = random.nextDouble() * 0.002;
         transferRate = random.nextDouble() * 0.0005;
         // One run in eight sends one entry per AppendEntries: an old leader's entries then reach
         // followers without the new leader's no-op behind them, the setting of the paper's figure 8.
@@ -81,6 +100,22 @@ public final class Simulation {
         leaderKillRate = oneEntryPerAppend || random.nextInt(4) == 0 ? random.nextDouble() * 0.01 : 0;
         writeRate = oneEntryPerAppend ? 0.002 + random.nextDouble() * 0.01 : 0.02 + random.nextDouble() * 0.2;
         readRate = 0.02 + random.nextDouble() * 0.1;
+        // A quarter of the runs keep no entries behind a snapshot: then any lag needs one.
+        retainEntries = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(48);
+        if (random.nextInt(4) == 0) {
+            long quarter = Math.max(1, (long) safetyTicks * UNITS_PER_TICK / 4);
+            laggard = 1 + random.nextInt(clusterSize);
+            laggardCrashes = random.nextBoolean();
+            lagFrom = quarter / 2 + random.nextLong(quarter);
+            lagUntil = lagFrom + quarter + random.nextLong(quarter);
+            compactRate = 0.005 + random.nextDouble() * 0.01;
+        } else {
+            laggard = 0;
+            laggardCrashes = false;
+            lagFrom = 0;
+            lagUntil = 0;
+            compactRate = random.nextDouble() * 0.002;
+        }
 
         List<Long> ids = new ArrayList<>();
         for (long i = 1; i <= clusterSize; i++) ids.add(i);
@@ -113,7 +148,7 @@ public final class Simulation {
             failure = "t=" + now / UNITS_PER_TICK + ": core threw " + e;
         }
         return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
-                invariants.acks, invariants.readsServed, failure);
+                invariants.acks, invariants.readsServed, snapshotsSent, installs, installsAfterRestart, failure);
     }
 
     // ---------------------------------------------------------------- one unit of time
@@ -129,11 +164,12 @@ public final class Simulation {
             }
         }
         workload();
-        for (Message m : network.due(now)) {
+        for (SimNetwork.Packet p : network.due(now)) {
+            Message m = p.message();
             SimNode to = node(m.to());
             if (!to.alive()) continue;
             network.delivered++;
-            to.core.step(m);
+            to.receive(p, invariants);
             handleReady(to);
         }
         invariants.checkDurability(nodes);
@@ -147,17 +183,21 @@ public final class Simulation {
     private void handleReady(SimNode n) {
         Ready r = n.core.ready();
         if (n.crashDuringNextReady && r.mustSync()) {
-            persistPrefix(n, r, random.nextInt(writeCount(r) + 1));
+            countInstall(n, n.persistPrefix(r, random.nextInt(SimNode.writeCount(r) + 1), invariants));
             n.crash();
             return;
         }
-        persistPrefix(n, r, writeCount(r));
+        countInstall(n, n.persistPrefix(r, SimNode.writeCount(r), invariants));
         invariants.onPersist(n, r.entries());
         if (r.softState() != null && r.softState().role() == Role.LEADER) {
             invariants.onLeader(n, r.softState().term());
         }
         checkNewlyCommitted(n);
-        for (Message m : r.messages()) network.send(now, m);
+        for (Message m : r.messages()) {
+            SimNetwork.Packet p = n.packet(m);
+            if (p.snapshotState() != null) snapshotsSent++;
+            network.send(now, p);
+        }
         for (Entry e : r.committedEntries()) {
             invariants.onApply(n, e);
             if (n.apply(e)) invariants.onAck(e.index());
@@ -169,6 +209,7 @@ public final class Simulation {
         for (long id : r.droppedReads()) n.reads.remove(id);
         serveReleasedReads(n);
         n.core.advance(r);
+        n.receivedSnapshots.clear();
     }
 
     /** Records the entries this node has newly learned are committed, before anything acts on them. */
@@ -179,25 +220,10 @@ public final class Simulation {
         n.commitChecked = Math.max(n.commitChecked, commit);
     }
 
-    private static int writeCount(Ready r) {
-        return (r.snapshot() != null ? 1 : 0) + (r.hardState() != null ? 1 : 0) + r.entries().size();
-    }
-
-    /** Writes the first {@code count} of the Ready's writes, in the order {@link Ready} prescribes. */
-    private void persistPrefix(SimNode n, Ready r, int count) {
-        int written = 0;
-        if (r.hardState() != null && written++ < count) n.disk.saveHardState(r.hardState());
-        if (r.snapshot() != null && written++ < count) {
-            Register state = invariants.snapshotAt(r.snapshot().index());
-            n.disk.saveSnapshot(r.snapshot(), state);
-            n.disk.dropLog();
-            n.state = state;
-            n.applied = r.snapshot().index();
-        }
-        for (Entry e : r.entries()) {
-            if (written++ >= count) break;
-            invariants.onTruncate(n, n.disk.append(e));
-        }
+    private void countInstall(SimNode n, boolean installed) {
+        if (!installed) return;
+        installs++;
+        if (n.starts > 1) installsAfterRestart++;
     }
 
     private void serveReleasedReads(SimNode n) {
@@ -255,13 +281,17 @@ public final class Simulation {
     // ---------------------------------------------------------------- faults
 
     private void nemesis() {
+        if (laggard != 0 && (now == lagFrom || now == lagUntil)) cutOffLaggard(now == lagFrom);
         if (random.nextDouble() < crashRate) {
             SimNode n = nodes.get(random.nextInt(nodes.size()));
-            if (n.alive()) {
-                if (random.nextBoolean()) n.crashDuringNextReady = true;
-                else n.crash();
-            } else {
-                n.start(random.split());
+            // The laggard stays as it was cut off until its stretch ends.
+            if (n.id != laggard || now < lagFrom || now >= lagUntil) {
+                if (n.alive()) {
+                    if (random.nextBoolean()) n.crashDuringNextReady = true;
+                    else n.crash();
+                } else {
+                    n.start(random.split());
+                }
             }
         }
         if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
@@ -279,7 +309,7 @@ public final class Simulation {
         }
         if (random.nextDouble() < compactRate) {
             SimNode n = nodes.get(random.nextInt(nodes.size()));
-            if (n.alive() && n.applied > n.core.snapshotMeta().index()) compact(n);
+            if (n.alive() && n.applied > n.disk.snapshot.index()) n.takeSnapshot(retainEntries, invariants);
         }
         if (random.nextDouble() < transferRate) {
             for (SimNode n : nodes) {
@@ -289,6 +319,17 @@ public final class Simulation {
                     break;
                 }
             }
+        }
+    }
+
+    private void cutOffLaggard(boolean cut) {
+        SimNode n = node(laggard);
+        if (cut) {
+            if (laggardCrashes) n.crash();
+            else network.isolate(n.id);
+        } else {
+            network.rejoin(n.id);
+            if (!n.alive()) n.start(random.split());
         }
     }
 
@@ -318,19 +359,11 @@ public final class Simulation {
         }
     }
 
-    /** The node snapshots its state machine at its applied index and compacts its log. */
-    private void compact(SimNode n) {
-        long index = n.applied;
-        long term = n.core.entry(index).term();
-        invariants.onSnapshot(n, index, n.state);
-        n.disk.saveSnapshot(new raftkv.raft.SnapshotMeta(index, term), n.state);
-        n.core.compact(index);
-    }
-
     // ---------------------------------------------------------------- liveness
 
     private void heal() {
         network.healAll();
+        if (laggard != 0) network.rejoin(laggard);
         network.lossRate = 0;
         network.duplicateRate = 0;
         network.maxDelay = Math.min(network.maxDelay, UNITS_PER_TICK / 2);

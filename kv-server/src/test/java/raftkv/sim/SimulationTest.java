@@ -32,6 +32,27 @@ class SimulationTest {
         });
     }
 
+    /**
+     * Snapshots are exercised, not merely possible: over the 3-node seeds above, followers install
+     * snapshots in most runs, after restarts and on nodes that never crashed. Measured when
+     * written: an install in 135 of the 200 runs, one after a restart in 129, and 22 installs on
+     * nodes that never crashed; the bounds sit well below so that only a change that stops
+     * snapshots from happening fails here.
+     */
+    @Test
+    void snapshotsAreSentAndInstalledInMostRuns() {
+        SimMain.SnapshotTotals totals = new SimMain.SnapshotTotals();
+        for (long seed = 0; seed < SEEDS; seed++) {
+            if (SimMain.clusterSizeFor(seed) != 3) continue;
+            totals.add(new Simulation(seed, 3, SimMain.DEFAULT_SAFETY_TICKS, SimMain.LIVENESS_TICKS).run());
+        }
+        assertEquals(200, totals.runs);
+        assertTrue(totals.runsInstalling >= 80, totals::toString);
+        assertTrue(totals.runsInstallingAfterRestart >= 60, totals::toString);
+        assertTrue(totals.installs - totals.installsAfterRestart >= 5, totals::toString);
+        assertTrue(totals.sent >= totals.installs, totals::toString);
+    }
+
     @Test
     void aSeedReplaysExactly() {
         for (long seed : new long[] {7, 8, 9}) {
@@ -49,10 +70,13 @@ class SimulationTest {
                 new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
         List<String> lines = new ArrayList<>(out.toString().lines().toList());
         assertEquals(0, code, out.toString());
-        assertEquals(4, lines.size(), out.toString());
+        assertEquals(5, lines.size(), out.toString());
         assertTrue(lines.get(0).startsWith("seed 40 nodes 3: elections "), lines.get(0));
         assertTrue(lines.get(0).contains("messages ") && lines.get(0).contains("commits "), lines.get(0));
-        assertEquals("3 passed, 0 failed", lines.get(3));
+        assertTrue(lines.get(0).contains(", snapshots sent ") && lines.get(0).contains(" after a restart)"), lines.get(0));
+        assertTrue(lines.get(3).matches("snapshots: \\d+ sent, \\d+ installed \\(\\d+ after a restart\\);"
+                + " runs with an install \\d+ of 3 \\(with one after a restart \\d+\\)"), lines.get(3));
+        assertEquals("3 passed, 0 failed", lines.get(4));
     }
 
     @Test
