@@ -2,18 +2,23 @@ package raftkv.transport;
 
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
 import raftkv.raft.Message;
 
 /**
- * {@link Transport} over gRPC: one long-lived channel per peer, one unary call per Raft request.
+ * {@link Transport} over gRPC: one long-lived channel per peer, one unary call per Raft request,
+ * and InstallSnapshot as a stream of chunks.
  *
  * <p>Sending never blocks. Every call has a deadline; its answer is decoded by {@link ProtoCodec}
  * and handed to {@link Inbound#onResponse}, while a failed call (peer down, deadline passed) is
@@ -22,13 +27,16 @@ import raftkv.raft.Message;
  * No thread is kept per peer: the callbacks run on gRPC's network threads. A peer that restarts
  * is reached again within about a second of the next send, however long it was down.
  *
+ * <p>A {@link Message.SnapshotRequest} starts a transfer of the newest snapshot of the node's
+ * {@link SnapshotSource} ({@link SnapshotSender}): at most one per peer at a time, resumed where
+ * the follower stopped after a broken stream, reading the file a chunk at a time on a small pool
+ * of the transport whose threads end when idle. The follower's final answer reaches {@link
+ * Inbound#onResponse} as a {@link Message.SnapshotResponse}; a transfer given up delivers nothing.
+ *
  * <p>Requests from peers arrive through {@link #peerService()}, which the node adds to its
- * {@link PeerServer}. {@link Message.SnapshotRequest}s are logged and dropped: snapshots are not
- * shipped yet.
+ * {@link PeerServer}; snapshots streamed here reach {@link Inbound#onSnapshot}.
  */
 public final class GrpcTransport implements Transport {
-    private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
-
     /** Room for an entry's framing and the rest of an AppendRequest around the largest value. */
     public static final int FRAMING_BYTES = 64 * 1024;
 
@@ -42,48 +50,76 @@ public final class GrpcTransport implements Transport {
      * @param appendDeadline      deadline of AppendEntries calls
      * @param maxOutstandingCalls most calls in flight to one peer
      * @param maxOutstandingBytes most encoded bytes in flight to one peer (one call alone may exceed it)
-     * @param callListener        told the final status of every call (OK when answered), on the
-     *                            network threads; for metrics and tests, must not block
+     * @param callListener        told the final status of every call (OK when answered), each
+     *                            InstallSnapshot stream included, on the network threads or the
+     *                            transport's snapshot pool; for metrics and tests, must not block
+     * @param snapshotChunkBytes  most snapshot bytes per InstallSnapshot chunk; lowered to fit the
+     *                            channel's message limit if need be
+     * @param snapshotDeadline    deadline of a whole snapshot transfer, every stream of it included
+     * @param snapshotStallTimeout a snapshot stream that cannot take a chunk for this long (or a
+     *                            probe not answered within it) is cancelled and the transfer given up
      */
     public record Options(Duration voteDeadline, Duration appendDeadline, int maxOutstandingCalls,
-                          long maxOutstandingBytes, BiConsumer<Long, Status> callListener) {
+                          long maxOutstandingBytes, BiConsumer<Long, Status> callListener,
+                          int snapshotChunkBytes, Duration snapshotDeadline, Duration snapshotStallTimeout) {
         public Options {
-            if (voteDeadline.isNegative() || voteDeadline.isZero() || appendDeadline.isNegative() || appendDeadline.isZero()) {
-                throw new IllegalArgumentException("deadlines must be > 0");
+            for (Duration d : List.of(voteDeadline, appendDeadline, snapshotDeadline, snapshotStallTimeout)) {
+                if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("deadlines and timeouts must be > 0");
             }
             if (maxOutstandingCalls < 1 || maxOutstandingBytes < 1) {
                 throw new IllegalArgumentException("outstanding bounds must be >= 1");
             }
+            if (snapshotChunkBytes < 1) throw new IllegalArgumentException("snapshotChunkBytes must be >= 1");
             Objects.requireNonNull(callListener, "callListener");
         }
 
         /**
          * 2 s for votes and TimeoutNow, 5 s for appends; per peer at most 256 calls and the larger
-         * of 32 MiB and two messages of the largest size in flight.
+         * of 32 MiB and two messages of the largest size in flight. Snapshots in chunks of 1 MiB,
+         * 10 min per transfer, given up after 30 s without progress.
          */
         public static Options defaults(int maxMessageBytes) {
             return new Options(Duration.ofSeconds(2), Duration.ofSeconds(5), 256,
-                    Math.max(32L << 20, 2L * maxMessageBytes), (peer, status) -> {});
+                    Math.max(32L << 20, 2L * maxMessageBytes), (peer, status) -> {},
+                    1 << 20, Duration.ofMinutes(10), Duration.ofSeconds(30));
         }
 
         public Options withDeadlines(Duration vote, Duration append) {
-            return new Options(vote, append, maxOutstandingCalls, maxOutstandingBytes, callListener);
+            return new Options(vote, append, maxOutstandingCalls, maxOutstandingBytes, callListener,
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
         }
 
         public Options withOutstandingBounds(int calls, long bytes) {
-            return new Options(voteDeadline, appendDeadline, calls, bytes, callListener);
+            return new Options(voteDeadline, appendDeadline, calls, bytes, callListener,
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
         }
 
         public Options withCallListener(BiConsumer<Long, Status> listener) {
-            return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, listener);
+            return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, listener,
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
+        }
+
+        public Options withSnapshotTransfer(int chunkBytes, Duration deadline, Duration stallTimeout) {
+            return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, callListener,
+                    chunkBytes, deadline, stallTimeout);
         }
     }
+
+    /** Room in a chunk's message for everything but its data (the header travels alone). */
+    static final int CHUNK_FRAMING_BYTES = 1024;
+    /** Threads of the snapshot pool; each ends after this long idle. */
+    private static final int SNAPSHOT_THREADS = 4;
+    private static final Duration SNAPSHOT_THREAD_IDLE = Duration.ofSeconds(10);
 
     private final long selfId;
     private final Options options;
     private final Map<Long, PeerLink> links = new TreeMap<>();
     private final RaftPeerService service;
-    private final AtomicBoolean snapshotDropLogged = new AtomicBoolean();
+    // File reads and writes of snapshot transfers, both ways, and their timers. No thread while idle.
+    private final ScheduledThreadPoolExecutor snapshotPool;
+    private final SnapshotSender.Env snapshotEnv;
+    // At most one transfer per peer; a transfer removes itself when it ends.
+    private final Map<Long, SnapshotSender> transfers = new ConcurrentHashMap<>();
     // Null until start and again after close; answers arriving then are dropped.
     private volatile Inbound inbound;
     // Null unless a test config installed one (testFaultInjection); never consulted otherwise.
@@ -96,9 +132,14 @@ public final class GrpcTransport implements Transport {
         return Math.addExact(maxValueBytes, FRAMING_BYTES);
     }
 
-    /** With {@link Options#defaults}. */
+    /** With {@link Options#defaults} and {@link SnapshotSource#none()}. */
     public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes) {
         this(selfId, peers, maxMessageBytes, Options.defaults(maxMessageBytes));
+    }
+
+    /** With {@link SnapshotSource#none()}: snapshots are neither sent nor received. */
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options) {
+        this(selfId, peers, maxMessageBytes, options, SnapshotSource.none());
     }
 
     /**
@@ -107,17 +148,45 @@ public final class GrpcTransport implements Transport {
      * @param selfId          this node's id
      * @param peers           every other node: id to "host:port" of its LogPort
      * @param maxMessageBytes {@link #maxMessageBytes} of maxValueBytes: the largest message sent or accepted
+     * @param snapshots       the snapshots this node sends, and where those it receives go
      */
-    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options) {
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options,
+                         SnapshotSource snapshots) {
         if (maxMessageBytes <= 0) throw new IllegalArgumentException("maxMessageBytes must be > 0");
         if (peers.containsKey(selfId)) throw new IllegalArgumentException("peers must not include this node " + selfId);
         this.selfId = selfId;
         this.options = Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(snapshots, "snapshots");
         for (Map.Entry<Long, String> p : new TreeMap<>(peers).entrySet()) {
             links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
                     options, this::deliver));
         }
-        this.service = new RaftPeerService(selfId, peers.keySet());
+        this.snapshotPool = snapshotPool(selfId);
+        this.service = new RaftPeerService(selfId, peers.keySet(), snapshots, snapshotPool);
+        List<Long> voters = new ArrayList<>(links.keySet());
+        voters.add(selfId);
+        voters.sort(null);
+        int chunkBytes = Math.max(1, Math.min(options.snapshotChunkBytes(), maxMessageBytes - CHUNK_FRAMING_BYTES));
+        this.snapshotEnv = new SnapshotSender.Env(selfId, List.copyOf(voters), snapshots, chunkBytes, options,
+                snapshotPool, this::deliver, peer -> {
+                    PartitionHook hook = partitionHook;
+                    return hook != null && hook.dropsOutgoing(peer);
+                }, () -> closed, new LogLimiter(Duration.ofSeconds(30)));
+    }
+
+    private static ScheduledThreadPoolExecutor snapshotPool(long selfId) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "raft-snapshot-" + selfId + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(SNAPSHOT_THREADS, threads);
+        pool.setKeepAliveTime(SNAPSHOT_THREAD_IDLE.toNanos(), TimeUnit.NANOSECONDS);
+        pool.allowCoreThreadTimeOut(true);
+        pool.setRemoveOnCancelPolicy(true);
+        pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return pool;
     }
 
     /** The server side, to add to this node's {@link PeerServer}; it refuses calls until {@link #start}. */
@@ -150,8 +219,12 @@ public final class GrpcTransport implements Transport {
     /**
      * Starts the call for {@code request} and returns at once. Throws only for a caller's bug: a
      * response instead of a request, a sender other than this node, an unknown peer, or a send
-     * before {@link #start}. After {@link #close} messages are dropped. A {@link
-     * Message.SnapshotRequest} is dropped too, with one ERROR in the log: snapshots are not shipped yet.
+     * before {@link #start}. After {@link #close} messages are dropped.
+     *
+     * <p>A {@link Message.SnapshotRequest} starts a transfer of the newest local snapshot whose
+     * index is at least the requested one (a newer committed snapshot serves as well), unless one
+     * to that peer is running: then it is dropped. It is dropped too, with a WARN now and then,
+     * when no local snapshot reaches the requested index.
      */
     @Override
     public void send(Message request) {
@@ -184,11 +257,12 @@ public final class GrpcTransport implements Transport {
                 return null;
             });
         } else if (request instanceof Message.SnapshotRequest m) {
-            if (snapshotDropLogged.compareAndSet(false, true)) {
-                log.error("node {} needs a snapshot (up to index {}) but snapshots are not shipped yet: it cannot "
-                        + "catch up until it is; this and later snapshot requests are dropped", m.to(), m.snapshot().index());
+            SnapshotSender transfer = new SnapshotSender(snapshotEnv, link, m, done -> transfers.remove(peer, done));
+            if (transfers.putIfAbsent(peer, transfer) != null) {
+                link.drop("InstallSnapshot", "a snapshot transfer to the peer is running");
+                return;
             }
-            link.drop("InstallSnapshot", "snapshots are not shipped yet");
+            transfer.start();
         }
     }
 
@@ -200,8 +274,9 @@ public final class GrpcTransport implements Transport {
     }
 
     /**
-     * Stops serving peers' requests, lets calls in flight end for up to {@link #CLOSE_GRACE},
-     * cancels the rest and releases the channels. Idempotent.
+     * Stops serving peers' requests, deletes partial snapshots received, gives up snapshot
+     * transfers, lets other calls in flight end for up to {@link #CLOSE_GRACE}, cancels the rest
+     * and releases the channels. Idempotent.
      */
     @Override
     public void close() {
@@ -209,6 +284,7 @@ public final class GrpcTransport implements Transport {
         closed = true;
         service.stop();
         inbound = null;
+        transfers.values().forEach(SnapshotSender::abort);
         links.values().forEach(PeerLink::shutdown);
         long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
         try {
@@ -216,8 +292,11 @@ public final class GrpcTransport implements Transport {
                 if (!link.awaitTermination(Math.max(0, deadline - System.nanoTime()))) link.shutdownNow();
             }
             for (PeerLink link : links.values()) link.awaitTermination(CLOSE_GRACE.toNanos());
+            snapshotPool.shutdown();
+            if (!snapshotPool.awaitTermination(CLOSE_GRACE.toNanos(), TimeUnit.NANOSECONDS)) snapshotPool.shutdownNow();
         } catch (InterruptedException e) {
             links.values().forEach(PeerLink::shutdownNow);
+            snapshotPool.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -58,6 +58,7 @@ final class PeerLink {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong snapshotBytesSent = new AtomicLong();
     private volatile Status.Code lastFailure;
     // Set by the transport's close: calls failing from then on are expected, not news.
     private volatile boolean closing;
@@ -132,6 +133,33 @@ final class PeerLink {
         }
     }
 
+    /**
+     * Counts the start of a call made outside {@link #call} (an InstallSnapshot stream, which has
+     * its own bound: one transfer per peer) and returns the stub to make it with. Its end is
+     * reported through {@link #streamEnded}.
+     */
+    RaftPeerStub startStream() {
+        sent.incrementAndGet();
+        maybeCutReconnectBackoff();
+        return stub;
+    }
+
+    /** The end of a call started by {@link #startStream}: answered when {@code status} is OK, else failed. */
+    void streamEnded(String rpc, Status status) {
+        if (!status.isOk()) {
+            onFailure(rpc, status);
+            return;
+        }
+        answered.incrementAndGet();
+        onReachable();
+        options.callListener().accept(peerId, Status.OK);
+    }
+
+    /** Counts snapshot bytes handed to gRPC for this peer (chunk data only). */
+    void countSnapshotBytes(long bytes) {
+        snapshotBytesSent.addAndGet(bytes);
+    }
+
     /** Counts a message that is not sent at all. */
     void drop(String what, String why) {
         dropped.incrementAndGet();
@@ -140,7 +168,8 @@ final class PeerLink {
 
     synchronized PeerStats stats() {
         return new PeerStats(peerId, target, sent.get(), answered.get(), failed.get(), dropped.get(),
-                outstandingCalls, outstandingBytes, Boolean.TRUE.equals(reachable), lastFailure);
+                outstandingCalls, outstandingBytes, Boolean.TRUE.equals(reachable), lastFailure,
+                snapshotBytesSent.get());
     }
 
     void shutdown() {
@@ -235,7 +264,7 @@ final class PeerLink {
      * The status a call ended with. A message over the size limit fails inside gRPC's client as
      * CANCELLED caused by RESOURCE_EXHAUSTED; report the cause, which says what went wrong.
      */
-    private static Status statusOf(Throwable t) {
+    static Status statusOf(Throwable t) {
         Status status = Status.fromThrowable(t);
         if (status.getCode() == Status.Code.CANCELLED && status.getCause() != null) {
             Status cause = Status.fromThrowable(status.getCause());

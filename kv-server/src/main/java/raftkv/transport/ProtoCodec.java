@@ -1,9 +1,13 @@
 package raftkv.transport;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
+import raftkv.proto.raft.InstallSnapshotResponse;
+import raftkv.proto.raft.SnapshotChunk;
+import raftkv.proto.raft.SnapshotHeader;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
 import raftkv.proto.raft.VoteRequest;
@@ -11,6 +15,7 @@ import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Entry;
 import raftkv.raft.EntryType;
 import raftkv.raft.Message;
+import raftkv.raft.SnapshotMeta;
 
 /**
  * The one mapping between the core's {@link Message} records and the messages of
@@ -181,6 +186,113 @@ public final class ProtoCodec {
     /** @return the target's term */
     public static long fromProto(TimeoutNowResponse p) {
         return u64("TimeoutNowResponse.term", p.getTerm());
+    }
+
+    // ------------------------------------------------------------------ InstallSnapshot
+
+    /**
+     * The header of every stream that ships a snapshot for {@code m}: the request's term and
+     * sender, and the identity of the file actually sent, which may be newer than the one the core
+     * named (any committed snapshot at or past it serves).
+     *
+     * @param snapshot  the meta of the file sent
+     * @param voters    the voting members, ascending, without duplicates
+     * @param totalSize the file's length in bytes
+     */
+    public static SnapshotHeader snapshotHeader(Message.SnapshotRequest m, SnapshotMeta snapshot,
+                                                Collection<Long> voters, long totalSize) {
+        return SnapshotHeader.newBuilder()
+                .setTerm(m.term())
+                .setLeaderId(m.from())
+                .setLastIncludedIndex(snapshot.index())
+                .setLastIncludedTerm(snapshot.term())
+                .addAllVoters(voters)
+                .setTotalSize(totalSize)
+                .build();
+    }
+
+    /**
+     * The request the node sees once the whole snapshot a stream announced has arrived. Checks that
+     * the header names a real snapshot (index and term both above 0, its term at most the leader's)
+     * and that voters are ascending without duplicates; {@link #totalSize} reads the size.
+     *
+     * @param to this node's id
+     */
+    public static Message.SnapshotRequest fromProto(SnapshotHeader p, long to) {
+        long term = term("SnapshotHeader.term", p.getTerm());
+        long from = u64("SnapshotHeader.leader_id", p.getLeaderId());
+        long index = u64("SnapshotHeader.last_included_index", p.getLastIncludedIndex());
+        long lastTerm = u64("SnapshotHeader.last_included_term", p.getLastIncludedTerm());
+        if (index == 0) throw invalid("SnapshotHeader.last_included_index: missing (a snapshot covers at least entry 1)");
+        if (lastTerm == 0) throw invalid("SnapshotHeader.last_included_term: missing (an entry's term is never 0)");
+        if (lastTerm > term) {
+            throw invalid("SnapshotHeader.last_included_term: " + lastTerm + " is above the leader's term " + term);
+        }
+        long previous = -1;
+        for (int i = 0; i < p.getVotersCount(); i++) {
+            long voter = u64("SnapshotHeader.voters[" + i + "]", p.getVoters(i));
+            if (voter <= previous) throw invalid("SnapshotHeader.voters: not ascending without duplicates: " + p.getVotersList());
+            previous = voter;
+        }
+        totalSize(p);
+        return new Message.SnapshotRequest(from, to, term, new SnapshotMeta(index, lastTerm));
+    }
+
+    /** The snapshot's length in bytes, as its header announces it. */
+    public static long totalSize(SnapshotHeader p) {
+        return u64("SnapshotHeader.total_size", p.getTotalSize());
+    }
+
+    /** Where a chunk's data starts within the snapshot. */
+    public static long offset(SnapshotChunk p) {
+        return u64("SnapshotChunk.offset", p.getOffset());
+    }
+
+    /**
+     * The follower's answer once its node has replied: success exactly when the node's log now
+     * matches the leader's up to {@code matchIndex > 0}, and then the follower holds every byte.
+     *
+     * @param totalSize the snapshot's length, from the stream's header
+     */
+    public static InstallSnapshotResponse toProto(Message.SnapshotResponse m, long totalSize) {
+        boolean success = m.matchIndex() > 0;
+        return InstallSnapshotResponse.newBuilder()
+                .setTerm(m.term())
+                .setSuccess(success)
+                .setNextOffset(success ? totalSize : 0)
+                .setMatchIndex(m.matchIndex())
+                .build();
+    }
+
+    /**
+     * The follower transport's own answer to a stream that did not end in an installed snapshot:
+     * how many bytes of it the follower holds. It carries the stream's term, not the node's, which
+     * the transport does not see; an answer the node never saw must not make the leader step down.
+     */
+    public static InstallSnapshotResponse snapshotProgress(long term, long nextOffset) {
+        return InstallSnapshotResponse.newBuilder().setTerm(term).setNextOffset(nextOffset).build();
+    }
+
+    /**
+     * The core's view of a follower's answer; {@link #nextOffset} reads where a resumed stream starts.
+     *
+     * @param from the peer that was called
+     * @param to   this node's id
+     */
+    public static Message.SnapshotResponse fromProto(InstallSnapshotResponse p, long from, long to) {
+        long term = u64("InstallSnapshotResponse.term", p.getTerm());
+        long match = u64("InstallSnapshotResponse.match_index", p.getMatchIndex());
+        nextOffset(p);
+        if (p.getSuccess() && match == 0) throw invalid("InstallSnapshotResponse.match_index: missing on success");
+        if (!p.getSuccess() && match != 0) {
+            throw invalid("InstallSnapshotResponse.match_index: " + match + " on a failure (0 unless success)");
+        }
+        return new Message.SnapshotResponse(from, to, term, match);
+    }
+
+    /** How many bytes of the snapshot the follower holds. */
+    public static long nextOffset(InstallSnapshotResponse p) {
+        return u64("InstallSnapshotResponse.next_offset", p.getNextOffset());
     }
 
     // ------------------------------------------------------------------ Entry

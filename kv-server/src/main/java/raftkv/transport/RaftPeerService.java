@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -27,11 +28,14 @@ import raftkv.raft.Message;
  * Transport.Inbound#onRequest}, and completes the call when the node replies, on whatever thread
  * that is. A node that never replies leaves the call to the caller's deadline.
  *
- * <p>Answers {@code UNAVAILABLE} before the transport is started and after it is closed, {@code
+ * <p>Answers {@code UNAVAILABLE} before the transport is started and after it is closed, and {@code
  * INVALID_ARGUMENT} for a request that breaks the protocol's contract (see {@link ProtoCodec}) or
- * comes from a node that is not this node's peer, and {@code UNIMPLEMENTED} for InstallSnapshot:
- * snapshots are not shipped yet. With a test {@link PartitionHook} installed, requests from the
- * peers it refuses are answered {@code UNAVAILABLE} without reaching the node.
+ * comes from a node that is not this node's peer. With a test {@link PartitionHook} installed,
+ * requests from the peers it refuses are answered {@code UNAVAILABLE} without reaching the node.
+ *
+ * <p>InstallSnapshot streams go to a {@link SnapshotReceiver}, which writes them to files of the
+ * node's {@link SnapshotSource} off the network threads and hands each complete snapshot to
+ * {@link Transport.Inbound#onSnapshot}.
  *
  * <p>Obtained from {@link GrpcTransport#peerService()} and added to the node's {@link PeerServer}.
  */
@@ -41,22 +45,33 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private final long selfId;
     private final Set<Long> peerIds;
     private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
+    private final SnapshotReceiver snapshots;
     // Null before start and after stop: calls are then refused with UNAVAILABLE.
     private volatile Transport.Inbound inbound;
     // Null unless a test config installed one (see GrpcTransport#installPartitionHook).
     private volatile PartitionHook partitionHook;
 
-    RaftPeerService(long selfId, Set<Long> peerIds) {
+    /**
+     * @param source where incoming snapshots are written
+     * @param io     runs the blocking file work of incoming snapshots; never a network thread
+     */
+    RaftPeerService(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io) {
         this.selfId = selfId;
         this.peerIds = Set.copyOf(peerIds);
+        this.snapshots = new SnapshotReceiver(selfId, peerIds, source, io, () -> inbound, peer -> {
+            PartitionHook hook = partitionHook;
+            return hook != null && hook.refusesIncoming(peer);
+        });
     }
 
     void start(Transport.Inbound inbound) {
         this.inbound = inbound;
     }
 
+    /** Refuses calls from now on and deletes the partial snapshots received. */
     void stop() {
         this.inbound = null;
+        snapshots.close();
     }
 
     void installPartitionHook(PartitionHook hook) {
@@ -89,16 +104,10 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         });
     }
 
-    /** Refused at once with {@code UNIMPLEMENTED}: snapshots are not shipped yet. */
+    /** See {@link SnapshotReceiver}. */
     @Override
     public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResponse> call) {
-        call.onError(Status.UNIMPLEMENTED.withDescription("node " + selfId + ": snapshots are not shipped yet")
-                .asRuntimeException());
-        return new StreamObserver<>() {
-            @Override public void onNext(SnapshotChunk chunk) {}
-            @Override public void onError(Throwable t) {}
-            @Override public void onCompleted() {}
-        };
+        return snapshots.open((ServerCallStreamObserver<InstallSnapshotResponse>) call);
     }
 
     private <Q> void serve(String rpc, StreamObserver<Q> observer, Supplier<Message> decode,

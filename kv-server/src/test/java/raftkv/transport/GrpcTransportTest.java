@@ -27,7 +27,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
-import raftkv.raft.SnapshotMeta;
 
 /** GrpcTransports talking to each other over loopback through real PeerServers. */
 class GrpcTransportTest {
@@ -133,17 +132,6 @@ class GrpcTransportTest {
         assertEquals(new Message.TimeoutNow(1, 2, 9), next(nodes.get(2L).inbound.requests, WAIT));
         assertEquals(Map.entry(2L, Status.OK), next(calls, WAIT));
         assertNull(nodes.get(1L).inbound.responses.poll());
-    }
-
-    @Test
-    void snapshotRequestsAreDroppedBecauseSnapshotsAreNotShippedYet() throws Exception {
-        Map<Long, Node> nodes = cluster(options(), Map.of(), 1, 2);
-        GrpcTransport t = nodes.get(1L).transport;
-        t.send(new Message.SnapshotRequest(1, 2, 3, new SnapshotMeta(100, 2)));
-        t.send(new Message.SnapshotRequest(1, 2, 3, new SnapshotMeta(100, 2)));
-        PeerStats stats = t.stats(2);
-        assertEquals(0, stats.sent());
-        assertEquals(2, stats.dropped());
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +90,7 @@ class PeerServerTest {
                 unanswered.add(reply);
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
         RaftPeerGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).appendEntries(append(1), new StreamObserver<>() {

@@ -15,12 +15,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.EntryType;
+import raftkv.proto.raft.InstallSnapshotResponse;
+import raftkv.proto.raft.SnapshotHeader;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
 import raftkv.proto.raft.VoteRequest;
 import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
+import raftkv.raft.SnapshotMeta;
 
 /**
  * Every message kind survives record -> proto -> bytes -> proto -> record unchanged, and every
@@ -103,6 +106,51 @@ class ProtoCodecTest {
         assertEquals(m, ProtoCodec.fromProto(wire, SELF));
         TimeoutNowResponse reply = reparse(ProtoCodec.timeoutNowResponse(8), TimeoutNowResponse::parseFrom);
         assertEquals(8, ProtoCodec.fromProto(reply));
+    }
+
+    @Test
+    void snapshotHeaderAndAnswersRoundTrip() throws Exception {
+        // The core named index 90; the file sent is newer, and the header names the file.
+        Message.SnapshotRequest asked = new Message.SnapshotRequest(PEER, SELF, 6, new SnapshotMeta(90, 5));
+        SnapshotHeader wire = reparse(ProtoCodec.snapshotHeader(asked, new SnapshotMeta(120, 6), List.of(2L, 7L, 9L), 12345),
+                SnapshotHeader::parseFrom);
+        assertEquals(new Message.SnapshotRequest(PEER, SELF, 6, new SnapshotMeta(120, 6)), ProtoCodec.fromProto(wire, SELF));
+        assertEquals(List.of(2L, 7L, 9L), wire.getVotersList());
+        assertEquals(12345, ProtoCodec.totalSize(wire));
+
+        InstallSnapshotResponse installed = reparse(ProtoCodec.toProto(new Message.SnapshotResponse(SELF, PEER, 6, 130), 12345),
+                InstallSnapshotResponse::parseFrom);
+        assertEquals(InstallSnapshotResponse.newBuilder().setTerm(6).setSuccess(true).setNextOffset(12345).setMatchIndex(130).build(),
+                installed);
+        assertEquals(new Message.SnapshotResponse(SELF, PEER, 6, 130), ProtoCodec.fromProto(installed, SELF, PEER));
+        InstallSnapshotResponse stale = ProtoCodec.toProto(new Message.SnapshotResponse(SELF, PEER, 8, 0), 12345);
+        assertEquals(InstallSnapshotResponse.newBuilder().setTerm(8).build(), stale);
+        InstallSnapshotResponse progress = ProtoCodec.snapshotProgress(6, 4096);
+        assertEquals(new Message.SnapshotResponse(SELF, PEER, 6, 0), ProtoCodec.fromProto(progress, SELF, PEER));
+        assertEquals(4096, ProtoCodec.nextOffset(progress));
+    }
+
+    @Test
+    void malformedSnapshotHeadersAndAnswersAreRefused() {
+        SnapshotHeader good = SnapshotHeader.newBuilder().setTerm(6).setLeaderId(PEER).setLastIncludedIndex(120)
+                .setLastIncludedTerm(6).addVoters(2).addVoters(7).setTotalSize(10).build();
+        rejects("SnapshotHeader.term: missing", () -> ProtoCodec.fromProto(good.toBuilder().setTerm(0).build(), SELF));
+        rejects("SnapshotHeader.last_included_index: missing",
+                () -> ProtoCodec.fromProto(good.toBuilder().setLastIncludedIndex(0).build(), SELF));
+        rejects("SnapshotHeader.last_included_term: missing",
+                () -> ProtoCodec.fromProto(good.toBuilder().setLastIncludedTerm(0).build(), SELF));
+        rejects("SnapshotHeader.last_included_term: 7 is above the leader's term 6",
+                () -> ProtoCodec.fromProto(good.toBuilder().setLastIncludedTerm(7).build(), SELF));
+        rejects("SnapshotHeader.voters: not ascending without duplicates",
+                () -> ProtoCodec.fromProto(good.toBuilder().addVoters(7).build(), SELF));
+        rejects("SnapshotHeader.total_size: 18446744073709551615 is out of range",
+                () -> ProtoCodec.fromProto(good.toBuilder().setTotalSize(-1).build(), SELF));
+        rejects("InstallSnapshotResponse.match_index: missing on success",
+                () -> ProtoCodec.fromProto(InstallSnapshotResponse.newBuilder().setTerm(6).setSuccess(true).build(), PEER, SELF));
+        rejects("InstallSnapshotResponse.match_index: 5 on a failure",
+                () -> ProtoCodec.fromProto(InstallSnapshotResponse.newBuilder().setTerm(6).setMatchIndex(5).build(), PEER, SELF));
+        rejects("InstallSnapshotResponse.next_offset: 18446744073709551615 is out of range",
+                () -> ProtoCodec.fromProto(InstallSnapshotResponse.newBuilder().setTerm(6).setNextOffset(-1).build(), PEER, SELF));
     }
 
     @Test

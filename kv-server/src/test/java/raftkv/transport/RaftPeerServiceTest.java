@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -27,7 +28,6 @@ import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.Entry;
 import raftkv.proto.raft.EntryType;
 import raftkv.proto.raft.RaftPeerGrpc;
-import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.VoteRequest;
 import raftkv.proto.raft.VoteResponse;
@@ -39,7 +39,7 @@ class RaftPeerServiceTest {
     private static final long PEER = 2;
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final RaftPeerService service = new RaftPeerService(SELF, Set.of(PEER, 3L));
+    private final RaftPeerService service = new RaftPeerService(SELF, Set.of(PEER, 3L), SnapshotSource.none(), Runnable::run);
     private Server server;
     private ManagedChannel channel;
 
@@ -74,6 +74,7 @@ class RaftPeerServiceTest {
                 pending.complete(reply);
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
         RaftPeerGrpc.newStub(channel).withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS)
@@ -123,18 +124,6 @@ class RaftPeerServiceTest {
     }
 
     @Test
-    void installSnapshotIsNotImplementedYet() throws Exception {
-        service.start(new RecordingNode());
-        BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
-        StreamObserver<SnapshotChunk> upload = RaftPeerGrpc.newStub(channel).installSnapshot(observer(outcome));
-        upload.onNext(SnapshotChunk.newBuilder().setOffset(0).build());
-        upload.onCompleted();
-        Status status = Status.fromThrowable((Throwable) next(outcome, WAIT));
-        assertEquals(Status.Code.UNIMPLEMENTED, status.getCode());
-        assertEquals("node 1: snapshots are not shipped yet", status.getDescription());
-    }
-
-    @Test
     void aWrongReplyFailsTheCallAndThrowsToTheNode() {
         CompletableFuture<RuntimeException> thrown = new CompletableFuture<>();
         service.start(new Transport.Inbound() {
@@ -146,6 +135,7 @@ class RaftPeerServiceTest {
                 }
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         assertCode(Status.Code.INTERNAL, () -> stub().requestVote(vote(PEER)));
         assertTrue(thrown.join() instanceof IllegalArgumentException);
@@ -160,6 +150,7 @@ class RaftPeerServiceTest {
                 saved.complete(reply);
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         assertEquals(false, stub().requestVote(vote(PEER)).getVoteGranted());
         var again = new Message.VoteResponse(SELF, PEER, 3, true, false);
@@ -174,6 +165,7 @@ class RaftPeerServiceTest {
                 saved.complete(reply);
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
         RaftPeerGrpc.newStub(channel).withDeadlineAfter(50, TimeUnit.MILLISECONDS).requestVote(vote(PEER), observer(outcome));
@@ -188,6 +180,7 @@ class RaftPeerServiceTest {
                 throw new IllegalStateException("queue full");
             }
             @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
         });
         assertCode(Status.Code.UNAVAILABLE, () -> stub().requestVote(vote(PEER)));
     }

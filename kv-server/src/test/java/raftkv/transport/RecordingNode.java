@@ -1,5 +1,6 @@
 package raftkv.transport;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -18,6 +19,13 @@ final class RecordingNode implements Transport.Inbound {
     /** Computes the reply to each request; null for TimeoutNow. */
     volatile Function<Message, Message> responder = RecordingNode::grant;
 
+    /** A snapshot that arrived: the file is the node's now, and {@code reply} answers the leader. */
+    record Snapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
+
+    final BlockingQueue<Snapshot> snapshots = new LinkedBlockingQueue<>();
+    /** Computes the reply to each snapshot; when null, the test replies through the recorded callback. */
+    volatile Function<Message.SnapshotRequest, Message> snapshotResponder = RecordingNode::install;
+
     @Override
     public void onRequest(Message request, Consumer<Message> reply) {
         requests.add(request);
@@ -27,6 +35,18 @@ final class RecordingNode implements Transport.Inbound {
     @Override
     public void onResponse(Message response) {
         responses.add(response);
+    }
+
+    @Override
+    public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {
+        snapshots.add(new Snapshot(request, file, reply));
+        Function<Message.SnapshotRequest, Message> respond = snapshotResponder;
+        if (respond != null) reply.accept(respond.apply(request));
+    }
+
+    /** Installs every snapshot: the log now matches up to its last index. */
+    static Message install(Message.SnapshotRequest s) {
+        return new Message.SnapshotResponse(s.to(), s.from(), s.term(), s.snapshot().index());
     }
 
     /** Grants every vote, accepts every append (echoing read_seq), answers TimeoutNow with null. */
