@@ -88,7 +88,7 @@ final class KvSnapshot {
         if ((appliedIndex == 0) != (appliedTerm == 0)) {
             throw corrupt("applied_index " + appliedIndex + " with applied_term " + appliedTerm);
         }
-        TreePMap<ByteString, Stored> keys = TreePMap.empty(KvStateMachine.KEY_ORDER);
+        SortedEntries<ByteString, Stored> keys = new SortedEntries<>(KvStateMachine.KEY_ORDER);
         ByteString previousKey = null;
         for (long i = 0; Long.compareUnsigned(i, h.getKeyCount()) < 0; i++) {
             SnapshotRecord r = next(checked, "key " + i);
@@ -108,10 +108,10 @@ final class KvSnapshot {
                 throw corrupt("key " + i + " expires at " + Long.toUnsignedString(expiresAt)
                         + ", not after the clock " + clockMs);
             }
-            keys = keys.plus(key, new Stored(k.getValue(), k.getVersion(), expiresAt));
+            keys.append(key, new Stored(k.getValue(), k.getVersion(), expiresAt));
             previousKey = key;
         }
-        KvStateMachine machine = new KvStateMachine(appliedIndex, appliedTerm, clockMs, keys);
+        KvStateMachine machine = new KvStateMachine(appliedIndex, appliedTerm, clockMs, TreePMap.fromSortedMap(keys));
 
         Long previousClient = null;
         for (long i = 0; Long.compareUnsigned(i, h.getSessionCount()) < 0; i++) {
