@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.pcollections.TreePMap;
 import raftkv.proto.internal.SessionResult;
 import raftkv.proto.internal.SnapshotEnd;
 import raftkv.proto.internal.SnapshotHeader;
@@ -30,20 +31,19 @@ final class KvSnapshot {
 
     private KvSnapshot() {}
 
-    static void write(KvStateMachine machine, OutputStream out) throws IOException {
+    static void write(SnapshotView view, OutputStream out) throws IOException {
         CRC32C crc = new CRC32C();
         // Never closed: the caller owns out. Flushed once at the end.
         BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
         CheckedOutputStream checked = new CheckedOutputStream(buffered, crc);
-        Sessions sessions = machine.sessions();
         record(SnapshotRecord.newBuilder().setHeader(SnapshotHeader.newBuilder()
                 .setFormat(FORMAT)
-                .setAppliedIndex(machine.appliedIndex())
-                .setAppliedTerm(machine.appliedTerm())
-                .setClockMs(machine.clockMs())
-                .setKeyCount(machine.size())
-                .setSessionCount(sessions.size())), checked);
-        for (Map.Entry<ByteString, Stored> e : machine.keys().entrySet()) {
+                .setAppliedIndex(view.index())
+                .setAppliedTerm(view.term())
+                .setClockMs(view.clockMs())
+                .setKeyCount(view.keyCount())
+                .setSessionCount(view.sessionCount())), checked);
+        for (Map.Entry<ByteString, Stored> e : view.keys().entrySet()) {
             Stored s = e.getValue();
             record(SnapshotRecord.newBuilder().setKey(SnapshotKey.newBuilder()
                     .setKey(e.getKey())
@@ -51,7 +51,7 @@ final class KvSnapshot {
                     .setVersion(s.version())
                     .setExpiresAtMs(s.expiresAtMs())), checked);
         }
-        for (Map.Entry<Long, Sessions.Session> e : sessions.all().entrySet()) {
+        for (Map.Entry<Long, Sessions.Session> e : view.sessions().entrySet()) {
             Sessions.Session s = e.getValue();
             SnapshotSession.Builder b = SnapshotSession.newBuilder()
                     .setClientId(e.getKey())
@@ -88,8 +88,7 @@ final class KvSnapshot {
         if ((appliedIndex == 0) != (appliedTerm == 0)) {
             throw corrupt("applied_index " + appliedIndex + " with applied_term " + appliedTerm);
         }
-        KvStateMachine machine = new KvStateMachine(appliedIndex, appliedTerm, clockMs);
-
+        SortedEntries<ByteString, Stored> keys = new SortedEntries<>(KvStateMachine.KEY_ORDER);
         ByteString previousKey = null;
         for (long i = 0; Long.compareUnsigned(i, h.getKeyCount()) < 0; i++) {
             SnapshotRecord r = next(checked, "key " + i);
@@ -109,9 +108,10 @@ final class KvSnapshot {
                 throw corrupt("key " + i + " expires at " + Long.toUnsignedString(expiresAt)
                         + ", not after the clock " + clockMs);
             }
-            machine.restore(key, new Stored(k.getValue(), k.getVersion(), expiresAt));
+            keys.append(key, new Stored(k.getValue(), k.getVersion(), expiresAt));
             previousKey = key;
         }
+        KvStateMachine machine = new KvStateMachine(appliedIndex, appliedTerm, clockMs, TreePMap.fromSortedMap(keys));
 
         Long previousClient = null;
         for (long i = 0; Long.compareUnsigned(i, h.getSessionCount()) < 0; i++) {

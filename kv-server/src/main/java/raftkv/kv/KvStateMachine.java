@@ -4,13 +4,13 @@ import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Collections;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pcollections.TreePMap;
 import raftkv.raft.Entry;
 
 /**
@@ -32,7 +32,9 @@ import raftkv.raft.Entry;
  *   <li>Writes with a request id are deduplicated by {@link Sessions}.
  * </ul>
  *
- * <p>Not safe for concurrent use: its one owner applies, reads and snapshots it.
+ * <p>Not safe for concurrent use: its one owner applies, reads and snapshots it. The
+ * {@link SnapshotView} it hands out is immutable, so the owner may pass it to another thread to
+ * write while it goes on applying.
  */
 public final class KvStateMachine {
     /** The order of keys everywhere: unsigned bytes, as the contract compares keys. */
@@ -43,12 +45,15 @@ public final class KvStateMachine {
     private static final ApplyResult DELETED = new ApplyResult.Deleted();
     private static final ApplyResult VERSION_MISMATCH = new ApplyResult.VersionMismatch();
 
+    // Persistent: a change makes a new map sharing structure with the old, which stays whole, so
+    // snapshotView() captures the keys in O(1) and a writer reads them on another thread.
     // Invariant: after every apply, each stored deadline is above clockMs.
-    private final NavigableMap<ByteString, Stored> data = new TreeMap<>(KEY_ORDER);
+    private TreePMap<ByteString, Stored> data = TreePMap.empty(KEY_ORDER);
 
     private record Deadline(long atMs, ByteString key) {}
 
     // Invariant: one Deadline(s.expiresAtMs, key) for each key of data whose value expires.
+    // Derived from data, so not in snapshots: mutable, and rebuilt on restore.
     private final TreeSet<Deadline> deadlines =
             new TreeSet<>(Comparator.comparingLong(Deadline::atMs).thenComparing(Deadline::key, KEY_ORDER));
 
@@ -63,11 +68,21 @@ public final class KvStateMachine {
     /** An empty store, before log index 1. */
     public KvStateMachine() {}
 
-    /** A store restored from a snapshot; {@link KvSnapshot} then adds keys and sessions. */
-    KvStateMachine(long appliedIndex, long appliedTerm, long clockMs) {
+    /**
+     * A store restored from a snapshot, holding {@code data}; {@link KvSnapshot} then adds the
+     * sessions. Every deadline in {@code data} must be above {@code clockMs}.
+     */
+    KvStateMachine(long appliedIndex, long appliedTerm, long clockMs, TreePMap<ByteString, Stored> data) {
+        if (data.comparator() != KEY_ORDER) throw new IllegalArgumentException("keys not in KEY_ORDER");
         this.appliedIndex = appliedIndex;
         this.appliedTerm = appliedTerm;
         this.clockMs = clockMs;
+        this.data = data;
+        for (Map.Entry<ByteString, Stored> e : data.entrySet()) {
+            if (e.getValue().expires()) {
+                deadlines.add(new Deadline(e.getValue().expiresAtMs(), e.getKey()));
+            }
+        }
     }
 
     /**
@@ -145,10 +160,11 @@ public final class KvStateMachine {
             return store(c.key(), c.value(), c.ttlSeconds(), index);
         }
         if (command instanceof Command.Delete d) {
-            Stored removed = data.remove(d.key());
+            Stored removed = data.get(d.key());
             if (removed == null) {
                 return NOT_FOUND;
             }
+            data = data.minus(d.key());
             unindex(d.key(), removed);
             return DELETED;
         }
@@ -158,7 +174,8 @@ public final class KvStateMachine {
     private ApplyResult store(ByteString key, ByteString value, long ttlSeconds, long version) {
         // ttlSeconds <= MAX_TTL_SECONDS, so the product fits; the sum saturates on a clock near the end of time.
         long expiresAtMs = ttlSeconds == 0 ? 0 : saturatedAdd(clockMs, ttlSeconds * 1000);
-        Stored previous = data.put(key, new Stored(value, version, expiresAtMs));
+        Stored previous = data.get(key);
+        data = data.plus(key, new Stored(value, version, expiresAtMs));
         if (previous != null) {
             unindex(key, previous);
         }
@@ -176,7 +193,7 @@ public final class KvStateMachine {
 
     private void expireKeys() {
         while (!deadlines.isEmpty() && deadlines.first().atMs() <= clockMs) {
-            data.remove(deadlines.pollFirst().key());
+            data = data.minus(deadlines.pollFirst().key());
         }
     }
 
@@ -261,12 +278,22 @@ public final class KvStateMachine {
     // ---- Snapshots ---------------------------------------------------------------------------
 
     /**
+     * The replicated state as of now (applied index and term, clock, keys, sessions), in O(1):
+     * the maps are persistent, so later applies leave the view as it is. Write it with
+     * {@link SnapshotView#writeTo} on any thread, while this machine goes on applying.
+     */
+    public SnapshotView snapshotView() {
+        return new SnapshotView(appliedIndex, appliedTerm, clockMs, data, sessions.capture());
+    }
+
+    /**
      * Writes the whole state to {@code out} in the streamed format of internal.proto
      * (SnapshotRecord), ending with a CRC-32C of the stream. Flushes but does not close
-     * {@code out}. Deterministic: equal states write equal bytes.
+     * {@code out}. Deterministic: equal states write equal bytes. The same as
+     * {@code snapshotView().writeTo(out)}, on the owner's thread.
      */
     public void writeSnapshot(OutputStream out) throws IOException {
-        KvSnapshot.write(this, out);
+        snapshotView().writeTo(out);
     }
 
     /**
@@ -279,19 +306,9 @@ public final class KvStateMachine {
         return KvSnapshot.read(in);
     }
 
-    /** Every held key in key order, for {@link KvSnapshot}; read-only. */
+    /** Every held key as of this call, in key order; immutable. */
     NavigableMap<ByteString, Stored> keys() {
-        return Collections.unmodifiableNavigableMap(data);
-    }
-
-    /** Adds a key while restoring a snapshot. */
-    void restore(ByteString key, Stored stored) {
-        if (data.put(key, stored) != null) {
-            throw new IllegalStateException("key restored twice");
-        }
-        if (stored.expires()) {
-            deadlines.add(new Deadline(stored.expiresAtMs(), key));
-        }
+        return data;
     }
 
     @Override

@@ -1,12 +1,11 @@
 package raftkv.kv;
 
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pcollections.TreePMap;
 
 /**
  * The exactly-once table (kv.proto RequestId): per client id, the newest sequence applied and
@@ -35,8 +34,10 @@ public final class Sessions {
         }
     }
 
-    // Ordered by client id, so that snapshots list sessions in the same order on every replica.
-    private final NavigableMap<Long, Session> byClient = new TreeMap<>();
+    // Ordered by (signed) client id, so that snapshots list sessions in the same order on every
+    // replica. Persistent: a change makes a new map sharing structure with the old, which stays
+    // whole, so a snapshot captures the table in O(1) and reads it on another thread.
+    private TreePMap<Long, Session> byClient = TreePMap.empty();
 
     private record LastUse(long atMs, long clientId) {}
 
@@ -75,14 +76,15 @@ public final class Sessions {
     /** Forgets every client whose last use is {@link #EXPIRY_MS} or more before {@code nowMs}. */
     void expire(long nowMs) {
         while (!byLastUse.isEmpty() && nowMs - byLastUse.first().atMs() >= EXPIRY_MS) {
-            byClient.remove(byLastUse.pollFirst().clientId());
+            byClient = byClient.minus(byLastUse.pollFirst().clientId());
         }
     }
 
     /** Adds or replaces a client's entry (apply, and restore from a snapshot). */
     void put(long clientId, Session session) {
         if (clientId == 0) throw new IllegalArgumentException("client id 0");
-        Session old = byClient.put(clientId, session);
+        Session old = byClient.get(clientId);
+        byClient = byClient.plus(clientId, session);
         if (old != null) {
             byLastUse.remove(new LastUse(old.lastUsedMs(), clientId));
         }
@@ -94,9 +96,17 @@ public final class Sessions {
         return Optional.ofNullable(byClient.get(clientId));
     }
 
-    /** Every entry, in increasing (signed) client id order; read-only. */
+    /**
+     * Every entry as of this call, in increasing (signed) client id order. Immutable: it does not
+     * change as the table goes on changing.
+     */
     public NavigableMap<Long, Session> all() {
-        return Collections.unmodifiableNavigableMap(byClient);
+        return byClient;
+    }
+
+    /** The table as of this call, for a {@link SnapshotView}; O(1). */
+    TreePMap<Long, Session> capture() {
+        return byClient;
     }
 
     public int size() {

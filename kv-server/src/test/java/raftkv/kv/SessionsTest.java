@@ -3,6 +3,9 @@ package raftkv.kv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import raftkv.kv.ApplyResult.Deleted;
@@ -131,5 +134,17 @@ class SessionsTest {
         feed.tick(HOUR + 250_000);
         assertEquals(250, sm.sessions().size());
         assertEquals(251L, sm.sessions().all().firstKey());
+    }
+
+    @Test
+    void allIsTheTableAsOfTheCallAndStaysSoWhileTheTableChanges() {
+        feed.set("k", "a", 0, 0, id(1, 1));
+        NavigableMap<Long, Sessions.Session> then = sm.sessions().all();
+        feed.set("k", "b", 0, 0, id(2, 1));
+        feed.set("k", "c", 0, 0, id(1, 2));
+        assertEquals(List.of(1L, 2L), List.copyOf(sm.sessions().all().keySet()));
+        feed.tick(HOUR);
+        assertEquals(0, sm.sessions().size());
+        assertEquals(Map.of(1L, new Sessions.Session(1, new Written(1), 0)), then);
     }
 }
