@@ -147,6 +147,12 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             if (!replied.compareAndSet(false, true)) {
                 throw new IllegalStateException(rpc + " from node " + request.from() + " answered twice: " + response);
             }
+            if (response == null && !(request instanceof Message.TimeoutNow)) {
+                // The node did not take the request (its queue is full, or it is stopping): the
+                // peer retries, as after a lost message.
+                finish(call, null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
+                return;
+            }
             Q encoded;
             try {
                 encoded = encodeReply.apply(request, response);

@@ -21,7 +21,8 @@ public interface Transport extends AutoCloseable {
     interface Inbound {
         /**
          * A request from a peer. {@code reply} must be called exactly once with the core's response
-         * (for {@link Message.TimeoutNow}, which has none, with null), on any thread.
+         * (for {@link Message.TimeoutNow}, which has none, with null), on any thread; null for any
+         * other request means the node did not take it, and the peer is told UNAVAILABLE.
          */
         void onRequest(Message request, Consumer<Message> reply);
 

@@ -185,6 +185,18 @@ class RaftPeerServiceTest {
         assertCode(Status.Code.UNAVAILABLE, () -> stub().requestVote(vote(PEER)));
     }
 
+    @Test
+    void aNullReplyToAVoteOrAnAppendMakesItUnavailable() {
+        service.start(new Transport.Inbound() {
+            @Override public void onRequest(Message request, Consumer<Message> reply) {
+                reply.accept(null);
+            }
+            @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
+        });
+        assertCode(Status.Code.UNAVAILABLE, () -> stub().requestVote(vote(PEER)));
+    }
+
     /** Puts the answer, or the error, into {@code outcome}. */
     private static <T> StreamObserver<T> observer(BlockingQueue<Object> outcome) {
         return new StreamObserver<>() {
