@@ -372,7 +372,9 @@ public final class Wal implements RaftStorage {
         steps.reached("reset durable");
         lastIndex = snapshot.index();
         lastTerm = snapshot.term();
-        rotate();
+        current.close();
+        closedSegments.addLast(new WalRecovery.SegmentInfo(current.seq(), current.file(), current.maxIndex()));
+        current = startSegment(current.seq() + 1);
         while (!closedSegments.isEmpty()) {
             Files.delete(closedSegments.removeFirst().file());
             steps.reached("segment deleted");
