@@ -294,7 +294,8 @@ public final class Wal implements RaftStorage {
     /**
      * Deletes the oldest segments while every entry they hold that still counts (a later
      * truncation or reset deleted the others) is at or below {@code index}. The segment being
-     * written is never deleted. Hard state is safe: each segment starts with it.
+     * written is never deleted. Hard state is safe: each segment starts with it. Syncs first:
+     * a segment may count for nothing only because of a truncation still in the write buffer.
      *
      * @param index covered by a durable snapshot; at most the last index written
      */
@@ -305,6 +306,7 @@ public final class Wal implements RaftStorage {
             throw new IllegalArgumentException("cannot compact to entry " + index + ": the log ends at entry " + lastIndex);
         }
         coveredIndex = Math.max(coveredIndex, index);
+        sync();
         boolean deleted = false;
         try {
             while (!closedSegments.isEmpty() && closedSegments.peekFirst().maxIndex() <= index) {

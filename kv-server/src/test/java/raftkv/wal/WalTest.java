@@ -166,6 +166,23 @@ class WalTest {
     }
 
     @Test
+    void compactionNeverRunsAheadOfATruncationThatIsNotDurableYet() throws IOException {
+        SnapshotMeta snap = new SnapshotMeta(4, 1);
+        Path log = dir.resolve("log");
+        try (Wal wal = Wal.open(log, false, 200)) {
+            wal.append(entries(1, 30, 1, 8));
+            wal.sync();
+            wal.append(List.of(entry(5, 2))); // still in the write buffer
+            wal.compact(4);
+            // A crash now: the files as they are, without what close would still write.
+            Path crashed = WalFixtures.copyLog(log, dir, "crashed");
+            try (Wal after = Wal.open(crashed, false, 200, snap)) {
+                assertEquals(List.of(entry(5, 2)), after.recovered().entries());
+            }
+        }
+    }
+
+    @Test
     void recoveryKnowsWhichEntriesATruncationDeletedSoCompactionFreesTheirSegments() throws IOException {
         try (Wal wal = Wal.open(dir, false, 200)) {
             wal.append(entries(1, 30, 1, 8));
