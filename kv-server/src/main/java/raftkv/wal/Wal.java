@@ -352,9 +352,13 @@ public final class Wal implements RaftStorage {
             if (rewrite) {
                 LOG.warn("wal: {} holds no whole segment preamble (torn at byte offset {}); rewriting it", last.file(), last.validBytes());
                 writePreamble(w, last.prevIndex(), last.prevTerm());
-            } else if (last.validBytes() < last.fileBytes()) {
-                LOG.warn("wal: torn tail in {} at byte offset {} ({}); cut {} bytes", last.file(), last.validBytes(),
-                        last.tailProblem(), last.fileBytes() - last.validBytes());
+            } else {
+                if (last.validBytes() < last.fileBytes()) {
+                    LOG.warn("wal: torn tail in {} at byte offset {} ({}); cut {} bytes", last.file(), last.validBytes(),
+                            last.tailProblem(), last.fileBytes() - last.validBytes());
+                }
+                // A crashed process may have left records in the page cache only; recovery has just relied
+                // on them (which segments count, whether the log holds the snapshot), so they must be durable.
                 if (fsync) force(w);
             }
             return w;

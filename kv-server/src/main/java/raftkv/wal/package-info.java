@@ -29,7 +29,9 @@
  * <h2>Durability</h2>
  * Writes go through a buffer; {@code sync()} writes it out and forces the file (fdatasync).
  * A segment is forced before the next one is created, a new segment's header is forced at once,
- * and the directory is forced when a segment is created or deleted.
+ * the last segment is forced when the log is opened (recovery relied on what a crashed process
+ * may have left in the page cache only), and the directory is forced when a segment is created
+ * or deleted. {@code compact} syncs before deleting anything.
  *
  * <h2>Snapshots and compaction</h2>
  * Snapshot files live in a directory of their own ({@link raftkv.wal.SnapshotFiles}):

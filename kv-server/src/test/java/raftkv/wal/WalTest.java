@@ -91,6 +91,16 @@ class WalTest {
     }
 
     @Test
+    void openForcesTheLastSegmentThatRecoveryReliedOn() {
+        try (Wal wal = Wal.open(dir, false, Wal.DEFAULT_SEGMENT_BYTES)) {
+            wal.append(List.of(entry(1, 1))); // as a crashed process leaves it: maybe in the page cache only
+        }
+        try (Wal wal = Wal.open(dir, true, Wal.DEFAULT_SEGMENT_BYTES)) {
+            assertEquals(1, wal.fsyncCount());
+        }
+    }
+
+    @Test
     void withFsyncOffNothingIsForcedButWritesReachTheFile() throws IOException {
         try (Wal wal = Wal.open(dir, false, Wal.DEFAULT_SEGMENT_BYTES)) {
             wal.append(List.of(entry(1, 1)));
