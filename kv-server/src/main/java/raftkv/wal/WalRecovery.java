@@ -19,8 +19,8 @@ final class WalRecovery {
     /**
      * A segment that recovery read completely. {@code maxIndex} bounds the entries it holds that
      * still count: its highest entry index, lowered by every later truncation or reset (the
-     * entries those deleted count for nothing), never below what compaction may rely on: deleting
-     * it once a snapshot covers {@code maxIndex} loses nothing.
+     * entries those deleted count for nothing). Once a snapshot covers {@code maxIndex},
+     * deleting it (and every older one) loses nothing.
      */
     record SegmentInfo(long seq, Path file, long maxIndex) {
         SegmentInfo atMost(long index) {

@@ -55,6 +55,7 @@
  * {@link raftkv.wal.WalCorruptException}; a log that holds entry S.index with S's term recovers
  * the entries after it; any other log (it ends before S.index, or has another term there: a
  * crash between storing a leader's snapshot and the reset record) is restarted after S then.
- * Without a snapshot (S.index = 0) a log must start at entry 1.
+ * Without a snapshot (S.index = 0) a log must start at entry 1; with one, a directory without any
+ * segment is refused too (the hard state would be lost: a node's first open creates a segment).
  */
 package raftkv.wal;
