@@ -89,6 +89,10 @@ final class RecordCodec {
                 ByteString data = ByteString.copyFrom(buf, payloadOff + p.position(), p.remaining());
                 return new WalRecord.EntryRecord(new Entry(index, term, entryType, data));
             }
+            case WalRecord.RESET -> {
+                requireSize(p, WalRecord.ResetRecord.SIZE, "reset");
+                return new WalRecord.ResetRecord(p.getLong(), p.getLong());
+            }
             default -> throw new IllegalArgumentException("unknown record type " + type);
         }
     }

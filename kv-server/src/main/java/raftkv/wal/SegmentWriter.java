@@ -20,7 +20,8 @@ final class SegmentWriter implements Closeable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     // Bytes in the file plus bytes still in the buffer: where the next frame will start.
     private long size;
-    // The highest entry index any record of this segment holds (its header's prevIndex if none).
+    // The highest entry index any record of this segment holds (its header's prevIndex if none),
+    // lowered by later truncations: see WalRecovery.SegmentInfo.
     private long maxIndex;
 
     private SegmentWriter(long seq, Path file, FileChannel channel, long size, long maxIndex) {
@@ -65,6 +66,11 @@ final class SegmentWriter implements Closeable {
 
     long maxIndex() {
         return maxIndex;
+    }
+
+    /** A later truncation or reset deleted every entry of this segment above {@code index}. */
+    void lowerMaxIndex(long index) {
+        maxIndex = Math.min(maxIndex, index);
     }
 
     void write(ByteBuffer frame, long entryIndex) throws IOException {

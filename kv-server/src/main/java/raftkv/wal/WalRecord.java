@@ -9,11 +9,13 @@ import raftkv.raft.HardState;
  * What one framed record of a segment holds. {@link RecordCodec} frames and checksums them; each
  * record only knows its type code and how to write its payload (integers little-endian).
  */
-sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateRecord, WalRecord.EntryRecord {
-    // Type codes are part of the file format: never renumber. 4 is kept for snapshot records (issue 6).
+sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateRecord, WalRecord.EntryRecord,
+        WalRecord.ResetRecord {
+    // Type codes are part of the file format: never renumber.
     byte SEGMENT_HEADER = 1;
     byte HARD_STATE = 2;
     byte ENTRY = 3;
+    byte RESET = 4;
 
     byte type();
 
@@ -105,6 +107,34 @@ sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateR
                 case 1 -> EntryType.NOOP;
                 default -> null;
             };
+        }
+    }
+
+    /**
+     * The log restarts after entry {@code index} of {@code term}: a follower installed a snapshot
+     * its log did not cover. Replaying it deletes every entry; the next entry is {@code index + 1}.
+     * Payload: u64 index, u64 term (both > 0).
+     */
+    record ResetRecord(long index, long term) implements WalRecord {
+        static final int SIZE = 16;
+
+        public ResetRecord {
+            if (index <= 0 || term <= 0) throw new IllegalArgumentException("reset to entry " + index + " of term " + term);
+        }
+
+        @Override
+        public byte type() {
+            return RESET;
+        }
+
+        @Override
+        public int payloadSize() {
+            return SIZE;
+        }
+
+        @Override
+        public void writePayload(ByteBuffer out) {
+            out.putLong(index).putLong(term);
         }
     }
 }

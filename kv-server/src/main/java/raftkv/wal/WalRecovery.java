@@ -9,14 +9,24 @@ import raftkv.raft.HardState;
 
 /**
  * Replays the segments of a log directory, oldest first, into the hard state (the last record
- * wins) and the entries (each entry record deletes every entry at or after its index first).
- * Checks everything that ties the segments into one log: consecutive sequence numbers, a header
- * naming its own file, each segment starting where the previous one ended, no index gap. A torn
- * tail in the last segment is reported, not cut: {@link Wal#open} cuts it.
+ * wins) and the entries (each entry record deletes every entry at or after its index first; a
+ * reset record deletes them all). Checks everything that ties the segments into one log:
+ * consecutive sequence numbers, a header naming its own file, each segment starting where the
+ * previous one ended, no index gap. A torn tail in the last segment is reported, not cut:
+ * {@link Wal#open} cuts it. Whether the log fits the node's snapshot is for {@link Wal#open} too.
  */
 final class WalRecovery {
-    /** A segment that recovery read completely; {@code maxIndex} is its highest entry index. */
-    record SegmentInfo(long seq, Path file, long maxIndex) {}
+    /**
+     * A segment that recovery read completely. {@code maxIndex} bounds the entries it holds that
+     * still count: its highest entry index, lowered by every later truncation or reset (the
+     * entries those deleted count for nothing). Once a snapshot covers {@code maxIndex},
+     * deleting it (and every older one) loses nothing.
+     */
+    record SegmentInfo(long seq, Path file, long maxIndex) {
+        SegmentInfo atMost(long index) {
+            return maxIndex <= index ? this : new SegmentInfo(seq, file, index);
+        }
+    }
 
     /**
      * The segment that new records go to. {@code validBytes} is where its whole records end;
@@ -25,9 +35,17 @@ final class WalRecovery {
     record LastSegment(long seq, Path file, long prevIndex, long prevTerm, long maxIndex, long validBytes, long fileBytes,
                        String tailProblem, boolean hasPreamble) {}
 
-    /** {@code last} is null if the directory holds no segment. */
-    record Result(HardState hardState, List<Entry> entries, long lastIndex, long lastTerm, List<SegmentInfo> closed,
-                  LastSegment last) {}
+    /**
+     * {@code last} is null if the directory holds no segment. {@code startFile} and
+     * {@code startOffset} locate the record that set where {@code log} starts (a header, a reset,
+     * or an entry below the start), for a message if that start does not fit the snapshot.
+     */
+    record Result(HardState hardState, EntryList log, List<SegmentInfo> closed, LastSegment last, Path startFile,
+                  long startOffset) {
+        List<Entry> entries() {
+            return log.view();
+        }
+    }
 
     private WalRecovery() {}
 
@@ -37,6 +55,8 @@ final class WalRecovery {
         EntryList log = null;
         List<SegmentInfo> closed = new ArrayList<>();
         LastSegment lastSegment = null;
+        Path startFile = dir;
+        long startOffset = 0;
         for (int k = 0; k < seqs.size(); k++) {
             long seq = seqs.get(k);
             Path file = dir.resolve(Segment.fileName(seq));
@@ -48,7 +68,10 @@ final class WalRecovery {
             List<Segment.Positioned> records = contents.records();
             WalRecord.SegmentHeader header = checkHeader(contents, seq, log);
             long prevIndex = header.prevIndex();
-            if (log == null) log = new EntryList(prevIndex, header.prevTerm());
+            if (log == null) {
+                log = new EntryList(prevIndex, header.prevTerm());
+                startFile = file;
+            }
             boolean hasPreamble = records.size() >= 2;
             if (hasPreamble && !(records.get(1).record() instanceof WalRecord.HardStateRecord)) {
                 throw new WalCorruptException(file, records.get(1).offset(), "second record of a segment is not its hard state");
@@ -61,12 +84,27 @@ final class WalRecovery {
                 if (p.record() instanceof WalRecord.HardStateRecord h) {
                     hardState = h.hardState();
                 } else if (p.record() instanceof WalRecord.EntryRecord er) {
+                    long index = er.entry().index();
                     long before = log.lastIndex();
+                    boolean belowStart = index <= log.prevIndex();
                     if (!log.add(er.entry())) {
-                        String problem = "entry " + er.entry().index() + " leaves a gap after entry " + before;
-                        throw new WalCorruptException(file, p.offset(), problem);
+                        throw new WalCorruptException(file, p.offset(), "entry " + index + " leaves a gap after entry " + before);
                     }
-                    maxIndex = Math.max(maxIndex, er.entry().index());
+                    if (index <= before) {
+                        closed.replaceAll(c -> c.atMost(index - 1));
+                        maxIndex = Math.min(maxIndex, index - 1);
+                    }
+                    maxIndex = Math.max(maxIndex, index);
+                    if (belowStart) {
+                        startFile = file;
+                        startOffset = p.offset();
+                    }
+                } else if (p.record() instanceof WalRecord.ResetRecord reset) {
+                    log.reset(reset.index(), reset.term());
+                    closed.replaceAll(c -> c.atMost(reset.index()));
+                    maxIndex = Math.min(maxIndex, reset.index());
+                    startFile = file;
+                    startOffset = p.offset();
                 } else {
                     throw new WalCorruptException(file, p.offset(), "segment header in the middle of a segment");
                 }
@@ -79,7 +117,7 @@ final class WalRecovery {
             }
         }
         if (log == null) log = new EntryList(0, 0);
-        return new Result(hardState, log.view(), log.lastIndex(), log.lastTerm(), closed, lastSegment);
+        return new Result(hardState, log, closed, lastSegment, startFile, startOffset);
     }
 
     /**

@@ -35,7 +35,9 @@ class RecordCodecTest {
                 new WalRecord.HardStateRecord(new HardState(0, RaftCore.NONE)),
                 new WalRecord.EntryRecord(Entry.normal(1, 1, AWKWARD)),
                 new WalRecord.EntryRecord(Entry.normal(Long.MAX_VALUE, Long.MAX_VALUE, ByteString.EMPTY)),
-                new WalRecord.EntryRecord(Entry.noop(42, 9)));
+                new WalRecord.EntryRecord(Entry.noop(42, 9)),
+                new WalRecord.ResetRecord(1, 1),
+                new WalRecord.ResetRecord(Long.MAX_VALUE, 123));
         for (WalRecord r : records) {
             byte[] b = bytes(r);
             RecordCodec.Frame f = decode(b);
@@ -108,6 +110,8 @@ class RecordCodecTest {
         payload[16] = 0;
         payload[0] = 0; // index 0
         assertEquals(RecordCodec.Kind.MALFORMED, decode(frame(WalRecord.ENTRY, payload)).kind());
+        assertEquals(RecordCodec.Kind.MALFORMED, decode(frame(WalRecord.RESET, new byte[15])).kind());
+        assertEquals(RecordCodec.Kind.MALFORMED, decode(frame(WalRecord.RESET, new byte[16])).kind(), "reset to entry 0");
         byte[] header = bytes(new WalRecord.SegmentHeader(1, 0, 0));
         byte[] headerPayload = Arrays.copyOfRange(header, 9, header.length);
         headerPayload[4] = 2; // format version 2
@@ -120,5 +124,15 @@ class RecordCodecTest {
     void aRecordOverTheLimitIsRefusedWhenWritten() {
         Entry big = Entry.normal(1, 1, ByteString.copyFrom(new byte[RecordCodec.MAX_LENGTH]));
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.encode(new WalRecord.EntryRecord(big)));
+    }
+
+    @Test
+    void aResetIsIndexThenTermLittleEndian() {
+        byte[] b = bytes(new WalRecord.ResetRecord(0x0102030405060708L, 9));
+        ByteBuffer in = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1 + 16, in.getInt(0));
+        assertEquals(4, b[8]);
+        assertEquals(0x0102030405060708L, in.getLong(9));
+        assertEquals(9, in.getLong(17));
     }
 }

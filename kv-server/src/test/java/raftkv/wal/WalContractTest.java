@@ -2,6 +2,7 @@ package raftkv.wal;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.raft.SnapshotMeta;
 
 class WalContractTest extends RaftStorageContract {
     @TempDir
@@ -13,7 +14,7 @@ class WalContractTest extends RaftStorageContract {
     }
 
     @Override
-    RaftStorage restart(RaftStorage closed) {
-        return Wal.open(dir, false, 4096);
+    RaftStorage restart(RaftStorage closed, SnapshotMeta snapshot) {
+        return Wal.open(dir, false, 4096, snapshot);
     }
 }

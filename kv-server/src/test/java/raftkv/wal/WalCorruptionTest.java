@@ -26,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.raft.SnapshotMeta;
 
 /**
  * Damage anywhere but the torn tail must stop the node with one line naming file and offset,
@@ -37,17 +38,23 @@ class WalCorruptionTest {
 
     /** Opens {@code dir}, expects it to be refused for damage at {@code offset} of {@code file}, and the files untouched. */
     private static WalCorruptException assertCorrupt(Path dir, Path file, long offset) throws IOException {
+        return assertCorrupt(dir, SnapshotMeta.NONE, file, offset);
+    }
+
+    /** As {@link #assertCorrupt(Path, Path, long)}, for a node whose newest snapshot is {@code snapshot}. */
+    private static WalCorruptException assertCorrupt(Path dir, SnapshotMeta snapshot, Path file, long offset) throws IOException {
         List<Path> files = segmentFiles(dir);
         byte[][] before = new byte[files.size()][];
         for (int i = 0; i < files.size(); i++) before[i] = Files.readAllBytes(files.get(i));
-        WalCorruptException e = assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 1 << 20));
+        WalCorruptException e = assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 1 << 20, snapshot));
         assertEquals(file, e.file(), e.getMessage());
         assertEquals(offset, e.offset(), e.getMessage());
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("byte offset " + offset), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         for (int i = 0; i < files.size(); i++) assertArrayEquals(before[i], Files.readAllBytes(files.get(i)), files.get(i) + " changed");
+        assertEquals(files, segmentFiles(dir));
         // The refused open released the directory: trying again gives the same answer, not "in use".
-        assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 1 << 20));
+        assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 1 << 20, snapshot));
         return e;
     }
 
@@ -138,13 +145,47 @@ class WalCorruptionTest {
     void aFirstSegmentThatDoesNotStartAtIndexOneKeepsItsBase() throws IOException {
         // What compaction leaves: the log continues after entry 10 of term 2.
         Path dir = tmp.resolve("compacted");
-        writeSegment(dir, 5, header(5, 10, 2), hsRecord(3, 1), entryRecord(11, 3), entryRecord(12, 3));
-        try (Wal wal = Wal.open(dir, false, 1 << 20)) {
+        Path compacted = writeSegment(dir, 5, header(5, 10, 2), hsRecord(3, 1), entryRecord(11, 3), entryRecord(12, 3));
+        try (Wal wal = Wal.open(dir, false, 1 << 20, new SnapshotMeta(10, 2))) {
             assertEquals(List.of(WalFixtures.entry(11, 3), WalFixtures.entry(12, 3)), wal.recovered().entries());
         }
         Path gap = tmp.resolve("compacted-gap");
         Path file = writeSegment(gap, 5, header(5, 10, 2), hsRecord(3, 1), entryRecord(12, 3));
-        assertCorrupt(gap, file, recordBoundaries(file, true)[2]);
+        assertCorrupt(gap, new SnapshotMeta(10, 2), file, recordBoundaries(file, true)[2]);
+        // Without a snapshot that reaches entry 10, entries 1..10 are in neither.
+        WalCorruptException e = assertCorrupt(dir, SnapshotMeta.NONE, compacted, 0);
+        assertTrue(e.getMessage().contains("starts after entry 10") && e.getMessage().contains("snapshot ends at entry 0"),
+                e.getMessage());
+    }
+
+    @Test
+    void aSnapshotOlderThanWhereTheLogStartsIsCorruption() throws IOException {
+        Path dir = tmp.resolve("older-snapshot");
+        Path file = writeSegment(dir, 5, header(5, 10, 2), hsRecord(3, 1), entryRecord(11, 3));
+        WalCorruptException e = assertCorrupt(dir, new SnapshotMeta(7, 2), file, 0);
+        assertTrue(e.getMessage().contains("entry 10") && e.getMessage().contains("entry 7") && e.getMessage().contains("8..10"),
+                e.getMessage());
+    }
+
+    @Test
+    void aResetPastTheSnapshotIsCorruptionAndItsOffsetIsNamed() throws IOException {
+        // The newest snapshot file was lost or damaged; the node fell back to an older one.
+        Path dir = tmp.resolve("reset");
+        Path file = writeSegment(dir, 1, header(1, 0, 0), hsRecord(1, 1), entryRecord(1, 1), entryRecord(2, 1),
+                new WalRecord.ResetRecord(20, 3), entryRecord(21, 3));
+        assertCorrupt(dir, new SnapshotMeta(15, 2), file, recordBoundaries(file, true)[4]);
+        try (Wal wal = Wal.open(dir, false, 1 << 20, new SnapshotMeta(20, 3))) {
+            assertEquals(List.of(WalFixtures.entry(21, 3)), wal.recovered().entries());
+        }
+    }
+
+    @Test
+    void aSnapshotWithNoLogAtAllIsCorruption() throws IOException {
+        // A node's first open creates a segment before any snapshot can exist: the hard state is lost.
+        Path dir = Files.createDirectories(tmp.resolve("no-log"));
+        WalCorruptException e = assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 1 << 20, new SnapshotMeta(5, 1)));
+        assertTrue(e.getMessage().contains("hard state"), e.getMessage());
+        assertEquals(List.of(), segmentFiles(dir));
     }
 
     @Test

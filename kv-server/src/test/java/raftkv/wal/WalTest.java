@@ -17,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.raft.Entry;
+import raftkv.raft.SnapshotMeta;
 
 /** The file log beyond the shared contract: segments, group commit, compaction, locking. */
 class WalTest {
@@ -90,6 +91,16 @@ class WalTest {
     }
 
     @Test
+    void openForcesTheLastSegmentThatRecoveryReliedOn() {
+        try (Wal wal = Wal.open(dir, false, Wal.DEFAULT_SEGMENT_BYTES)) {
+            wal.append(List.of(entry(1, 1))); // as a crashed process leaves it: maybe in the page cache only
+        }
+        try (Wal wal = Wal.open(dir, true, Wal.DEFAULT_SEGMENT_BYTES)) {
+            assertEquals(1, wal.fsyncCount());
+        }
+    }
+
+    @Test
     void withFsyncOffNothingIsForcedButWritesReachTheFile() throws IOException {
         try (Wal wal = Wal.open(dir, false, Wal.DEFAULT_SEGMENT_BYTES)) {
             wal.append(List.of(entry(1, 1)));
@@ -107,50 +118,176 @@ class WalTest {
         try (Wal wal = Wal.open(dir, false, 200)) {
             wal.saveHardState(hs(7, 3));
             wal.append(entries(1, 60, 7, 8));
-            wal.compactTo(Long.MAX_VALUE);
+            wal.compact(60);
         }
         assertEquals(1, segmentFiles(dir).size());
-        try (Wal wal = Wal.open(dir, false, 200)) {
-            assertEquals(hs(7, 3), wal.recovered().hardState());
-            List<Entry> got = wal.recovered().entries();
-            assertEquals(entries(61 - got.size(), 60, 7, 8), got, "a suffix of the log");
+        SnapshotMeta snap = new SnapshotMeta(60, 7);
+        try (Wal wal = Wal.open(dir, false, 200, snap)) {
+            assertEquals(new RaftStorage.Recovered(hs(7, 3), snap, List.of()), wal.recovered());
         }
+        List<Entry> kept = WalRecovery.replay(dir).entries();
+        assertEquals(entries(61 - kept.size(), 60, 7, 8), kept, "the last segment's entries stay on disk");
     }
 
     @Test
-    void compactToDeletesOnlyWholeOldSegmentsAtOrBelowTheIndex() throws IOException {
+    void compactDeletesOnlyWholeOldSegmentsAtOrBelowTheIndex() throws IOException {
         try (Wal wal = Wal.open(dir, false, 200)) {
             wal.append(entries(1, 100, 1, 8));
             int before = segmentFiles(dir).size();
-            wal.compactTo(0);
+            wal.compact(0);
             assertEquals(before, segmentFiles(dir).size());
-            wal.compactTo(50);
+            wal.compact(50);
             assertTrue(segmentFiles(dir).size() < before);
             wal.append(List.of(entry(101, 2)));
         }
-        try (Wal wal = Wal.open(dir, false, 200)) {
-            List<Entry> got = wal.recovered().entries();
-            long first = got.get(0).index();
-            assertTrue(first > 1 && first <= 51, "first recovered entry " + first);
-            List<Entry> want = new ArrayList<>(entries(first, 100, 1, 8));
-            want.add(entry(101, 2));
-            assertEquals(want, got);
+        List<Entry> kept = WalRecovery.replay(dir).entries();
+        long first = kept.get(0).index();
+        assertTrue(first > 1 && first <= 51, "first entry on disk " + first);
+        List<Entry> want = new ArrayList<>(entries(first, 100, 1, 8));
+        want.add(entry(101, 2));
+        assertEquals(want, kept);
+        SnapshotMeta snap = new SnapshotMeta(50, 1);
+        try (Wal wal = Wal.open(dir, false, 200, snap)) {
+            assertEquals(want.subList((int) (51 - first), want.size()), wal.recovered().entries());
         }
     }
 
     @Test
-    void compactionKeepsASegmentWhoseEntriesWereLaterOverwritten() {
+    void compactionFreesSegmentsWhoseEntriesATruncationDeleted() throws IOException {
         try (Wal wal = Wal.open(dir, false, 200)) {
             wal.append(entries(1, 30, 1, 8));
             wal.append(List.of(entry(5, 2)));
             wal.append(entries(6, 30, 2, 8).subList(0, 20));
-            // Every segment holding old entries 5..30 (term 1) has an index above 4: kept.
-            wal.compactTo(4);
+            // Old entries 5..30 of term 1 count for nothing now: only the segments from the one
+            // holding entry 5 of term 2 on are kept.
+            wal.compact(4);
         }
+        List<Path> files = segmentFiles(dir);
+        Segment.Contents first = Segment.read(files.get(0), files.size() == 1);
+        assertTrue(first.records().stream().anyMatch(p -> p.record().equals(new WalRecord.EntryRecord(entry(5, 2)))),
+                "the first segment kept holds the truncation");
+        // Entry 4 is no longer on disk, so its term is unknown; the snapshot that covers it is trusted.
+        SnapshotMeta snap = new SnapshotMeta(4, 1);
+        try (Wal wal = Wal.open(dir, false, 200, snap)) {
+            List<Entry> want = new ArrayList<>(List.of(entry(5, 2)));
+            want.addAll(entries(6, 25, 2, 8));
+            assertEquals(want, wal.recovered().entries());
+        }
+    }
+
+    @Test
+    void compactionNeverRunsAheadOfATruncationThatIsNotDurableYet() throws IOException {
+        SnapshotMeta snap = new SnapshotMeta(4, 1);
+        Path log = dir.resolve("log");
+        try (Wal wal = Wal.open(log, false, 200)) {
+            wal.append(entries(1, 30, 1, 8));
+            wal.sync();
+            wal.append(List.of(entry(5, 2))); // still in the write buffer
+            wal.compact(4);
+            // A crash now: the files as they are, without what close would still write.
+            Path crashed = WalFixtures.copyLog(log, dir, "crashed");
+            try (Wal after = Wal.open(crashed, false, 200, snap)) {
+                assertEquals(List.of(entry(5, 2)), after.recovered().entries());
+            }
+        }
+    }
+
+    @Test
+    void recoveryKnowsWhichEntriesATruncationDeletedSoCompactionFreesTheirSegments() throws IOException {
         try (Wal wal = Wal.open(dir, false, 200)) {
-            List<Entry> got = wal.recovered().entries();
-            assertEquals(entry(5, 2), got.get((int) (5 - got.get(0).index())));
-            assertEquals(25, got.get(got.size() - 1).index());
+            wal.append(entries(1, 30, 1, 8));
+            wal.append(List.of(entry(5, 2)));
+            wal.append(entries(6, 30, 2, 8).subList(0, 20));
+        }
+        int before = segmentFiles(dir).size();
+        try (Wal wal = Wal.open(dir, false, 200)) {
+            wal.compact(4);
+        }
+        assertTrue(segmentFiles(dir).size() < before);
+        Segment.Contents first = Segment.read(segmentFiles(dir).get(0), false);
+        assertTrue(first.records().stream().anyMatch(p -> p.record().equals(new WalRecord.EntryRecord(entry(5, 2)))));
+    }
+
+    @Test
+    void cutThenCompactToTheLastIndexLeavesOnlyTheNewSegment() throws IOException {
+        try (Wal wal = Wal.open(dir, false, 300)) {
+            wal.saveHardState(hs(2, 1));
+            wal.append(entries(1, 40, 2, 8));
+            wal.cut();
+            Path newest = WalFixtures.lastSegment(dir);
+            assertEquals(Wal.PREAMBLE_BYTES, Files.size(newest));
+            int segments = segmentFiles(dir).size();
+            wal.cut(); // the current segment holds nothing yet: no new one
+            assertEquals(segments, segmentFiles(dir).size());
+            wal.compact(40);
+            assertEquals(List.of(newest), segmentFiles(dir));
+        }
+        SnapshotMeta snap = new SnapshotMeta(40, 2);
+        try (Wal wal = Wal.open(dir, false, 300, snap)) {
+            assertEquals(new RaftStorage.Recovered(hs(2, 1), snap, List.of()), wal.recovered());
+        }
+    }
+
+    @Test
+    void installSnapshotLeavesOneSegmentThatContinuesAfterTheSnapshotDurableAtOnce() throws IOException {
+        SnapshotMeta snap = new SnapshotMeta(100, 5);
+        try (Wal wal = Wal.open(dir, false, 300)) {
+            wal.saveHardState(hs(4, 1));
+            wal.append(entries(1, 40, 4, 8));
+            wal.sync();
+            wal.saveHardState(hs(5, 2));
+            wal.installSnapshot(snap);
+            List<Path> files = segmentFiles(dir);
+            assertEquals(1, files.size());
+            List<Segment.Positioned> records = Segment.read(files.get(0), true).records();
+            assertEquals(new WalRecord.SegmentHeader(Segment.list(dir).get(0), 100, 5), records.get(0).record());
+            assertEquals(new WalRecord.HardStateRecord(hs(5, 2)), records.get(1).record());
+            assertEquals(2, records.size());
+            // Durable before close: another reader sees it now.
+            WalRecovery.Result r = WalRecovery.replay(dir);
+            assertEquals(hs(5, 2), r.hardState());
+            assertEquals(100, r.log().prevIndex());
+            assertEquals(List.of(), r.entries());
+            wal.append(List.of(entry(101, 5)));
+        }
+        try (Wal wal = Wal.open(dir, false, 300, snap)) {
+            assertEquals(new RaftStorage.Recovered(hs(5, 2), snap, List.of(entry(101, 5))), wal.recovered());
+        }
+    }
+
+    @Test
+    void openWithASnapshotTheLogHoldsRewritesNothing() throws IOException {
+        try (Wal wal = Wal.open(dir, false, 300)) {
+            wal.append(entries(1, 40, 1, 8));
+        }
+        List<Path> files = segmentFiles(dir);
+        List<byte[]> before = new ArrayList<>();
+        for (Path f : files) before.add(Files.readAllBytes(f));
+        try (Wal wal = Wal.open(dir, false, 300, new SnapshotMeta(30, 1))) {
+            assertEquals(entries(31, 40, 1, 8), wal.recovered().entries());
+        }
+        assertEquals(files, segmentFiles(dir));
+        for (int i = 0; i < files.size(); i++) assertTrue(java.util.Arrays.equals(before.get(i), Files.readAllBytes(files.get(i))));
+    }
+
+    @Test
+    void openWithASnapshotTheLogDoesNotHoldRestartsItDurably() throws IOException {
+        try (Wal wal = Wal.open(dir, false, 300)) {
+            wal.saveHardState(hs(3, 3));
+            wal.append(entries(1, 40, 3, 8));
+        }
+        SnapshotMeta snap = new SnapshotMeta(30, 4); // the log has entry 30 of term 3
+        try (Wal wal = Wal.open(dir, false, 300, snap)) {
+            assertEquals(new RaftStorage.Recovered(hs(3, 3), snap, List.of()), wal.recovered());
+            assertEquals(1, segmentFiles(dir).size());
+            assertEquals(30, WalRecovery.replay(dir).log().prevIndex());
+            assertThrows(IllegalArgumentException.class, () -> wal.append(List.of(entry(30, 4))));
+            wal.append(List.of(entry(31, 4)));
+        }
+        // The older snapshot no longer fits: the log starts after it.
+        assertThrows(WalCorruptException.class, () -> Wal.open(dir, false, 300, new SnapshotMeta(20, 3)));
+        try (Wal wal = Wal.open(dir, false, 300, snap)) {
+            assertEquals(List.of(entry(31, 4)), wal.recovered().entries());
         }
     }
 
