@@ -189,7 +189,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         Optional<SnapshotFiles.Stored> newest = files.newest();
         if (newest.isEmpty()) return;
         try {
-            files.deleteAllBut(newest.get().meta());
+            files.deleteOlderThan(newest.get().meta());
         } catch (IOException e) {
             // Only disk space is at stake: the next snapshot tries again.
             log.warn("node {}: could not delete older snapshots: {}", id, e.getMessage());

@@ -194,25 +194,25 @@ public final class SnapshotFiles {
     }
 
     /**
-     * Deletes every complete snapshot file but {@code keep}'s, newer ones too, then syncs the
-     * directory; {@code keep} becomes {@link #newest()}. A reader that has a deleted file open
-     * goes on reading it (POSIX). Temporary and incoming files are left alone.
+     * Deletes every complete snapshot file older than {@code keep} (a lower index), then syncs the
+     * directory. Newer ones stay: one may have been adopted or written on another thread since the
+     * caller chose {@code keep}, and the log may already have been compacted to it. A reader that
+     * has a deleted file open goes on reading it (POSIX). Temporary and incoming files are left alone.
      *
      * @throws NoSuchFileException if there is no file of {@code keep} (then nothing is deleted)
      */
-    public void deleteAllBut(SnapshotMeta keep) throws IOException {
+    public void deleteOlderThan(SnapshotMeta keep) throws IOException {
         requireSnapshot(keep);
         Path kept = dir.resolve(fileName(keep));
         synchronized (lock) {
             if (!Files.isRegularFile(kept)) throw new NoSuchFileException(kept.toString(), null, "the snapshot to keep has no file");
             boolean deleted = false;
             for (Stored s : list()) {
-                if (s.meta().equals(keep)) continue;
+                if (s.meta().index() >= keep.index()) continue;
                 Files.deleteIfExists(s.file());
                 deleted = true;
             }
             if (deleted && fsync) FileSync.directory(dir);
-            newest = new Stored(keep, kept, Files.size(kept));
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.RequestId;
 import raftkv.raft.HardState;
@@ -22,17 +24,23 @@ import raftkv.raft.Role;
 import raftkv.raft.SnapshotMeta;
 import raftkv.transport.Transport;
 import raftkv.wal.MemoryStorage;
+import raftkv.wal.SnapshotFiles;
 
 /** The Raft loop of a one-node cluster, in process: bad commands are answered, never fatal. */
 class RaftNodeTest {
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private RaftNode node;
 
+    @TempDir
+    Path tmp;
+
     @BeforeEach
     void startLeader() throws Exception {
         RaftCore core = new RaftCore(RaftConfig.of(1, List.of(1L), 3, 1), HardState.INITIAL, SnapshotMeta.NONE,
                 List.of(), new SplittableRandom(7));
-        node = new RaftNode(1, core, new KvStateMachine(), new MemoryStorage(), new NoPeers(), RaftNode.Clock.SYSTEM,
+        MemoryStorage storage = new MemoryStorage();
+        SnapshotKeeper snapshots = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 100_000, SnapshotMeta.NONE);
+        node = new RaftNode(1, core, new KvStateMachine(), storage, snapshots, new NoPeers(), RaftNode.Clock.SYSTEM,
                 fatal::set);
         node.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

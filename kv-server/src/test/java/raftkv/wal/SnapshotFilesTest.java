@@ -147,7 +147,7 @@ class SnapshotFilesTest {
     void noneIsNotASnapshot() throws IOException {
         SnapshotFiles files = SnapshotFiles.open(tmp, false);
         assertThrows(IllegalArgumentException.class, () -> write(files, SnapshotMeta.NONE, new byte[1]));
-        assertThrows(IllegalArgumentException.class, () -> files.deleteAllBut(SnapshotMeta.NONE));
+        assertThrows(IllegalArgumentException.class, () -> files.deleteOlderThan(SnapshotMeta.NONE));
         assertEquals(List.of(), names(tmp));
     }
 
@@ -205,20 +205,20 @@ class SnapshotFilesTest {
     }
 
     @Test
-    void deleteAllButKeepsOneSnapshotAndFilesInProgress() throws IOException {
+    void deleteOlderThanKeepsThatSnapshotNewerOnesAndFilesInProgress() throws IOException {
         SnapshotFiles files = SnapshotFiles.open(tmp, true);
         write(files, meta(5, 1), new byte[] {1});
         SnapshotFiles.Stored keep = write(files, meta(9, 1), new byte[] {2});
-        write(files, meta(14, 2), new byte[] {3});
+        SnapshotFiles.Stored newer = write(files, meta(14, 2), new byte[] {3});
         Path incoming = files.newIncomingFile();
-        files.deleteAllBut(meta(9, 1));
-        assertEquals(List.of(keep), files.list());
-        assertEquals(Optional.of(keep), files.newest());
+        files.deleteOlderThan(meta(9, 1));
+        assertEquals(List.of(newer, keep), files.list());
+        assertEquals(Optional.of(newer), files.newest());
         assertTrue(Files.exists(incoming));
 
-        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> files.deleteAllBut(meta(30, 3)));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> files.deleteOlderThan(meta(30, 3)));
         assertTrue(e.getMessage().contains(SnapshotFiles.fileName(meta(30, 3))), e.getMessage());
-        assertEquals(List.of(keep), files.list(), "nothing deleted");
+        assertEquals(List.of(newer, keep), files.list(), "nothing deleted");
     }
 
     @Test
@@ -229,7 +229,7 @@ class SnapshotFilesTest {
         write(files, meta(6, 1), new byte[] {1});
         try (InputStream in = Files.newInputStream(s.file())) {
             byte[] head = in.readNBytes(1000);
-            files.deleteAllBut(meta(6, 1));
+            files.deleteOlderThan(meta(6, 1));
             assertFalse(Files.exists(s.file()));
             byte[] rest = in.readAllBytes();
             byte[] all = new byte[head.length + rest.length];
@@ -271,8 +271,8 @@ class SnapshotFilesTest {
         Files.writeString(tmp.resolve("README"), "x");
         assertEquals(List.of(good), files.list());
         assertEquals(Optional.of(good), SnapshotFiles.open(tmp, false).newest());
-        files.deleteAllBut(meta(2, 1));
-        assertEquals(4, names(tmp).size(), "deleteAllBut deletes snapshots only");
+        files.deleteOlderThan(meta(2, 1));
+        assertEquals(4, names(tmp).size(), "deleteOlderThan deletes snapshots only");
     }
 
     @Test
