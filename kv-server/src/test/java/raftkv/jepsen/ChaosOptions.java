@@ -25,6 +25,11 @@ record ChaosOptions(Duration duration, long seed, int nodes, int clients, int ke
     static final int DEFAULT_REQUEST_TIMEOUT_MS = 3000;
     static final int DEFAULT_ELECTION_TIMEOUT_MS = 1000;
     static final int DEFAULT_MAX_THINK_MS = 20;
+    /**
+     * The cluster's snapshotEntries: small, so that snapshots, log compaction and InstallSnapshot
+     * to nodes that were down or cut off all happen under the faults, not only replication.
+     */
+    static final int SNAPSHOT_ENTRIES = 200;
 
     ChaosOptions {
         if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("duration must be positive");

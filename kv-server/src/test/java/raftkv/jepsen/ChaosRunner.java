@@ -48,7 +48,8 @@ final class ChaosRunner {
         ChaosReport report;
         try (ChaosCluster cluster = new ChaosCluster(dir, options.nodes(), List.of(
                 "\"requestTimeoutMs\": " + options.requestTimeoutMs(), "\"electionTimeoutMs\": " + options.electionTimeoutMs(),
-                "\"heartbeatMs\": " + options.heartbeatMs(), "\"fsync\": true", "\"testFaultInjection\": true"))) {
+                "\"heartbeatMs\": " + options.heartbeatMs(), "\"fsync\": true", "\"testFaultInjection\": true",
+                "\"snapshotEntries\": " + ChaosOptions.SNAPSHOT_ENTRIES))) {
             report = run(cluster, plan);
         }
         if (report.passed() && !options.keepData()) deleteRecursively(dir);
