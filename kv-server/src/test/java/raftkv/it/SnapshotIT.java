@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,31 @@ class SnapshotIT {
         try (GrpcClient c = new GrpcClient(cluster.server(victim))) {
             assertEquals("second7", c.get("key7").getValue().toStringUtf8());
             assertEquals("first15000", c.get("key15000").getValue().toStringUtf8());
+        }
+    }
+
+    @Test
+    void afterKillingEveryNodeEachRestartsFromItsNewestSnapshotPlusTheLogAfterIt() throws Exception {
+        cluster = TestCluster.onLocalhost(dir, 3, "\"snapshotEntries\": 1000", "\"testFaultInjection\": true");
+        cluster.startAll();
+        ServerSpec leader = cluster.awaitStableLeader(Duration.ofSeconds(60));
+        long[] versions = PipelinedSets.run(leader, 5_500, 4, i -> "k" + i, i -> "v" + i);
+        for (int id = 0; id < 3; id++) cluster.kill(id);
+
+        cluster.startAll();
+        cluster.awaitStableLeader(Duration.ofSeconds(60));
+        for (int id = 0; id < 3; id++) {
+            String started = logOf(id).lines().filter(l -> l.contains("started:")).reduce((a, b) -> b).orElseThrow();
+            Matcher m = Pattern.compile("snapshot at entry (\\d+) with (\\d+) keys").matcher(started);
+            assertTrue(m.find(), started);
+            assertTrue(Long.parseLong(m.group(1)) >= 1000 && Long.parseLong(m.group(2)) > 0,
+                    "node " + id + " restarted without its snapshot: " + started);
+        }
+        List<Integer> every = new ArrayList<>();
+        for (int i = 0; i < 5_500; i++) every.add(i);
+        for (int id = 0; id < 3; id++) {
+            makeLeader(id);
+            assertVersions(cluster.server(id), "k", every, versions);
         }
     }
 
