@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import raftkv.kv.ApplyResult;
 import raftkv.kv.Command;
 import raftkv.kv.CommandCodec;
 import raftkv.kv.KvStateMachine;
@@ -22,7 +20,6 @@ import raftkv.raft.Entry;
 import raftkv.raft.Message;
 import raftkv.raft.ProposeResult;
 import raftkv.raft.RaftCore;
-import raftkv.raft.ReadState;
 import raftkv.raft.Ready;
 import raftkv.raft.Role;
 import raftkv.raft.SnapshotMeta;
@@ -85,12 +82,6 @@ public final class RaftNode implements AutoCloseable {
 
     private record Stop() implements Event {}
 
-    private record PendingWrite(long term, CompletableFuture<Outcome> result, long deadlineNanos) {}
-
-    private record PendingRead(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {}
-
-    private record ReleasedRead(long index, PendingRead read) {}
-
     private final long id;
     private final RaftCore core;
     // Replaced whole when the node installs a snapshot from its leader.
@@ -104,17 +95,13 @@ public final class RaftNode implements AutoCloseable {
     private final Thread thread;
 
     // Owned by the node thread.
-    private final Map<Long, PendingWrite> writesByIndex = new HashMap<>();
-    private final Map<Long, PendingRead> readsById = new HashMap<>();
-    private final PriorityQueue<ReleasedRead> readsAwaitingApply =
-            new PriorityQueue<>((a, b) -> Long.compare(a.index(), b.index()));
+    private final PendingRequests pending = new PendingRequests();
     // Answers owed to peers, per (peer, kind of response), in the order their requests were stepped:
     // the core answers every request exactly once and in order (Message's contract).
     private final Map<Long, ArrayDeque<Consumer<Message>>> owedReplies = new HashMap<>();
     // Snapshots received from leaders in the current batch, until its Ready shows whether the core
     // installs them; the files of those it does not are deleted.
     private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
-    private long nextReadId = 1;
     private long lastStampMs;
     private long lastExpiryTickMs;
     private volatile boolean running = true;
@@ -265,7 +252,7 @@ public final class RaftNode implements AutoCloseable {
     private void handle(Event e) {
         if (e instanceof Tick) {
             core.tick();
-            expireDeadlines();
+            pending.expire(clock.nanos());
             maybeProposeExpiryTick();
         } else if (e instanceof PeerRequest p) {
             stepPeerRequest(p);
@@ -337,16 +324,16 @@ public final class RaftNode implements AutoCloseable {
         }
         ProposeResult r = core.propose(CommandCodec.encode(command, stamp()));
         if (r instanceof ProposeResult.Accepted a) {
-            writesByIndex.put(a.index(), new PendingWrite(a.term(), s.result(), s.deadlineNanos()));
+            pending.addWrite(a.index(), a.term(), s.result(), s.deadlineNanos());
         } else {
             s.result().complete(new Outcome.NotExecuted(((ProposeResult.NotLeader) r).leaderHint()));
         }
     }
 
     private void read(Submit s) {
-        long readId = nextReadId++;
+        long readId = pending.nextReadId();
         if (core.readIndex(readId)) {
-            readsById.put(readId, new PendingRead(s.request(), s.result(), s.deadlineNanos()));
+            pending.addRead(readId, s.request(), s.result(), s.deadlineNanos());
         } else {
             s.result().complete(new Outcome.NotExecuted(core.leader()));
         }
@@ -367,18 +354,6 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private void expireDeadlines() {
-        long now = clock.nanos();
-        writesByIndex.values().removeIf(w -> expired(w.result(), w.deadlineNanos(), now));
-        readsById.values().removeIf(r -> expired(r.result(), r.deadlineNanos(), now));
-        readsAwaitingApply.removeIf(r -> expired(r.read().result(), r.read().deadlineNanos(), now));
-    }
-
-    private static boolean expired(CompletableFuture<Outcome> f, long deadlineNanos, long now) {
-        if (now - deadlineNanos < 0) return false;
-        f.complete(new Outcome.Done(new KvResult.Unavailable("not committed within the request timeout", null)));
-        return true;
-    }
 
     // ---------------------------------------------------------------- Ready
 
@@ -413,16 +388,10 @@ public final class RaftNode implements AutoCloseable {
                 if (reply != null) reply.accept(m);
             }
         }
-        for (Entry e : r.committedEntries()) apply(e);
-        for (ReadState rs : r.readStates()) {
-            PendingRead read = readsById.remove(rs.requestId());
-            if (read != null) readsAwaitingApply.add(new ReleasedRead(rs.index(), read));
-        }
-        for (long dropped : r.droppedReads()) {
-            PendingRead read = readsById.remove(dropped);
-            if (read != null) read.result().complete(new Outcome.NotExecuted(RaftCore.NONE));
-        }
-        serveReadsUpTo(stateMachine.appliedIndex());
+        for (Entry e : r.committedEntries()) pending.applied(e, stateMachine.apply(e), core.leader());
+        r.readStates().forEach(pending::confirmed);
+        r.droppedReads().forEach(pending::dropped);
+        pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
         if (snapshots.due(stateMachine.appliedIndex())) {
             snapshots.write(stateMachine.snapshotView(), written -> enqueueInternal(new SnapshotWritten(written)));
         }
@@ -439,12 +408,7 @@ public final class RaftNode implements AutoCloseable {
         if (received == null) throw new IllegalStateException("the core installs snapshot " + meta + ", which no leader sent");
         snapshots.install(meta, received);
         stateMachine = received.machine();
-        writesByIndex.entrySet().removeIf(w -> {
-            if (w.getKey() > meta.index()) return false;
-            w.getValue().result().complete(new Outcome.Done(new KvResult.Unavailable(
-                    "outcome unknown: this node installed a snapshot from the new leader", null)));
-            return true;
-        });
+        pending.writesOutcomeUnknownUpTo(meta.index(), "outcome unknown: this node installed a snapshot from the new leader");
         log.info("node {}: installed the leader's snapshot at entry {} (term {}): {} keys", id, meta.index(), meta.term(),
                 stateMachine.size());
     }
@@ -457,25 +421,6 @@ public final class RaftNode implements AutoCloseable {
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void apply(Entry e) {
-        ApplyResult result = stateMachine.apply(e);
-        PendingWrite w = writesByIndex.remove(e.index());
-        if (w == null) return;
-        if (w.term() == e.term()) {
-            w.result().complete(new Outcome.Done(Commands.toKvResult(result)));
-        } else {
-            // Another leader's entry took this index: ours was never applied, so it may be retried.
-            w.result().complete(new Outcome.NotExecuted(core.leader()));
-        }
-    }
-
-    private void serveReadsUpTo(long applied) {
-        while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.peek().index() <= applied) {
-            PendingRead read = readsAwaitingApply.poll().read();
-            read.result().complete(new Outcome.Done(serve(read.request())));
         }
     }
 
@@ -507,10 +452,8 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void failEverythingPending(String reason) {
+        pending.failAll(reason);
         KvResult unavailable = new KvResult.Unavailable(reason, null);
-        writesByIndex.values().forEach(w -> w.result().complete(new Outcome.Done(unavailable)));
-        readsById.values().forEach(r -> r.result().complete(new Outcome.Done(unavailable)));
-        readsAwaitingApply.forEach(r -> r.read().result().complete(new Outcome.Done(unavailable)));
         Event e;
         while ((e = events.poll()) != null) {
             if (e instanceof Submit s) s.result().complete(new Outcome.Done(unavailable));
