@@ -88,6 +88,7 @@ final class SnapshotSender {
     private SnapshotHeader header;
     private long totalSize;
     private Deadline deadline;
+    private long startNanos;
     private Stream current;
     private int resumes;
     private int retries;
@@ -135,6 +136,7 @@ final class SnapshotSender {
             return;
         }
         deadline = Deadline.after(env.options().snapshotDeadline().toNanos(), TimeUnit.NANOSECONDS);
+        startNanos = System.nanoTime();
         openStream(0, true);
     }
 
@@ -368,8 +370,9 @@ final class SnapshotSender {
     private void finish(Message.SnapshotResponse response, boolean success) {
         end();
         if (success) {
-            log.info("peer {} installed the snapshot up to index {} (match index {})", link.peerId,
-                    header.getLastIncludedIndex(), response.matchIndex());
+            long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            log.info("peer {} installed the snapshot up to index {} (match index {}): {} bytes sent and installed in {} ms",
+                    link.peerId, header.getLastIncludedIndex(), response.matchIndex(), totalSize, millis);
         } else {
             log.info("peer {} refused the snapshot: its term {} is above ours, {}", link.peerId, response.term(),
                     request.term());

@@ -85,7 +85,8 @@ public final class SnapshotBench {
             for (ServerSpec s : cluster.config().servers()) {
                 try (Stream<String> lines = Files.lines(cluster.log(s.id()))) {
                     lines.filter(l -> l.contains("snapshot") && (l.contains(" sent ") || l.contains("installed")
-                            || l.contains("started:"))).forEach(l -> System.out.println("  node " + s.id() + ": " + l));
+                            || l.contains("received") || l.contains("started:")))
+                            .forEach(l -> System.out.println("  node " + s.id() + ": " + l));
                 }
             }
         }
