@@ -52,6 +52,15 @@ final class Progress {
         inflights.reset();
     }
 
+    /**
+     * Drops what this follower was known to hold: it refused an entry it had acknowledged. The
+     * next probe's answer sets match again.
+     */
+    void forgetMatch() {
+        match = 0;
+        matchAtLastHeartbeat = 0;
+    }
+
     /** Records a successful match; returns true if it moved forward. */
     boolean maybeUpdate(long index) {
         boolean advanced = index > match;

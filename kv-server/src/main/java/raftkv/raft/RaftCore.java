@@ -593,7 +593,7 @@ public final class RaftCore {
 
     private void handleAppendRejection(Progress pr, AppendResponse m) {
         boolean stale = switch (pr.state) {
-            case REPLICATE -> m.rejectedIndex() <= pr.match;
+            case REPLICATE -> m.rejectedIndex() < pr.match;
             case PROBE -> m.rejectedIndex() != pr.next - 1;
             case SNAPSHOT -> true;
         };
@@ -601,6 +601,14 @@ public final class RaftCore {
         if (pr.state == Progress.State.REPLICATE) {
             pr.becomeProbe();
             return;
+        }
+        if (m.rejectedIndex() == pr.match && pr.match > 0) {
+            // A probe at the very entry the follower acknowledged in this term was refused. Only a
+            // leader of a higher term removes acknowledged entries, so the follower lost its log
+            // (its data folder was wiped, say), or, in a rare reordering, this answer is older than
+            // the acknowledgement. Either way a lower match is safe: commit never goes back, and
+            // the probes below find the follower's log again, or send it a snapshot.
+            pr.forgetMatch();
         }
         // Fast back-off: skip every index whose term cannot match the follower's, not one per round trip.
         long probe = m.hintTerm() > 0 ? log.findConflictByTerm(m.hintIndex(), m.hintTerm()) : m.hintIndex();

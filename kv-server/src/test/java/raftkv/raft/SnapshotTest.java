@@ -83,6 +83,42 @@ class SnapshotTest {
         assertEquals(AT_5, c.node(3).diskSnapshot());
     }
 
+    // A follower whose disk was wiped (a new, empty data folder) refuses the entry it had acknowledged:
+    // with nothing new to send, the leader must still notice, probe it from scratch and send the snapshot.
+    @Test
+    void followerThatLostItsLogIsBroughtBackBySnapshotWhileTheLeaderIsIdle() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        for (int i = 2; i <= 5; i++) leader.propose("v" + i);
+        c.flush();
+        assertEquals(5, c.node(3).status().lastIndex());
+        leader.compact(5);
+        c.restore(3, HardState.INITIAL, List.of());
+
+        c.tickAll(2 * E);
+
+        TestNode follower = c.node(3);
+        assertEquals(List.of(new SnapshotRequest(1, 3, 1, AT_5)), only(SnapshotRequest.class, c.delivered()));
+        assertEquals(AT_5, follower.diskSnapshot());
+        assertEquals(leader.status().lastIndex(), follower.status().lastIndex());
+    }
+
+    // A follower that lost its log but whose entries the leader still holds is sent them again by AppendEntries.
+    @Test
+    void followerThatLostItsLogGetsTheEntriesAgainWhenTheLeaderStillHasThem() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        for (int i = 2; i <= 5; i++) leader.propose("v" + i);
+        c.flush();
+        c.restore(3, HardState.INITIAL, List.of());
+
+        c.tickAll(2 * E);
+
+        assertEquals(leader.logTerms(), c.node(3).logTerms());
+        assertEquals(5, c.node(3).commit());
+        assertTrue(only(SnapshotRequest.class, c.delivered()).isEmpty());
+    }
+
     // §7: a follower that receives a snapshot beyond its log discards the log; it reports the snapshot and restarts after it.
     @Test
     void followerInstallsSnapshotAndItsLogRestartsAfterIt() {
