@@ -146,7 +146,8 @@ public final class ServerMain {
         out.println("usage: kv-server --id N [--config FILE]");
         out.println("  Runs node N of the cluster described by FILE (default ./config.json) in the foreground.");
         out.println("  Logs go to stderr. SIGTERM stops it cleanly (exit 0); a bad config or a port in use: exit 2;");
-        out.println("  a write-ahead log damaged in the middle (not just a torn tail): exit 74.");
+        out.println("  a write-ahead log damaged in the middle (not just a torn tail), or one that does not reach back");
+        out.println("  to the newest usable snapshot: exit 74.");
     }
 
     /** A start-up failure: one line for the user and the exit code. */

@@ -100,4 +100,36 @@ class ServerProcessIT {
             assertTrue(last.startsWith("kv-server: node 0 refuses to start: its write-ahead log is damaged"), last);
         }
     }
+
+    @Test
+    void aDamagedSnapshotTheLogNoLongerCoversStopsTheNodeWithExitCode74() throws Exception {
+        try (TestCluster c = TestCluster.onLocalhost(dir, 1, "\"snapshotEntries\": 20")) {
+            c.startAll();
+            c.awaitLeader(Duration.ofSeconds(30));
+            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+                for (int i = 0; i < 100; i++) assertTrue(t.set("k" + i, "value-" + i).startsWith("OK "));
+            }
+            Path snapshots = c.config().nodeDir(0).resolve("snapshots");
+            TestCluster.awaitCondition(Duration.ofSeconds(30), "a snapshot past entry 60", () -> {
+                try (var files = Files.list(snapshots)) {
+                    return files.anyMatch(f -> f.getFileName().toString().compareTo("snapshot-00000000000000000060") > 0);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            assertEquals(0, c.stop(0), c.logs());
+            try (var files = Files.list(snapshots)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".snap")).toList()) {
+                    byte[] bytes = Files.readAllBytes(f);
+                    bytes[bytes.length / 2] ^= 0x40;
+                    Files.write(f, bytes);
+                }
+            }
+            Run r = runToExit("--id", "0", "--config", c.configFile().toString());
+            assertEquals(74, r.exitCode(), r.output().toString());
+            String last = r.output().get(r.output().size() - 1);
+            assertTrue(last.startsWith("kv-server: node 0 refuses to start: its write-ahead log is damaged"), last);
+            assertTrue(r.output().stream().anyMatch(l -> l.contains("is unusable")), r.output().toString());
+        }
+    }
 }
