@@ -3,14 +3,8 @@ package raftkv.it;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.stream.Stream;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.concurrent.TimeUnit;
 import raftkv.config.ServerSpec;
-import raftkv.proto.kv.KeyValueGrpc;
-import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 
 /**
@@ -63,9 +57,9 @@ public final class SnapshotBench {
             PipelinedSets.run(leader, keys, 8, i -> "key" + i, i -> value);
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("load: %d sets in %.1f s (%.0f sets/s)%n", keys, loadSeconds, keys / loadSeconds);
-            long commit = status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
+            long commit = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
             TestCluster.awaitCondition(Duration.ofMinutes(5), "every node applying the load",
-                    () -> cluster.config().servers().stream().allMatch(s -> applied(s) >= commit));
+                    () -> cluster.config().servers().stream().allMatch(s -> TestCluster.appliedIndex(s) >= commit));
             System.out.printf("data folder of node %d: %d bytes%n", follower, folderBytes(cluster.config().nodeDir(follower)));
 
             double restart = restartSeconds(cluster, follower);
@@ -73,12 +67,12 @@ public final class SnapshotBench {
                     restart / baseline);
 
             cluster.kill(follower);
-            deleteRecursively(cluster.config().nodeDir(follower));
+            TestCluster.deleteRecursively(cluster.config().nodeDir(follower));
             start = System.nanoTime();
             cluster.start(follower);
-            long target = status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
+            long target = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
             TestCluster.awaitCondition(Duration.ofMinutes(10), "the emptied follower catching up",
-                    () -> applied(cluster.server(follower)) >= target);
+                    () -> TestCluster.appliedIndex(cluster.server(follower)) >= target);
             double ship = (System.nanoTime() - start) / 1e9;
             System.out.printf("empty follower caught up through InstallSnapshot in %.2f s (%.1fx the baseline restart)%n",
                     ship, ship / baseline);
@@ -100,7 +94,7 @@ public final class SnapshotBench {
         TestCluster.awaitCondition(Duration.ofMinutes(5), "node " + id + " back and caught up", () -> {
             StatusResponse own;
             try {
-                own = status(cluster.server(id));
+                own = TestCluster.status(cluster.server(id));
             } catch (RuntimeException notUpYet) {
                 return false;
             }
@@ -109,34 +103,9 @@ public final class SnapshotBench {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    // Not GrpcClient: that one uses JUnit, which is not on the script's class path.
-    private static StatusResponse status(ServerSpec server) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(server.hostname(), server.logPort()).usePlaintext().build();
-        try {
-            return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .status(StatusRequest.getDefaultInstance());
-        } finally {
-            channel.shutdownNow();
-        }
-    }
-
-    private static long applied(ServerSpec server) {
-        try {
-            return status(server).getAppliedIndex();
-        } catch (RuntimeException notUpYet) {
-            return -1;
-        }
-    }
-
     private static long folderBytes(Path folder) throws Exception {
         try (Stream<Path> files = Files.walk(folder)) {
             return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-        }
-    }
-
-    private static void deleteRecursively(Path folder) throws Exception {
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path p : files.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) Files.delete(p);
         }
     }
 }

@@ -52,11 +52,11 @@ class SnapshotIT {
         cluster.kill(4);
 
         long[] versions = PipelinedSets.run(cluster.server(0), 200_000, 8, i -> "k" + i, i -> "v" + i);
-        StatusResponse leaderAfterLoad = status(cluster.awaitStableLeader(Duration.ofSeconds(30)));
+        StatusResponse leaderAfterLoad = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30)));
 
         cluster.start(4);
         TestCluster.awaitCondition(Duration.ofSeconds(120), "node 4 applying everything the load committed",
-                () -> appliedIndex(cluster.server(4)) >= leaderAfterLoad.getCommitIndex());
+                () -> TestCluster.appliedIndex(cluster.server(4)) >= leaderAfterLoad.getCommitIndex());
         assertTrue(logOf(4).contains("installed the leader's snapshot"), "node 4 caught up without a snapshot:\n" + cluster.logs());
 
         List<Integer> sample = sample(200_000, 500);
@@ -75,15 +75,15 @@ class SnapshotIT {
         int victim = (leader.id() + 1) % 3;
 
         long[] first = PipelinedSets.run(cluster.server(leader.id()), 20_000, 4, i -> "key" + i, i -> "first" + i);
-        long commit = status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
+        long commit = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
         TestCluster.awaitCondition(Duration.ofSeconds(60), "node " + victim + " holding the load",
-                () -> appliedIndex(cluster.server(victim)) >= commit);
+                () -> TestCluster.appliedIndex(cluster.server(victim)) >= commit);
         cluster.kill(victim);
-        deleteRecursively(cluster.config().nodeDir(victim));
+        TestCluster.deleteRecursively(cluster.config().nodeDir(victim));
 
         cluster.start(victim);
         TestCluster.awaitCondition(Duration.ofSeconds(120), "node " + victim + " catching up from nothing",
-                () -> appliedIndex(cluster.server(victim)) >= commit);
+                () -> TestCluster.appliedIndex(cluster.server(victim)) >= commit);
         assertTrue(logOf(victim).contains("installed the leader's snapshot"), cluster.logs());
         long[] second = PipelinedSets.run(cluster.server(leader.id()), 10_000, 4, i -> "key" + i, i -> "second" + i);
 
@@ -187,24 +187,7 @@ class SnapshotIT {
             return false;
         });
         TestCluster.awaitCondition(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
-                () -> status(cluster.server(id)).getRole() == Role.ROLE_LEADER);
-    }
-
-    private static StatusResponse status(ServerSpec server) {
-        try (GrpcClient c = new GrpcClient(server, 5_000)) {
-            return c.status();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static long appliedIndex(ServerSpec server) {
-        try {
-            return status(server).getAppliedIndex();
-        } catch (RuntimeException notUpYet) {
-            return -1;
-        }
+                () -> TestCluster.status(cluster.server(id)).getRole() == Role.ROLE_LEADER);
     }
 
     private String logOf(int id) throws IOException {
@@ -222,12 +205,6 @@ class SnapshotIT {
             }).sum();
         } catch (UncheckedIOException e) {
             return folderSize(folder); // a folder entry vanished mid-walk: count again
-        }
-    }
-
-    private static void deleteRecursively(Path folder) throws IOException {
-        try (Stream<Path> files = Files.walk(folder)) {
-            for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.delete(p);
         }
     }
 }

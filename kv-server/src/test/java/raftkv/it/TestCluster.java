@@ -1,5 +1,7 @@
 package raftkv.it;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -7,15 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigLoader;
 import raftkv.config.ServerSpec;
+import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.Role;
+import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 import raftkv.server.ClusterTool;
 
@@ -175,6 +181,33 @@ final class TestCluster implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted");
             }
+        }
+    }
+
+    /** One node's Status (kv.proto), asked with a 5 s deadline; throws if the node does not answer. */
+    static StatusResponse status(ServerSpec server) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress(server.hostname(), server.logPort()).usePlaintext().build();
+        try {
+            return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** A node's applied index, or -1 while it does not answer (starting, or down). */
+    static long appliedIndex(ServerSpec server) {
+        try {
+            return status(server).getAppliedIndex();
+        } catch (RuntimeException notUpYet) {
+            return -1;
+        }
+    }
+
+    /** Deletes a folder and everything in it (a node's data folder, to test a wiped node). */
+    static void deleteRecursively(Path folder) throws IOException {
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path p : files.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) Files.delete(p);
         }
     }
 
