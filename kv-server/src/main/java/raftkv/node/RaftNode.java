@@ -388,7 +388,10 @@ public final class RaftNode implements AutoCloseable {
                 if (reply != null) reply.accept(m);
             }
         }
-        for (Entry e : r.committedEntries()) pending.applied(e, stateMachine.apply(e), core.leader());
+        for (Entry e : r.committedEntries()) {
+            pending.applied(e, stateMachine.apply(e), core.leader());
+            snapshots.applied(e);
+        }
         r.readStates().forEach(pending::confirmed);
         r.droppedReads().forEach(pending::dropped);
         pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);

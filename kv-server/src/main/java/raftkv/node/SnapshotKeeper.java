@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import raftkv.kv.CorruptSnapshotException;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.SnapshotView;
+import raftkv.raft.Entry;
 import raftkv.raft.SnapshotMeta;
 import raftkv.transport.SnapshotSource;
 import raftkv.wal.RaftStorage;
@@ -40,6 +41,9 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
      */
     static final int CATCH_UP_ENTRIES = 5_000;
 
+    /** What the log adds to an entry's data: record framing, index, term, type (an estimate). */
+    static final int ENTRY_FRAMING_BYTES = 32;
+
     /** What a background write ended with: {@code failure} is null on success. */
     record Written(SnapshotMeta meta, long bytes, long millis, Throwable failure) {}
 
@@ -53,6 +57,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     private final SnapshotFiles files;
     private final RaftStorage storage;
     private final int snapshotEntries;
+    private final long segmentBytes;
     private final ExecutorService writer;
     // Node thread only. Invariant: lastIndex is the index of the newest durable snapshot (0: none).
     private long lastIndex;
@@ -60,15 +65,27 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     // failing disk is retried every snapshotEntries entries rather than after every batch.
     private long lastAttempt;
     private boolean writing;
+    // Node thread only: log bytes applied since the last snapshot began, and the size of the
+    // newest snapshot (the live data), for the byte trigger (see due).
+    private long bytesSinceSnapshot;
+    private long snapshotBytes;
 
-    public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, SnapshotMeta recovered) {
+    /**
+     * @param segmentBytes the log's segment size, for the byte trigger
+     * @param recovered    the snapshot the node started from ({@link SnapshotMeta#NONE} if none)
+     */
+    public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
+                          SnapshotMeta recovered) {
         if (snapshotEntries < 1) throw new IllegalArgumentException("snapshotEntries must be >= 1, got " + snapshotEntries);
+        if (segmentBytes < 1) throw new IllegalArgumentException("segmentBytes must be >= 1, got " + segmentBytes);
         this.id = id;
         this.files = files;
         this.storage = storage;
         this.snapshotEntries = snapshotEntries;
+        this.segmentBytes = segmentBytes;
         this.lastIndex = recovered.index();
         this.lastAttempt = recovered.index();
+        this.snapshotBytes = files.newest().filter(s -> s.meta().equals(recovered)).map(SnapshotFiles.Stored::bytes).orElse(0L);
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "raft-snapshot-" + id);
             t.setDaemon(true);
@@ -109,9 +126,32 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         return machine;
     }
 
-    /** True if a snapshot should be taken now, at {@code applied}. */
+    /** Counts an applied entry toward the byte trigger. */
+    void applied(Entry e) {
+        bytesSinceSnapshot += e.data().size() + ENTRY_FRAMING_BYTES;
+    }
+
+    /**
+     * True if a snapshot should be taken now, at {@code applied}: once {@code snapshotEntries}
+     * entries have been applied since the last one, or once the log since the last one holds
+     * {@link #byteTrigger()} bytes. Entries alone do not bound the disk: a few thousand large
+     * values can outgrow the live data many times over.
+     */
     boolean due(long applied) {
-        return !writing && applied - Math.max(lastIndex, lastAttempt) >= snapshotEntries;
+        if (writing) return false;
+        return applied - Math.max(lastIndex, lastAttempt) >= snapshotEntries || bytesSinceSnapshot >= byteTrigger();
+    }
+
+    /**
+     * A quarter of the newest snapshot's size, and at least an eighth of a segment. A node keeps
+     * the log of about two snapshot intervals (the segment a snapshot's start closes goes with the
+     * next snapshot) and, while writing, two snapshots: with this trigger that is about 2.5 times
+     * the live data, or twice the live data plus a quarter segment, which leaves room for the log
+     * that arrives while a snapshot is being written under the bound of 3 times the live data plus
+     * one segment. Writing snapshots then costs at most 4 times the bytes the log takes.
+     */
+    long byteTrigger() {
+        return Math.max(snapshotBytes / 4, segmentBytes / 8);
     }
 
     /**
@@ -123,6 +163,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         SnapshotMeta meta = new SnapshotMeta(view.index(), view.term());
         writing = true;
         lastAttempt = meta.index();
+        bytesSinceSnapshot = 0;
         storage.cut();
         writer.execute(() -> {
             long start = System.nanoTime();
@@ -149,7 +190,10 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         }
         log.info("node {}: snapshot at entry {} (term {}) written: {} bytes in {} ms", id, w.meta().index(),
                 w.meta().term(), w.bytes(), w.millis());
-        lastIndex = Math.max(lastIndex, w.meta().index());
+        if (w.meta().index() > lastIndex) {
+            lastIndex = w.meta().index();
+            snapshotBytes = w.bytes();
+        }
         storage.compact(w.meta().index());
         deleteOlderSnapshots();
         long compactTo = w.meta().index() - Math.min(CATCH_UP_ENTRIES, snapshotEntries);
@@ -166,13 +210,14 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     void install(SnapshotMeta meta, Received received) {
         storage.sync();
         try {
-            files.adopt(meta, received.file());
+            snapshotBytes = files.adopt(meta, received.file()).bytes();
         } catch (IOException e) {
             throw new UncheckedIOException("node " + id + ": cannot keep the snapshot received for entry " + meta.index(), e);
         }
         storage.installSnapshot(meta);
         lastIndex = Math.max(lastIndex, meta.index());
         lastAttempt = Math.max(lastAttempt, meta.index());
+        bytesSinceSnapshot = 0;
         deleteOlderSnapshots();
     }
 

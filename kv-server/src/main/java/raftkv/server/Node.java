@@ -88,7 +88,8 @@ final class Node implements AutoCloseable {
         RaftStorage.Recovered recovered = storage.recovered();
         KvStateMachine stateMachine = loaded.machine();
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-        SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(), loaded.meta());
+        SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(),
+                config.walSegmentBytes(), loaded.meta());
 
         // A tick is half a heartbeat: the leader heartbeats every 2 ticks, an election timeout is t/tick ticks.
         int tickMs = Math.max(1, config.heartbeatMs() / 2);

@@ -39,7 +39,8 @@ class RaftNodeTest {
         RaftCore core = new RaftCore(RaftConfig.of(1, List.of(1L), 3, 1), HardState.INITIAL, SnapshotMeta.NONE,
                 List.of(), new SplittableRandom(7));
         MemoryStorage storage = new MemoryStorage();
-        SnapshotKeeper snapshots = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 100_000, SnapshotMeta.NONE);
+        SnapshotKeeper snapshots = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 100_000, 64 << 20,
+                SnapshotMeta.NONE);
         node = new RaftNode(1, core, new KvStateMachine(), storage, snapshots, new NoPeers(), RaftNode.Clock.SYSTEM,
                 fatal::set);
         node.start();

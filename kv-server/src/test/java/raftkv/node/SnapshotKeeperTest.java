@@ -29,6 +29,8 @@ import raftkv.wal.SnapshotFiles;
 
 /** When a node snapshots, what it compacts after, how it installs a leader's snapshot, and where it starts from. */
 class SnapshotKeeperTest {
+    private static final long SEGMENT = 64 << 20;
+
     @TempDir
     Path tmp;
 
@@ -58,7 +60,7 @@ class SnapshotKeeperTest {
         MemoryStorage storage = new MemoryStorage();
         storage.append(noops(1, 30));
         storage.sync();
-        try (SnapshotKeeper keeper = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 10, SnapshotMeta.NONE)) {
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 10, SEGMENT, SnapshotMeta.NONE)) {
             assertFalse(keeper.due(9));
             assertTrue(keeper.due(10));
             KvStateMachine m = machine(12);
@@ -73,6 +75,30 @@ class SnapshotKeeperTest {
             assertEquals(Optional.of(2L), keeper.written(w, 0));
             assertFalse(keeper.due(21));
             assertTrue(keeper.due(22));
+        }
+    }
+
+    // Large values on a small keyspace: the entry count alone would let the log grow far past the live data.
+    @Test
+    void aSnapshotIsAlsoDueOnceTheLogHoldsAQuarterOfTheLiveDataOrAnEighthOfASegment() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        storage.append(noops(1, 12));
+        storage.sync();
+        long segment = 8192;
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 1_000_000, segment,
+                SnapshotMeta.NONE)) {
+            assertEquals(1024, keeper.byteTrigger(), "no snapshot yet: an eighth of a segment");
+            Entry big = Entry.normal(1, 1, ByteString.copyFrom(new byte[900]));
+            keeper.applied(big);
+            assertFalse(keeper.due(1));
+            keeper.applied(big);
+            assertTrue(keeper.due(2), "2 x (900 + framing) bytes >= 1024");
+
+            SnapshotKeeper.Written w = write(keeper, machine(12));
+            assertFalse(keeper.due(12), "the count starts again when a snapshot begins");
+            keeper.written(w, 0);
+            assertTrue(w.bytes() > 0);
+            assertEquals(Math.max(w.bytes() / 4, segment / 8), keeper.byteTrigger());
         }
     }
 
@@ -120,7 +146,7 @@ class SnapshotKeeperTest {
         storage.sync();
         SnapshotFiles files = SnapshotFiles.open(tmp, false);
         files.write(new SnapshotMeta(2, 1), machine(2)::writeSnapshot);
-        try (SnapshotKeeper keeper = new SnapshotKeeper(1, files, storage, 100, new SnapshotMeta(2, 1))) {
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, files, storage, 100, SEGMENT, new SnapshotMeta(2, 1))) {
             Path received = keeper.newIncomingFile();
             try (var out = Files.newOutputStream(received)) {
                 machine(50).writeSnapshot(out);
@@ -146,7 +172,7 @@ class SnapshotKeeperTest {
         Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
         SnapshotFiles files = SnapshotFiles.open(tmp.resolve("snapshots"), false);
         MemoryStorage storage = new MemoryStorage();
-        try (SnapshotKeeper keeper = new SnapshotKeeper(1, files, storage, 10, SnapshotMeta.NONE)) {
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, files, storage, 10, SEGMENT, SnapshotMeta.NONE)) {
             Files.delete(tmp.resolve("snapshots"));
             Files.createSymbolicLink(tmp.resolve("snapshots"), notADirectory);
             SnapshotKeeper.Written w = write(keeper, machine(10));
