@@ -1,5 +1,6 @@
 package raftkv.node;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -163,7 +164,7 @@ public final class RaftNode implements AutoCloseable {
                 SnapshotKeeper.Received received;
                 try {
                     received = new SnapshotKeeper.Received(file, SnapshotKeeper.read(file, request.snapshot()));
-                } catch (java.io.IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException e) {
                     log.warn("node {}: the snapshot node {} sent for entry {} is unusable: {}", id, request.from(),
                             request.snapshot().index(), e.getMessage());
                     SnapshotKeeper.discard(file);
@@ -287,7 +288,7 @@ public final class RaftNode implements AutoCloseable {
             p.reply().accept(null);
             return;
         }
-        owedReplies.computeIfAbsent(replyKey(m.from(), responseKind(m)), k -> new ArrayDeque<>()).addLast(p.reply());
+        oweReply(m, p.reply());
     }
 
     private void stepPeerSnapshot(PeerSnapshot p) {
@@ -298,7 +299,12 @@ public final class RaftNode implements AutoCloseable {
         }
         SnapshotKeeper.Received older = receivedSnapshots.put(p.request().snapshot(), p.received());
         if (older != null) SnapshotKeeper.discard(older.file());
-        owedReplies.computeIfAbsent(replyKey(p.request().from(), 2), k -> new ArrayDeque<>()).addLast(p.reply());
+        oweReply(p.request(), p.reply());
+    }
+
+    /** Queues {@code reply} for the core's answer to {@code request}, a request the core took. */
+    private void oweReply(Message request, Consumer<Message> reply) {
+        owedReplies.computeIfAbsent(replyKey(request.from(), responseKind(request)), k -> new ArrayDeque<>()).addLast(reply);
     }
 
     /** Steps a peer message; false if the core refused it as not for this cluster. */
@@ -353,7 +359,6 @@ public final class RaftNode implements AutoCloseable {
             core.propose(CommandCodec.encode(new Command.Tick(), stamp()));
         }
     }
-
 
     // ---------------------------------------------------------------- Ready
 

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -263,10 +262,5 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
             writer.shutdownNow();
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** The snapshots this node holds, newest first; for tests and status. */
-    List<SnapshotFiles.Stored> stored() {
-        return files.list();
     }
 }

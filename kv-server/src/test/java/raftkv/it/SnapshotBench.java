@@ -60,7 +60,7 @@ public final class SnapshotBench {
             long commit = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
             TestCluster.awaitCondition(Duration.ofMinutes(5), "every node applying the load",
                     () -> cluster.config().servers().stream().allMatch(s -> TestCluster.appliedIndex(s) >= commit));
-            System.out.printf("data folder of node %d: %d bytes%n", follower, folderBytes(cluster.config().nodeDir(follower)));
+            System.out.printf("data folder of node %d: %d bytes%n", follower, TestCluster.folderBytes(cluster.config().nodeDir(follower)));
 
             double restart = restartSeconds(cluster, follower);
             System.out.printf("restart of a follower holding %d keys: %.2f s (%.1fx the baseline)%n", keys, restart,
@@ -101,11 +101,5 @@ public final class SnapshotBench {
             return own.getLeaderKnown() && own.getAppliedIndex() >= own.getCommitIndex() && own.getCommitIndex() > 0;
         });
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    private static long folderBytes(Path folder) throws Exception {
-        try (Stream<Path> files = Files.walk(folder)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-        }
     }
 }

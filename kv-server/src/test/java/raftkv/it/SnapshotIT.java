@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,7 +140,7 @@ class SnapshotIT {
         for (int round = 0; round < 12; round++) {
             PipelinedSets.run(cluster.server(leader.id()), 8 * keys, 4, i -> "hot" + (i % keys), i -> value);
             for (int id = 0; id < 3; id++) {
-                long size = folderSize(cluster.config().nodeDir(id));
+                long size = TestCluster.folderBytes(cluster.config().nodeDir(id));
                 largest = Math.max(largest, size);
                 assertTrue(size < bound, "node " + id + " holds " + size + " bytes after round " + round
                         + ", over 3 x " + liveBytes + " live bytes + a " + segmentBytes + "-byte segment");
@@ -194,19 +192,5 @@ class SnapshotIT {
 
     private String logOf(int id) throws IOException {
         return Files.readString(cluster.log(id));
-    }
-
-    private static long folderSize(Path folder) throws IOException {
-        try (Stream<Path> files = Files.walk(folder)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    return 0; // deleted while we walked: a segment or an old snapshot going away
-                }
-            }).sum();
-        } catch (UncheckedIOException e) {
-            return folderSize(folder); // a folder entry vanished mid-walk: count again
-        }
     }
 }

@@ -3,6 +3,7 @@ package raftkv.it;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -201,6 +202,21 @@ final class TestCluster implements AutoCloseable {
             return status(server).getAppliedIndex();
         } catch (RuntimeException notUpYet) {
             return -1;
+        }
+    }
+
+    /** The bytes of every file under {@code folder}, counted while a node may be deleting some of them. */
+    static long folderBytes(Path folder) throws IOException {
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0; // deleted while we walked: a segment or an old snapshot going away
+                }
+            }).sum();
+        } catch (UncheckedIOException e) {
+            return folderBytes(folder); // a folder entry vanished mid-walk: count again
         }
     }
 
