@@ -14,6 +14,14 @@ public final class GrpcResults {
     public static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("raftkv-leader", Metadata.ASCII_STRING_MARSHALLER);
     /** Set by a node that forwards a call to the leader, so that the call is not forwarded again. */
     public static final Metadata.Key<String> FORWARDED_KEY = Metadata.Key.of("raftkv-forwarded", Metadata.ASCII_STRING_MARSHALLER);
+    /**
+     * Trailing metadata on every error status a node itself answers with: {@value #NOT_EXECUTED}
+     * when it certainly did not execute the command (it does not lead), {@value #ANSWERED} otherwise.
+     * A status without it was made by gRPC (a connection that broke, a deadline): no answer at all.
+     */
+    static final Metadata.Key<String> OUTCOME_KEY = Metadata.Key.of("raftkv-outcome", Metadata.ASCII_STRING_MARSHALLER);
+    static final String NOT_EXECUTED = "not-executed";
+    static final String ANSWERED = "answered";
 
     private GrpcResults() {}
 
@@ -42,13 +50,21 @@ public final class GrpcResults {
         }
         Metadata trailers = new Metadata();
         if (leader != null) trailers.put(LEADER_KEY, leader);
+        trailers.put(OUTCOME_KEY, result instanceof KvResult.Redirect ? NOT_EXECUTED : ANSWERED);
         return status.asRuntimeException(trailers);
     }
 
-    /** The result a forwarding node relays for a failed call. */
+    /**
+     * The result a forwarding node relays for a failed call. A status the leader did not answer
+     * with (the connection broke as it died, say) says nothing of the command's outcome: it is
+     * unknown, never an internal error, and the caller retries it where that is safe.
+     */
     public static KvResult fromStatus(Status status, Metadata trailers) {
         String leader = trailers == null ? null : trailers.get(LEADER_KEY);
+        String outcome = trailers == null ? null : trailers.get(OUTCOME_KEY);
         String why = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        if (outcome == null) return new KvResult.Unavailable("no answer from the leader: " + status.getCode() + ": " + why, leader);
+        if (outcome.equals(NOT_EXECUTED)) return new KvResult.Redirect(null, leader);
         return switch (status.getCode()) {
             case NOT_FOUND -> new KvResult.NotFound();
             case FAILED_PRECONDITION -> new KvResult.VersionMismatch();

@@ -41,7 +41,8 @@ public final class KvService implements KvApi {
 
     /**
      * @param mayForward false for a command another node forwarded here: it is executed here or
-     *                   answered {@link KvResult.Unavailable} with the leader's address, never forwarded again
+     *                   answered {@link KvResult.Redirect} to the leader (certainly not executed), or
+     *                   {@link KvResult.Unavailable}; never forwarded again
      */
     public CompletableFuture<KvResult> execute(KvRequest request, boolean mayForward) {
         KvResult invalid = validate(request);
@@ -61,7 +62,13 @@ public final class KvService implements KvApi {
             if (error != null) {
                 promise.complete(new KvResult.Internal(error.toString()));
             } else if (outcome instanceof RaftNode.Outcome.Done done) {
-                promise.complete(done.result());
+                if (done.result() instanceof KvResult.Unavailable u && safeToRetry(request)) {
+                    // Outcome unknown here (this node stopped, or jumped to a snapshot): a read, or a
+                    // write that applies at most once, may be sent again until the deadline.
+                    retryLater(request, mayForward, deadline, backoffMs, promise, u.reason());
+                } else {
+                    promise.complete(done.result());
+                }
             } else {
                 long leader = ((RaftNode.Outcome.NotExecuted) outcome).leaderHint();
                 notExecutedHere(request, mayForward, deadline, backoffMs, promise, leader);
@@ -77,13 +84,15 @@ public final class KvService implements KvApi {
             return;
         }
         ServerSpec spec = config.server((int) leader);
-        if (!config.forward()) {
+        if (!config.forward() || !mayForward) {
+            // Certainly not executed here: the client (or the node that forwarded it) goes to the leader.
             promise.complete(new KvResult.Redirect(spec.clientAddress(), spec.logAddress()));
-        } else if (!mayForward) {
-            promise.complete(new KvResult.Unavailable("not the leader", spec.logAddress()));
         } else {
             forwarder.forward(spec, request, deadline).whenComplete((result, error) -> {
-                if (error == null && !(result instanceof KvResult.Unavailable)) {
+                if (error == null && result instanceof KvResult.Redirect) {
+                    // That node no longer leads (a new election, a handover): nothing was executed.
+                    retryLater(request, true, deadline, backoffMs, promise, "node " + leader + " no longer leads");
+                } else if (error == null && !(result instanceof KvResult.Unavailable)) {
                     promise.complete(result);
                 } else if (safeToRetry(request)) {
                     retryLater(request, true, deadline, backoffMs, promise, "leader " + leader + " unreachable");

@@ -98,6 +98,21 @@ final class PendingRequests {
         readsAwaitingApply.removeIf(r -> expired(r.read().result(), r.read().deadlineNanos(), nowNanos));
     }
 
+    /**
+     * The node leaves the cluster and will not finish what it has pending: reads, not executed, go
+     * to {@code leaderHint}; writes may still commit under another leader, so their outcome is unknown.
+     */
+    void leaving(long leaderHint, String reason) {
+        Outcome notHere = new Outcome.NotExecuted(leaderHint);
+        readsById.values().forEach(r -> r.result().complete(notHere));
+        readsAwaitingApply.forEach(r -> r.read().result().complete(notHere));
+        readsById.clear();
+        readsAwaitingApply.clear();
+        Outcome unknown = new Outcome.Done(new KvResult.Unavailable(reason, null));
+        writesByIndex.values().forEach(w -> w.result().complete(unknown));
+        writesByIndex.clear();
+    }
+
     /** Answers everything as unavailable: the node is stopping. */
     void failAll(String reason) {
         Outcome unavailable = new Outcome.Done(new KvResult.Unavailable(reason, null));

@@ -83,6 +83,8 @@ public final class RaftNode implements AutoCloseable {
 
     private record Stop() implements Event {}
 
+    private record BeginStop() implements Event {}
+
     private final long id;
     private final RaftCore core;
     // Replaced whole when the node installs a snapshot from its leader.
@@ -97,6 +99,7 @@ public final class RaftNode implements AutoCloseable {
 
     // Owned by the node thread.
     private final PendingRequests pending = new PendingRequests();
+    private final GracefulStop stop = new GracefulStop();
     // Answers owed to peers, per (peer, kind of response), in the order their requests were stepped:
     // the core answers every request exactly once and in order (Message's contract).
     private final Map<Long, ArrayDeque<Consumer<Message>>> owedReplies = new HashMap<>();
@@ -150,12 +153,17 @@ public final class RaftNode implements AutoCloseable {
         transport.start(new Transport.Inbound() {
             @Override
             public void onRequest(Message request, Consumer<Message> reply) {
+                if (stop.silent()) {
+                    if (request instanceof Message.AppendRequest a) stop.observeLeader(a.from(), a.term());
+                    reply.accept(null);
+                    return;
+                }
                 if (!events.offer(new PeerRequest(request, reply))) reply.accept(null); // overloaded: the peer retries
             }
 
             @Override
             public void onResponse(Message response) {
-                events.offer(new PeerResponse(response)); // dropped if overloaded: Raft retries
+                if (!stop.silent()) events.offer(new PeerResponse(response)); // dropped if overloaded: Raft retries
             }
 
             @Override
@@ -171,7 +179,7 @@ public final class RaftNode implements AutoCloseable {
                     reply.accept(null);
                     return;
                 }
-                if (!running || !events.offer(new PeerSnapshot(request, received, reply))) {
+                if (!running || stop.silent() || !events.offer(new PeerSnapshot(request, received, reply))) {
                     SnapshotKeeper.discard(file);
                     reply.accept(null);
                 }
@@ -213,6 +221,21 @@ public final class RaftNode implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Begins leaving the cluster (SIGTERM, SPEC 2). A node that does not lead goes silent before
+     * this returns: it answers no vote, append or heartbeat from now on. A leader first hands
+     * leadership to its most up-to-date follower (for at most an election timeout), parking the
+     * commands that reach it meanwhile, then goes silent and sends them to the new leader. The
+     * future completes once the node is silent; the loop goes on running (commands handed to it are
+     * answered as not executed, with the leader to forward them to) until {@link #close}.
+     */
+    public CompletableFuture<Void> beginGracefulStop() {
+        long leader = knownLeader;
+        if (leader != id) stop.silence(leader);
+        enqueueInternal(new BeginStop());
+        return stop.silenced();
+    }
+
     public long id() {
         return id;
     }
@@ -252,29 +275,82 @@ public final class RaftNode implements AutoCloseable {
 
     private void handle(Event e) {
         if (e instanceof Tick) {
-            core.tick();
             pending.expire(clock.nanos());
+            if (stop.silent()) return;
+            core.tick();
             maybeProposeExpiryTick();
         } else if (e instanceof PeerRequest p) {
-            stepPeerRequest(p);
+            if (stop.silent()) p.reply().accept(null);
+            else stepPeerRequest(p);
         } else if (e instanceof PeerResponse p) {
-            stepPeer(p.message());
+            if (!stop.silent()) stepPeer(p.message());
         } else if (e instanceof PeerSnapshot p) {
-            stepPeerSnapshot(p);
+            if (stop.silent()) {
+                SnapshotKeeper.discard(p.received().file());
+                p.reply().accept(null);
+            } else {
+                stepPeerSnapshot(p);
+            }
         } else if (e instanceof SnapshotWritten w) {
             snapshots.written(w.result(), core.snapshotMeta().index()).ifPresent(core::compact);
         } else if (e instanceof Submit s) {
-            if (s.request().isWrite()) propose(s);
+            if (stop.silent()) s.result().complete(new Outcome.NotExecuted(stop.leaderHint()));
+            else if (stop.transferring()) stop.park(s.result());
+            else if (s.request().isWrite()) propose(s);
             else read(s);
         } else if (e instanceof StatusQuery q) {
             q.result().complete(new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size()));
         } else if (e instanceof TransferLeadership t) {
-            boolean leads = core.role() == Role.LEADER && t.target() != id;
+            boolean leads = core.role() == Role.LEADER && t.target() != id && stop.phase() == GracefulStop.Phase.RUNNING;
             if (leads) core.transferLeadership(t.target());
             t.result().complete(new TransferResult(leads, core.term()));
+        } else if (e instanceof BeginStop) {
+            beginStop();
         } else if (e instanceof Stop) {
             running = false;
         }
+    }
+
+    private void beginStop() {
+        if (stop.phase() != GracefulStop.Phase.RUNNING || core.role() != Role.LEADER) {
+            goSilent();
+            return;
+        }
+        long target = core.mostUpToDateFollower();
+        if (target == RaftCore.NONE) {
+            goSilent();
+            return;
+        }
+        stop.startTransfer(target);
+        core.transferLeadership(target);
+        log.info("node {}: stopping; handing leadership to node {} first", id, target);
+    }
+
+    /**
+     * A leader handing over goes silent once it has stepped down, or once the core gave the
+     * transfer up (after an election timeout). Checked before the Ready's messages go out, so that
+     * a node that stepped down answers nothing, not even the vote that made its successor.
+     */
+    private void maybeFinishHandover() {
+        if (stop.transferring() && (core.role() != Role.LEADER || !core.transferringLeadership())) goSilent();
+    }
+
+    private void goSilent() {
+        long leader = core.leader();
+        stop.silence(leader != id && leader != RaftCore.NONE ? leader : stop.target());
+    }
+
+    /**
+     * Once silent, after the batch's Ready was applied (so writes it committed were answered): the
+     * commands still pending here can no longer be finished by this node. Reads go to the leader;
+     * writes may yet commit under the new leader, so their outcome is unknown (the service retries
+     * those that carry a request id).
+     */
+    private void finishSilence() {
+        pending.leaving(stop.leaderHint(), "node " + id + " is stopping: outcome unknown");
+        stop.releaseParked();
+        log.info("node {}: stopped taking part in Raft (term {}); client commands go to node {}", id, core.term(),
+                stop.leaderHint());
     }
 
     private void stepPeerRequest(PeerRequest p) {
@@ -365,6 +441,7 @@ public final class RaftNode implements AutoCloseable {
     private void handleReady() {
         try {
             handleReady(core.ready());
+            if (stop.silent() && !stop.silenced().isDone()) finishSilence();
         } finally {
             receivedSnapshots.values().forEach(unused -> SnapshotKeeper.discard(unused.file()));
             receivedSnapshots.clear();
@@ -372,6 +449,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private void handleReady(Ready r) {
+        maybeFinishHandover();
         if (r.isEmpty()) {
             core.advance(r);
             return;
@@ -386,11 +464,11 @@ public final class RaftNode implements AutoCloseable {
         if (r.mustSync()) storage.sync();
         for (Message m : r.messages()) {
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
-                transport.send(m);
+                if (!stop.silent()) transport.send(m);
             } else {
                 ArrayDeque<Consumer<Message>> owed = owedReplies.get(replyKey(m.to(), kindOf(m)));
                 Consumer<Message> reply = owed == null ? null : owed.pollFirst();
-                if (reply != null) reply.accept(m);
+                if (reply != null) reply.accept(stop.silent() ? null : m);
             }
         }
         for (Entry e : r.committedEntries()) {

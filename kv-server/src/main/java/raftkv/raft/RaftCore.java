@@ -196,6 +196,33 @@ public final class RaftCore {
     }
 
     /**
+     * The follower best placed to take leadership over (thesis 3.10): the one with the highest
+     * match index, preferring a follower heard from in the current check-quorum window; ties go to
+     * the lowest id. {@link #NONE} if this node does not lead or leads alone.
+     */
+    public long mostUpToDateFollower() {
+        if (role != Role.LEADER) return NONE;
+        long best = NONE;
+        Progress bestProgress = null;
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) { // id order: ties go to the lowest id
+            Progress pr = e.getValue();
+            boolean better = bestProgress == null
+                    || (pr.recentActive && !bestProgress.recentActive)
+                    || (pr.recentActive == bestProgress.recentActive && pr.match > bestProgress.match);
+            if (better) {
+                best = e.getKey();
+                bestProgress = pr;
+            }
+        }
+        return best;
+    }
+
+    /** Whether this leader is handing leadership over (it accepts no proposals meanwhile). */
+    public boolean transferringLeadership() {
+        return role == Role.LEADER && leadTransferee != NONE;
+    }
+
+    /**
      * Forgets the log up to {@code index}, which the state machine has captured in a snapshot.
      * Followers that still need those entries will be sent the snapshot instead.
      */

@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.api.FaultInjectionService;
@@ -63,12 +65,16 @@ final class Node implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final LeaderForwarder forwarder;
     private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+    // How long a leader may take to hand over before it stops anyway (one election timeout), plus a margin.
+    private final long handoverMillis;
+    private CompletableFuture<Void> silenced;
     private PeerServer grpcServer;
     private TextServer textServer;
 
     private Node(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
-                 ScheduledExecutorService scheduler, LeaderForwarder forwarder) {
+                 ScheduledExecutorService scheduler, LeaderForwarder forwarder, long handoverMillis) {
         this.id = id;
+        this.handoverMillis = handoverMillis;
         this.lock = lock;
         this.storage = storage;
         this.transport = transport;
@@ -117,7 +123,8 @@ final class Node implements AutoCloseable {
         Node[] holder = new Node[1];
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, RaftNode.Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t));
-        Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder);
+        Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder,
+                config.electionTimeoutMs() + 1000L);
         holder[0] = node;
 
         KvService service = new KvService(raftNode, config, forwarder, scheduler);
@@ -168,6 +175,35 @@ final class Node implements AutoCloseable {
     /** Completes if the Raft loop stops on a fatal error. */
     CompletableFuture<Throwable> awaitFatal() {
         return fatal;
+    }
+
+    /**
+     * SIGTERM, first step, on the signal's own thread (SPEC 2): leaves Raft. A follower answers no
+     * vote, append or heartbeat from the moment this returns; a leader begins handing leadership
+     * over. Idempotent.
+     */
+    synchronized void beginStop() {
+        if (silenced == null) silenced = node.beginGracefulStop();
+    }
+
+    /**
+     * SIGTERM: {@link #beginStop}, then waits until this node is out of Raft (a leader hands over
+     * first, for at most an election timeout), then {@link #close}: client commands in flight are
+     * answered (those that reached the node during the handover go to the new leader), new ones
+     * are refused, and the node stops.
+     */
+    void stopGracefully() {
+        beginStop();
+        try {
+            silenced.get(handoverMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("node {}: still taking part in Raft {} ms after SIGTERM; stopping anyway", id, handoverMillis);
+        } catch (ExecutionException e) {
+            log.warn("node {}: could not leave Raft cleanly: {}", id, e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
     }
 
     /** Stops serving clients, then peers, then the loop, and closes the log last. */

@@ -3,8 +3,6 @@ package raftkv.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,17 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
-import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusResponse;
-import raftkv.proto.testing.FaultInjectionGrpc;
-import raftkv.proto.testing.TransferLeadershipRequest;
 
 /**
  * Snapshots on real processes: a node that was down while the log moved past what the others
@@ -59,7 +53,7 @@ class SnapshotIT {
 
         List<Integer> sample = sample(200_000, 500);
         assertVersions(cluster.server(0), "k", sample, versions);
-        makeLeader(4);
+        cluster.makeLeader(4);
         assertVersions(cluster.server(4), "k", sample, versions);
     }
 
@@ -87,7 +81,7 @@ class SnapshotIT {
 
         long[] expected = first.clone();
         System.arraycopy(second, 0, expected, 0, second.length);
-        makeLeader(victim);
+        cluster.makeLeader(victim);
         List<Integer> sample = sample(20_000, 400);
         assertVersions(cluster.server(victim), "key", sample, expected);
         try (GrpcClient c = new GrpcClient(cluster.server(victim))) {
@@ -116,7 +110,7 @@ class SnapshotIT {
         List<Integer> every = new ArrayList<>();
         for (int i = 0; i < 5_500; i++) every.add(i);
         for (int id = 0; id < 3; id++) {
-            makeLeader(id);
+            cluster.makeLeader(id);
             assertVersions(cluster.server(id), "k", every, versions);
         }
     }
@@ -168,26 +162,6 @@ class SnapshotIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Hands leadership to {@code id} and waits until every running node follows it. */
-    private void makeLeader(int id) {
-        TestCluster.awaitCondition(Duration.ofSeconds(60), "node " + id + " leading", () -> {
-            ServerSpec leader = cluster.awaitStableLeader(Duration.ofSeconds(30));
-            if (leader.id() == id) return true;
-            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort()).usePlaintext().build();
-            try {
-                FaultInjectionGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .transferLeadership(TransferLeadershipRequest.newBuilder().setTargetId(id).build());
-            } catch (RuntimeException e) {
-                // the leader changed under us: try again with the next one
-            } finally {
-                channel.shutdownNow();
-            }
-            return false;
-        });
-        TestCluster.awaitCondition(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
-                () -> TestCluster.status(cluster.server(id)).getRole() == Role.ROLE_LEADER);
     }
 
     private String logOf(int id) throws IOException {

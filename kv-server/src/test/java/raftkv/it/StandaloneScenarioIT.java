@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The original project's standalone tester, as an automated test against five real node
  * processes: clients set/get/getm their keys, two clients race a cas, a binary value
- * round-trips, a minority is killed and the cluster answers, a majority is killed and a get
- * gets no success reply.
+ * round-trips, a minority is stopped (SIGTERM) and the cluster answers, a majority is stopped and
+ * a get gets no reply.
  */
 class StandaloneScenarioIT {
     @TempDir
@@ -76,18 +76,21 @@ class StandaloneScenarioIT {
             assertEquals("\r\n", b.get("bin"));
         }
 
-        // Kill the nodes on the second and third ports: the first still answers.
-        cluster.kill(1);
-        cluster.kill(2);
+        // Stop the nodes on the second and third ports with a plain kill (SIGTERM), as the original
+        // tester does, and no pause: the first still answers.
+        List<Process> stopped = new ArrayList<>();
+        stopped.add(cluster.terminate(1));
+        stopped.add(cluster.terminate(2));
         try (TextClient t = new TextClient(cluster.server(0), 30_000)) {
             assertTrue(t.set("after", "two-down").startsWith("OK "), cluster.logs());
             assertEquals("two-down", t.get("after"));
         }
 
-        // Kill a third: no quorum, so a get gets no success reply within 10 s.
-        cluster.kill(3);
+        // Stop a third: no quorum, so a get gets no reply within 10 s.
+        stopped.add(cluster.terminate(3));
         try (TextClient t = new TextClient(cluster.server(0), 10_000)) {
             assertTrue(t.timesOut("get after\r\n"), "a get answered without a quorum");
         }
+        for (Process p : stopped) assertEquals(0, TestCluster.exitCode(p), "exit code after SIGTERM");
     }
 }

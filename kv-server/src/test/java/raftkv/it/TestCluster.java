@@ -24,6 +24,8 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.proto.testing.FaultInjectionGrpc;
+import raftkv.proto.testing.TransferLeadershipRequest;
 import raftkv.server.ClusterTool;
 
 /**
@@ -128,6 +130,48 @@ final class TestCluster implements AutoCloseable {
             throw new AssertionError("node " + id + " did not stop within 30 s of SIGTERM");
         }
         return p.exitValue();
+    }
+
+    /**
+     * SIGTERM to node {@code id}, as the original tester's plain {@code kill}, without waiting; the
+     * process, to await its exit.
+     */
+    Process terminate(int id) {
+        Process p = processes.remove(id);
+        p.destroy();
+        return p;
+    }
+
+    /** Waits up to 30 s for a process {@link #terminate}d to exit; its exit code. */
+    static int exitCode(Process p) throws InterruptedException {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("a node did not stop within 30 s of SIGTERM");
+        }
+        return p.exitValue();
+    }
+
+    /**
+     * Hands leadership to {@code id} and waits until every running node follows it. Needs
+     * {@code "testFaultInjection": true} in the config.
+     */
+    void makeLeader(int id) {
+        awaitCondition(Duration.ofSeconds(60), "node " + id + " leading", () -> {
+            ServerSpec leader = awaitStableLeader(Duration.ofSeconds(30));
+            if (leader.id() == id) return true;
+            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort()).usePlaintext().build();
+            try {
+                FaultInjectionGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .transferLeadership(TransferLeadershipRequest.newBuilder().setTargetId(id).build());
+            } catch (RuntimeException e) {
+                // the leader changed under us: try again with the next one
+            } finally {
+                channel.shutdownNow();
+            }
+            return false;
+        });
+        awaitCondition(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
+                () -> status(server(id)).getRole() == Role.ROLE_LEADER);
     }
 
     boolean running(int id) {
