@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import raftkv.config.ServerSpec;
 import raftkv.kv.RequestId;
+import raftkv.node.Clock;
 import raftkv.node.Forwarder;
 import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
@@ -32,13 +33,17 @@ public final class LeaderForwarder implements Forwarder {
     private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<Integer, KeyValueGrpc.KeyValueFutureStub> stubs = new ConcurrentHashMap<>();
 
-    public LeaderForwarder(int maxMessageBytes) {
+    private final Clock clock;
+
+    /** @param clock the node's clock, whose monotonic time the deadlines handed to {@link #forward} are in */
+    public LeaderForwarder(int maxMessageBytes, Clock clock) {
         this.maxMessageBytes = maxMessageBytes;
+        this.clock = clock;
     }
 
     @Override
     public CompletableFuture<KvResult> forward(ServerSpec leader, KvRequest request, long deadlineNanos) {
-        long left = deadlineNanos - System.nanoTime();
+        long left = deadlineNanos - clock.nanos();
         if (left <= 0) return CompletableFuture.completedFuture(new KvResult.Unavailable("request timeout", leader.logAddress()));
         KeyValueGrpc.KeyValueFutureStub stub = stub(leader).withDeadlineAfter(left, TimeUnit.NANOSECONDS);
         if (request instanceof KvRequest.Set s) {

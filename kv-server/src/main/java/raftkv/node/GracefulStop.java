@@ -32,7 +32,7 @@ final class GracefulStop {
     private volatile long leaderHint = RaftCore.NONE;
     private long hintTerm = -1;
     private long target = RaftCore.NONE;
-    private final List<CompletableFuture<RaftNode.Outcome>> parked = new ArrayList<>();
+    private final List<CompletableFuture<NodeStep.Outcome>> parked = new ArrayList<>();
     private final CompletableFuture<Void> silenced = new CompletableFuture<>();
 
     Phase phase() {
@@ -67,7 +67,7 @@ final class GracefulStop {
     }
 
     /** A command that reached a leader handing over: answered once the node is silent. */
-    void park(CompletableFuture<RaftNode.Outcome> result) {
+    void park(CompletableFuture<NodeStep.Outcome> result) {
         parked.add(result);
     }
 
@@ -96,7 +96,7 @@ final class GracefulStop {
      * the node silent. Node thread, after {@link #silence}.
      */
     void releaseParked() {
-        RaftNode.Outcome notHere = new RaftNode.Outcome.NotExecuted(leaderHint);
+        NodeStep.Outcome notHere = new NodeStep.Outcome.NotExecuted(leaderHint);
         parked.forEach(p -> p.complete(notHere));
         parked.clear();
         silenced.complete(null);

@@ -2,7 +2,6 @@ package raftkv.node;
 
 import com.google.protobuf.ByteString;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
@@ -22,16 +21,19 @@ public final class KvService implements KvApi {
     private static final long FIRST_RETRY_MS = 20;
     private static final long MAX_RETRY_MS = 200;
 
-    private final RaftNode node;
+    private final CommandSink node;
     private final ClusterConfig config;
     private final Forwarder forwarder;
-    private final ScheduledExecutorService scheduler;
+    private final Timer timer;
+    private final Clock clock;
 
-    public KvService(RaftNode node, ClusterConfig config, Forwarder forwarder, ScheduledExecutorService scheduler) {
+    /** @param clock the node's clock: request deadlines are its monotonic time, as the node's own are */
+    public KvService(CommandSink node, ClusterConfig config, Forwarder forwarder, Timer timer, Clock clock) {
         this.node = node;
         this.config = config;
         this.forwarder = forwarder;
-        this.scheduler = scheduler;
+        this.timer = timer;
+        this.clock = clock;
     }
 
     @Override
@@ -51,7 +53,7 @@ public final class KvService implements KvApi {
             return execute(new KvRequest.Get(cas.key()), mayForward).thenApply(KvService::casMatchingNoVersion);
         }
         CompletableFuture<KvResult> promise = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        long deadline = clock.nanos() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         attempt(request, mayForward, deadline, FIRST_RETRY_MS, promise);
         return promise;
     }
@@ -61,7 +63,7 @@ public final class KvService implements KvApi {
         node.submit(request, deadline).whenComplete((outcome, error) -> {
             if (error != null) {
                 promise.complete(new KvResult.Internal(error.toString()));
-            } else if (outcome instanceof RaftNode.Outcome.Done done) {
+            } else if (outcome instanceof NodeStep.Outcome.Done done) {
                 if (done.result() instanceof KvResult.Unavailable u && safeToRetry(request)) {
                     // Outcome unknown here (this node stopped, or jumped to a snapshot): a read, or a
                     // write that applies at most once, may be sent again until the deadline.
@@ -70,7 +72,7 @@ public final class KvService implements KvApi {
                     promise.complete(done.result());
                 }
             } else {
-                long leader = ((RaftNode.Outcome.NotExecuted) outcome).leaderHint();
+                long leader = ((NodeStep.Outcome.NotExecuted) outcome).leaderHint();
                 notExecutedHere(request, mayForward, deadline, backoffMs, promise, leader);
             }
         });
@@ -105,14 +107,13 @@ public final class KvService implements KvApi {
 
     private void retryLater(KvRequest request, boolean mayForward, long deadline, long backoffMs,
                             CompletableFuture<KvResult> promise, String why) {
-        long left = deadline - System.nanoTime();
+        long left = deadline - clock.nanos();
         if (left <= 0) {
             promise.complete(new KvResult.Unavailable("not committed within the request timeout: " + why, null));
             return;
         }
         long delay = Math.min(backoffMs, TimeUnit.NANOSECONDS.toMillis(left) + 1);
-        scheduler.schedule(() -> attempt(request, mayForward, deadline, Math.min(backoffMs * 2, MAX_RETRY_MS), promise),
-                delay, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> attempt(request, mayForward, deadline, Math.min(backoffMs * 2, MAX_RETRY_MS), promise), delay);
     }
 
     /**

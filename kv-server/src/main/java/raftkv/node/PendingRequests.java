@@ -6,7 +6,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import raftkv.kv.ApplyResult;
-import raftkv.node.RaftNode.Outcome;
+import raftkv.node.NodeStep.Outcome;
 import raftkv.raft.Entry;
 import raftkv.raft.RaftCore;
 import raftkv.raft.ReadState;

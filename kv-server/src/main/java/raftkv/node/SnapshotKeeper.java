@@ -17,6 +17,7 @@ import raftkv.kv.CorruptSnapshotException;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.SnapshotView;
 import raftkv.raft.Entry;
+import raftkv.raft.Message;
 import raftkv.raft.SnapshotMeta;
 import raftkv.transport.SnapshotSource;
 import raftkv.wal.RaftStorage;
@@ -123,6 +124,20 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
                     + " of term " + machine.appliedTerm() + ", expected entry " + expected.index() + " of term " + expected.term());
         }
         return machine;
+    }
+
+    /**
+     * Reads and checks a whole snapshot a leader streamed to {@code file} (any thread); empty, with
+     * a warning, if it is unusable. The caller keeps or discards the file.
+     */
+    static Optional<Received> receive(long id, Message.SnapshotRequest request, Path file) {
+        try {
+            return Optional.of(new Received(file, read(file, request.snapshot())));
+        } catch (IOException | RuntimeException e) {
+            log.warn("node {}: the snapshot node {} sent for entry {} is unusable: {}", id, request.from(),
+                    request.snapshot().index(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** Counts an applied entry toward the byte trigger. */

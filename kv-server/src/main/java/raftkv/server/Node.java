@@ -27,6 +27,7 @@ import raftkv.config.ServerSpec;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
 import raftkv.kv.KvStateMachine;
+import raftkv.node.Clock;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
@@ -119,15 +120,16 @@ final class Node implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes);
+        LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM);
         Node[] holder = new Node[1];
-        RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, RaftNode.Clock.SYSTEM,
+        RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t));
         Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder,
                 config.electionTimeoutMs() + 1000L);
         holder[0] = node;
 
-        KvService service = new KvService(raftNode, config, forwarder, scheduler);
+        KvService service = new KvService(raftNode, config, forwarder,
+                (task, delayMillis) -> scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS), Clock.SYSTEM);
         KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, leaderId -> config.server((int) (long) leaderId));
         KvCallInterceptor hints = new KvCallInterceptor(() -> {
             long leader = raftNode.knownLeader();

@@ -41,7 +41,7 @@ class RaftNodeTest {
         MemoryStorage storage = new MemoryStorage();
         SnapshotKeeper snapshots = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 100_000, 64 << 20,
                 SnapshotMeta.NONE);
-        node = new RaftNode(1, core, new KvStateMachine(), storage, snapshots, new NoPeers(), RaftNode.Clock.SYSTEM,
+        node = new RaftNode(1, core, new KvStateMachine(), storage, snapshots, new NoPeers(), Clock.SYSTEM,
                 fatal::set);
         node.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -57,9 +57,9 @@ class RaftNodeTest {
     }
 
     private KvResult execute(KvRequest request) throws Exception {
-        RaftNode.Outcome outcome = node.submit(request, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))
+        NodeStep.Outcome outcome = node.submit(request, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))
                 .get(20, TimeUnit.SECONDS);
-        return assertInstanceOf(RaftNode.Outcome.Done.class, outcome).result();
+        return assertInstanceOf(NodeStep.Outcome.Done.class, outcome).result();
     }
 
     @Test

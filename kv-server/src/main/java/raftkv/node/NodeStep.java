@@ -1,0 +1,387 @@
+package raftkv.node;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.kv.Command;
+import raftkv.kv.CommandCodec;
+import raftkv.kv.KvStateMachine;
+import raftkv.kv.Stored;
+import raftkv.raft.Entry;
+import raftkv.raft.Message;
+import raftkv.raft.ProposeResult;
+import raftkv.raft.RaftCore;
+import raftkv.raft.Ready;
+import raftkv.raft.Role;
+import raftkv.raft.SnapshotMeta;
+import raftkv.raft.SoftState;
+import raftkv.raft.Status;
+import raftkv.transport.Transport;
+import raftkv.wal.RaftStorage;
+
+/**
+ * What a node does, one event at a time, with no thread of its own (etcd's {@code rawnode.go} to
+ * {@link RaftNode}'s {@code node.go}): it steps the core with ticks, peer messages and client
+ * commands, and then {@link #handleReady} does what the core asks, in the order {@link Ready}
+ * prescribes: persist and sync, send, apply, answer. Its clock, storage, transport and snapshot
+ * store are given to it, so the simulator runs this very code on simulated time and disks.
+ *
+ * <p>Not thread-safe: one caller at a time, which must call {@link #handleReady} after each batch of
+ * events. Only {@link #silent()}, {@link #knownLeader()} and {@link #observeLeader} may be called
+ * from other threads.
+ */
+public final class NodeStep {
+    private static final Logger log = LoggerFactory.getLogger(NodeStep.class);
+    // A leader proposes a time entry at most this often, so that expiry advances through the log.
+    private static final long EXPIRY_TICK_INTERVAL_MS = 250;
+
+    /** What became of a command handed to this node. */
+    public sealed interface Outcome {
+        /** Executed here: the final result. */
+        record Done(KvResult result) implements Outcome {}
+
+        /**
+         * Not executed, certainly: this node is not the leader (or the entry it appended was
+         * replaced by another leader's). Safe to retry elsewhere. {@code leaderHint} may be
+         * {@link RaftCore#NONE}.
+         */
+        record NotExecuted(long leaderHint) implements Outcome {}
+    }
+
+    /** A node's view of itself, for Status calls. */
+    public record NodeStatus(Status raft, long appliedIndex, int keys) {}
+
+    /** Whether this node led, and so began a leadership transfer, and its term when asked. */
+    public record TransferResult(boolean started, long term) {}
+
+    private final long id;
+    private final RaftCore core;
+    // Replaced whole when the node installs a snapshot from its leader.
+    private KvStateMachine stateMachine;
+    private final RaftStorage storage;
+    private final SnapshotKeeper snapshots;
+    private final Transport transport;
+    private final Clock clock;
+    // Where a background snapshot write reports; the caller hands it back to snapshotWritten.
+    private final Consumer<SnapshotKeeper.Written> snapshotDone;
+
+    private final PendingRequests pending = new PendingRequests();
+    private final OwedReplies owedReplies = new OwedReplies();
+    private final GracefulStop stop = new GracefulStop();
+    // Snapshots received from leaders in the current batch, until its Ready shows whether the core
+    // installs them; the files of those it does not are deleted.
+    private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
+    private long lastStampMs;
+    private long lastExpiryTickMs;
+    // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
+    private volatile long knownLeader = RaftCore.NONE;
+
+    public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
+                    Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
+        this.id = id;
+        this.core = core;
+        this.stateMachine = stateMachine;
+        this.storage = storage;
+        this.snapshots = snapshots;
+        this.transport = transport;
+        this.clock = clock;
+        this.snapshotDone = snapshotDone;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** The leader this node knew of at its last Ready, or {@link RaftCore#NONE}. Any thread. */
+    public long knownLeader() {
+        return knownLeader;
+    }
+
+    /** Whether this node has left Raft (graceful stop): it steps, answers and sends no peer message. Any thread. */
+    public boolean silent() {
+        return stop.silent();
+    }
+
+    // ---------------------------------------------------------------- events
+
+    public void tick() {
+        pending.expire(clock.nanos());
+        if (stop.silent()) return;
+        core.tick();
+        maybeProposeExpiryTick();
+    }
+
+    /** A request from a peer; {@code reply} is called once, with the core's answer or null (not taken). */
+    public void stepRequest(Message m, Consumer<Message> reply) {
+        if (stop.silent()) {
+            refuseWhileSilent(m, reply);
+        } else if (m instanceof Message.TimeoutNow) {
+            reply.accept(null); // it has no answer
+            stepPeer(m);
+        } else if (stepPeer(m)) {
+            owedReplies.owe(m, reply);
+        } else {
+            reply.accept(null);
+        }
+    }
+
+    /**
+     * A silent node answers a peer's request with null (the peer hears "not taken"), noting the
+     * sender of an AppendEntries as the leader to send client commands to. Any thread.
+     */
+    public void refuseWhileSilent(Message m, Consumer<Message> reply) {
+        if (m instanceof Message.AppendRequest a) stop.observeLeader(a.from(), a.term());
+        reply.accept(null);
+    }
+
+    public void stepResponse(Message m) {
+        if (!stop.silent()) stepPeer(m);
+    }
+
+    /** A whole snapshot a leader sent, read and checked; the Ready shows whether the core installs it. */
+    public void stepSnapshot(Message.SnapshotRequest request, SnapshotKeeper.Received received, Consumer<Message> reply) {
+        if (stop.silent() || !stepPeer(request)) {
+            SnapshotKeeper.discard(received.file());
+            reply.accept(null);
+            return;
+        }
+        SnapshotKeeper.Received older = receivedSnapshots.put(request.snapshot(), received);
+        if (older != null) SnapshotKeeper.discard(older.file());
+        owedReplies.owe(request, reply);
+    }
+
+    public void snapshotWritten(SnapshotKeeper.Written written) {
+        snapshots.written(written, core.snapshotMeta().index()).ifPresent(core::compact);
+    }
+
+    /** A client command; {@code result} completes once, never exceptionally. */
+    public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
+        if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
+        else if (stop.transferring()) stop.park(result);
+        else if (request.isWrite()) propose(request, result, deadlineNanos);
+        else read(request, result, deadlineNanos);
+    }
+
+    public NodeStatus status() {
+        return new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size());
+    }
+
+    /** Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads. */
+    public TransferResult transferLeadership(long target) {
+        boolean leads = core.role() == Role.LEADER && target != id && stop.phase() == GracefulStop.Phase.RUNNING;
+        if (leads) core.transferLeadership(target);
+        return new TransferResult(leads, core.term());
+    }
+
+    /**
+     * Begins leaving the cluster (SPEC 2). A node that does not lead goes silent now; a leader first
+     * hands leadership to its most up-to-date follower, parking the commands that reach it meanwhile,
+     * and goes silent once it has stepped down or the core gave the transfer up. The future completes
+     * once the node is silent and its parked commands are on their way to the new leader.
+     */
+    public CompletableFuture<Void> beginStop() {
+        long target = core.mostUpToDateFollower();
+        if (stop.phase() != GracefulStop.Phase.RUNNING || core.role() != Role.LEADER || target == RaftCore.NONE) {
+            goSilent();
+        } else {
+            stop.startTransfer(target);
+            core.transferLeadership(target);
+            log.info("node {}: stopping; handing leadership to node {} first", id, target);
+        }
+        return stop.silenced();
+    }
+
+    /**
+     * The first step of {@link #beginStop} that may run on another thread (the signal handler's):
+     * a node that did not lead at its last Ready goes silent at once, before the event reaches the loop.
+     */
+    public void silenceIfFollower() {
+        long leader = knownLeader;
+        if (leader != id) stop.silence(leader);
+    }
+
+    /** Answers everything pending as unavailable: the node stops for good. */
+    public void failAllPending(String reason) {
+        pending.failAll(reason);
+    }
+
+    /** Drops the files of snapshots received in the batch that the core did not install. */
+    public void discardUnusedSnapshots() {
+        receivedSnapshots.values().forEach(unused -> SnapshotKeeper.discard(unused.file()));
+        receivedSnapshots.clear();
+    }
+
+    // ---------------------------------------------------------------- stepping
+
+    /** Steps a peer message; false if the core refused it as not for this cluster. */
+    private boolean stepPeer(Message m) {
+        try {
+            core.step(m);
+            return true;
+        } catch (IllegalArgumentException e) {
+            log.warn("node {}: dropping message from {}: {}", id, m.from(), e.getMessage());
+            return false;
+        }
+    }
+
+    private void propose(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
+        Command command;
+        try {
+            command = Commands.toCommand(request);
+        } catch (IllegalArgumentException e) {
+            // The front doors validate first, but a command the log cannot carry must never stop
+            // the loop: that would let one client's bad request take the node down.
+            result.complete(new Outcome.Done(new KvResult.Invalid(e.getMessage(), false)));
+            return;
+        }
+        ProposeResult r = core.propose(CommandCodec.encode(command, stamp()));
+        if (r instanceof ProposeResult.Accepted a) {
+            pending.addWrite(a.index(), a.term(), result, deadlineNanos);
+        } else {
+            result.complete(new Outcome.NotExecuted(((ProposeResult.NotLeader) r).leaderHint()));
+        }
+    }
+
+    private void read(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
+        long readId = pending.nextReadId();
+        if (core.readIndex(readId)) {
+            pending.addRead(readId, request, result, deadlineNanos);
+        } else {
+            result.complete(new Outcome.NotExecuted(core.leader()));
+        }
+    }
+
+    /** Entry timestamps never go backwards on this node, whatever the wall clock does. */
+    private long stamp() {
+        lastStampMs = Math.max(lastStampMs, clock.wallMillis());
+        return lastStampMs;
+    }
+
+    private void maybeProposeExpiryTick() {
+        if (core.role() != Role.LEADER) return;
+        long now = clock.wallMillis();
+        if (now >= stateMachine.nextDeadlineMs() && now - lastExpiryTickMs >= EXPIRY_TICK_INTERVAL_MS) {
+            lastExpiryTickMs = now;
+            core.propose(CommandCodec.encode(new Command.Tick(), stamp()));
+        }
+    }
+
+    // ---------------------------------------------------------------- graceful stop
+
+    private void goSilent() {
+        long leader = core.leader();
+        stop.silence(leader != id && leader != RaftCore.NONE ? leader : stop.target());
+    }
+
+    /**
+     * A leader handing over goes silent once it has stepped down, or once the core gave the
+     * transfer up (after an election timeout). Checked before the Ready's messages go out, so that
+     * a node that stepped down answers nothing, not even the vote that made its successor.
+     */
+    private void maybeFinishHandover() {
+        if (stop.transferring() && (core.role() != Role.LEADER || !core.transferringLeadership())) goSilent();
+    }
+
+    /**
+     * Once silent, after the batch's Ready was applied (so writes it committed were answered): the
+     * commands still pending here can no longer be finished by this node. Reads go to the leader;
+     * writes may yet commit under the new leader, so their outcome is unknown (the service retries
+     * those that carry a request id).
+     */
+    private void finishSilence() {
+        pending.leaving(stop.leaderHint(), "node " + id + " is stopping: outcome unknown");
+        stop.releaseParked();
+        log.info("node {}: stopped taking part in Raft (term {}); client commands go to node {}", id, core.term(),
+                stop.leaderHint());
+    }
+
+    // ---------------------------------------------------------------- Ready
+
+    /** Does what the core asks after a batch of events, then advances it. */
+    public void handleReady() {
+        try {
+            handleReady(core.ready());
+            if (stop.silent() && !stop.silenced().isDone()) finishSilence();
+        } finally {
+            discardUnusedSnapshots();
+        }
+    }
+
+    private void handleReady(Ready r) {
+        maybeFinishHandover();
+        if (r.isEmpty()) {
+            core.advance(r);
+            return;
+        }
+        if (r.softState() != null) {
+            knownLeader = r.softState().leader();
+            logRoleChange(r.softState());
+        }
+        if (r.hardState() != null) storage.saveHardState(r.hardState());
+        if (r.snapshot() != null) installSnapshot(r.snapshot());
+        if (!r.entries().isEmpty()) storage.append(r.entries());
+        if (r.mustSync()) storage.sync();
+        for (Message m : r.messages()) {
+            if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
+                if (!stop.silent()) transport.send(m);
+            } else {
+                owedReplies.answer(m, stop.silent());
+            }
+        }
+        for (Entry e : r.committedEntries()) {
+            pending.applied(e, stateMachine.apply(e), core.leader());
+            snapshots.applied(e);
+        }
+        r.readStates().forEach(pending::confirmed);
+        r.droppedReads().forEach(pending::dropped);
+        pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
+        if (snapshots.due(stateMachine.appliedIndex())) snapshots.write(stateMachine.snapshotView(), snapshotDone);
+        core.advance(r);
+    }
+
+    /**
+     * The core accepted a leader's snapshot its log does not cover: make it durable, then this
+     * node's state. Commands this node proposed at or below the snapshot's index (as a leader
+     * since deposed) may or may not be in it: their outcome is unknown.
+     */
+    private void installSnapshot(SnapshotMeta meta) {
+        SnapshotKeeper.Received received = receivedSnapshots.remove(meta);
+        if (received == null) throw new IllegalStateException("the core installs snapshot " + meta + ", which no leader sent");
+        snapshots.install(meta, received);
+        stateMachine = received.machine();
+        pending.writesOutcomeUnknownUpTo(meta.index(), "outcome unknown: this node installed a snapshot from the new leader");
+        log.info("node {}: installed the leader's snapshot at entry {} (term {}): {} keys", id, meta.index(), meta.term(),
+                stateMachine.size());
+    }
+
+    /**
+     * Reads the state machine. Whether a key has expired is judged by the log's clock only, never
+     * by this node's: a key hidden by one leader's clock could otherwise reappear on a new leader
+     * whose clock is behind. The leader proposes a time entry as soon as a deadline passes
+     * ({@link #maybeProposeExpiryTick}), so expired keys vanish within a fraction of a second. The
+     * time left that getm shows is counted on this node's clock, which never goes backwards.
+     */
+    private KvResult serve(KvRequest request) {
+        Optional<Stored> stored = stateMachine.get(request.key(), stateMachine.clockMs());
+        if (stored.isEmpty()) return new KvResult.NotFound();
+        Stored s = stored.get();
+        long ttl = KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), stateMachine.effectiveNowMs(stamp()));
+        return new KvResult.Found(s.value(), s.version(), ttl);
+    }
+
+    private void logRoleChange(SoftState s) {
+        switch (s.role()) {
+            case LEADER -> log.info("node {}: became leader in term {}", id, s.term());
+            case CANDIDATE -> log.info("node {}: election timeout, campaigning in term {}", id, s.term());
+            case PRE_CANDIDATE -> log.info("node {}: election timeout, pre-vote for term {}", id, s.term() + 1);
+            case FOLLOWER -> {
+                if (s.leader() == RaftCore.NONE) log.info("node {}: follower in term {}, no leader known", id, s.term());
+                else log.info("node {}: follower in term {}, leader is {}", id, s.term(), s.leader());
+            }
+        }
+    }
+}

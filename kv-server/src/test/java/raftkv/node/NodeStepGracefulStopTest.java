@@ -1,0 +1,225 @@
+package raftkv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import raftkv.kv.KvStateMachine;
+import raftkv.kv.RequestId;
+import raftkv.raft.HardState;
+import raftkv.raft.Message;
+import raftkv.raft.RaftConfig;
+import raftkv.raft.RaftCore;
+import raftkv.raft.Role;
+import raftkv.raft.SnapshotMeta;
+import raftkv.transport.Transport;
+import raftkv.wal.MemoryStorage;
+import raftkv.wal.SnapshotFiles;
+
+/**
+ * Graceful stop (SPEC 2) on three {@link NodeStep}s wired by an in-memory network, with no thread:
+ * a stopping follower answers and sends nothing, so it never counts towards a quorum; a stopping
+ * leader hands over, parks the commands that reach it meanwhile and then sends them to its
+ * successor.
+ */
+class NodeStepGracefulStopTest {
+    private static final ByteString KEY = ByteString.copyFromUtf8("k");
+
+    @TempDir
+    Path tmp;
+
+    /** Three node steps and the messages between them, delivered in order when {@link #run} is called. */
+    private final class Cluster {
+        final List<NodeStep> steps = new ArrayList<>();
+        final ArrayDeque<Message> wire = new ArrayDeque<>();
+        final Set<Long> down = new HashSet<>();
+        final List<Message> refused = new ArrayList<>();
+
+        Cluster(long seed) throws IOException {
+            List<Long> ids = List.of(1L, 2L, 3L);
+            for (long id : ids) {
+                RaftCore core = new RaftCore(RaftConfig.of(id, ids, 10, 1), HardState.INITIAL, SnapshotMeta.NONE, List.of(),
+                        new SplittableRandom(seed + id));
+                MemoryStorage storage = new MemoryStorage();
+                SnapshotKeeper snapshots = new SnapshotKeeper(id, SnapshotFiles.open(tmp.resolve("n" + id), false), storage,
+                        1_000_000, 64 << 20, SnapshotMeta.NONE);
+                steps.add(new NodeStep(id, core, new KvStateMachine(), storage, snapshots, new Wire(), Clock.SYSTEM,
+                        written -> { }));
+            }
+        }
+
+        NodeStep node(long id) {
+            return steps.get((int) id - 1);
+        }
+
+        /** Delivers every message in flight, and those they cause, in order. */
+        void run() {
+            Message m;
+            while ((m = wire.pollFirst()) != null) {
+                if (down.contains(m.to())) continue;
+                NodeStep to = node(m.to());
+                Message request = m;
+                if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
+                    to.stepRequest(m, reply -> {
+                        if (reply != null) wire.addLast(reply);
+                        else if (!(request instanceof Message.TimeoutNow)) refused.add(request);
+                    });
+                } else {
+                    to.stepResponse(m);
+                }
+                to.handleReady();
+            }
+        }
+
+        void tick(int times) {
+            for (int i = 0; i < times; i++) {
+                for (NodeStep s : steps) {
+                    if (down.contains(s.id())) continue;
+                    s.tick();
+                    s.handleReady();
+                }
+                run();
+            }
+        }
+
+        NodeStep awaitLeader() {
+            for (int i = 0; i < 200; i++) {
+                for (NodeStep s : steps) {
+                    if (!down.contains(s.id()) && s.status().raft().role() == Role.LEADER) return s;
+                }
+                tick(1);
+            }
+            throw new AssertionError("no leader within 200 ticks");
+        }
+
+        CompletableFuture<NodeStep.Outcome> submit(NodeStep s, KvRequest request) {
+            CompletableFuture<NodeStep.Outcome> result = new CompletableFuture<>();
+            s.submit(request, result, Long.MAX_VALUE);
+            s.handleReady();
+            run();
+            return result;
+        }
+
+        private final class Wire implements Transport {
+            @Override
+            public void start(Inbound inbound) {}
+
+            @Override
+            public void send(Message request) {
+                wire.addLast(request);
+            }
+
+            @Override
+            public void close() {}
+        }
+    }
+
+    private static KvRequest set(String value) {
+        return new KvRequest.Set(KEY, ByteString.copyFromUtf8(value), 0, RequestId.NONE);
+    }
+
+    @Test
+    void aStoppingFollowerAnswersNoHeartbeatSoTheLeaderLosesItsQuorum() throws IOException {
+        Cluster c = new Cluster(1);
+        NodeStep leader = c.awaitLeader();
+        assertInstanceOf(KvResult.Written.class,
+                assertInstanceOf(NodeStep.Outcome.Done.class, c.submit(leader, set("a")).join()).result());
+        List<NodeStep> followers = c.steps.stream().filter(s -> s != leader).toList();
+
+        // One follower is killed outright, the other gets SIGTERM: as the signal handler does.
+        c.down.add(followers.get(0).id());
+        NodeStep stopping = followers.get(1);
+        stopping.silenceIfFollower();
+        CompletableFuture<Void> silenced = stopping.beginStop();
+        stopping.handleReady();
+        assertTrue(silenced.isDone(), "a follower is silent at once");
+        assertTrue(stopping.silent());
+
+        // A read needs a quorum of heartbeat acks; the stopping node must not give one.
+        CompletableFuture<NodeStep.Outcome> read = c.submit(leader, new KvRequest.Get(KEY));
+        c.tick(5);
+        assertFalse(read.isDone(), "a read was served with only a stopping node to confirm it");
+        assertTrue(c.refused.stream().anyMatch(m -> m.to() == stopping.id() && m instanceof Message.AppendRequest),
+                "the stopping node refused the leader's heartbeats");
+
+        // It sends nothing either: however long it waits, it never campaigns.
+        long termBefore = stopping.status().raft().term();
+        c.tick(100);
+        assertEquals(termBefore, stopping.status().raft().term());
+        // Commands handed to it go to the leader it knew.
+        NodeStep.Outcome outcome = c.submit(stopping, set("b")).join();
+        assertEquals(leader.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, outcome).leaderHint());
+    }
+
+    @Test
+    void aStoppingLeaderHandsOverAndSendsWhatArrivedMeanwhileToItsSuccessor() throws IOException {
+        Cluster c = new Cluster(2);
+        NodeStep leader = c.awaitLeader();
+        long term = leader.status().raft().term();
+        c.submit(leader, set("a")).join();
+
+        CompletableFuture<Void> silenced = leader.beginStop();
+        // Commands that reach it before it has handed over wait: neither executed nor refused.
+        CompletableFuture<NodeStep.Outcome> write = new CompletableFuture<>();
+        leader.submit(set("b"), write, Long.MAX_VALUE);
+        CompletableFuture<NodeStep.Outcome> read = new CompletableFuture<>();
+        leader.submit(new KvRequest.Get(KEY), read, Long.MAX_VALUE);
+        assertFalse(write.isDone());
+        assertFalse(read.isDone());
+
+        leader.handleReady();
+        c.run();
+        assertTrue(silenced.isDone(), "the leader handed over and went silent");
+        NodeStep successor = c.steps.stream().filter(s -> s.status().raft().role() == Role.LEADER).findFirst().orElseThrow();
+        assertTrue(successor != leader);
+        assertEquals(term + 1, successor.status().raft().term(), "leadership moved by TimeoutNow, not by an election timeout");
+        assertEquals(successor.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, write.join()).leaderHint());
+        assertEquals(successor.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, read.join()).leaderHint());
+
+        // The old leader is out for good: it refuses its successor's appends and never campaigns.
+        c.refused.clear();
+        c.tick(100);
+        assertTrue(c.refused.stream().anyMatch(m -> m.to() == leader.id()));
+        assertEquals(Role.LEADER, successor.status().raft().role());
+        assertEquals(term + 1, successor.status().raft().term());
+    }
+
+    @Test
+    void aLeaderWithoutAFollowerToHandOverToGoesSilentWhenTheTransferIsGivenUp() throws IOException {
+        Cluster c = new Cluster(3);
+        NodeStep leader = c.awaitLeader();
+        // Both followers are unreachable: no TimeoutNow can be sent. The core gives the transfer up
+        // after an election timeout; the node stops anyway.
+        c.steps.stream().filter(s -> s != leader).forEach(s -> c.down.add(s.id()));
+        CompletableFuture<NodeStep.Outcome> lost = c.submit(leader, set("lost")); // never committed
+        CompletableFuture<Void> silenced = leader.beginStop();
+        leader.handleReady();
+        c.tick(5);
+        assertFalse(silenced.isDone());
+        c.tick(30);
+        assertTrue(silenced.isDone());
+        // It may yet commit under another leader: its outcome is unknown, which the service retries
+        // only where a request id makes that safe.
+        assertInstanceOf(KvResult.Unavailable.class,
+                assertInstanceOf(NodeStep.Outcome.Done.class, lost.join()).result());
+        AtomicReference<NodeStep.Outcome> after = new AtomicReference<>();
+        c.submit(leader, new KvRequest.Get(KEY)).thenAccept(after::set);
+        assertInstanceOf(NodeStep.Outcome.NotExecuted.class, after.get());
+        assertNull(c.wire.peekFirst());
+    }
+}
