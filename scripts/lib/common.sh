@@ -17,7 +17,10 @@ raftkv_require_toolchain() {
 }
 
 # Builds the project (without running tests) if it was never built or a source changed since.
+# With RAFTKV_CLASSPATH set (the project's tests set it to their own class path), nothing is built
+# and the node runs from that class path.
 raftkv_ensure_built() {
+    [ -z "${RAFTKV_CLASSPATH:-}" ] || return 0
     local stamp="$RAFTKV_ROOT/kv-server/target/kv-server.jar"
     if [ -f "$stamp" ] && [ -d "$RAFTKV_ROOT/kv-server/target/test-classes" ] && [ -d "$RAFTKV_ROOT/kv-cli/target/lib" ] && [ -f "$RAFTKV_ROOT/kv-cli/target/kv-cli.jar" ] \
         && [ -z "$(find "$RAFTKV_ROOT/proto/src" "$RAFTKV_ROOT/kv-server/src" "$RAFTKV_ROOT/kv-cli/src" \
@@ -30,5 +33,6 @@ raftkv_ensure_built() {
 }
 
 raftkv_server_classpath() {
+    if [ -n "${RAFTKV_CLASSPATH:-}" ]; then echo "$RAFTKV_CLASSPATH"; return; fi
     echo "$RAFTKV_ROOT/kv-server/target/kv-server.jar:$RAFTKV_ROOT/kv-server/target/lib/*"
 }

@@ -38,6 +38,7 @@ import raftkv.proto.kv.GetMetaResponse;
 import raftkv.proto.kv.GetRequest;
 import raftkv.proto.kv.GetResponse;
 import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.RequestId;
 import raftkv.proto.kv.SetRequest;
 import raftkv.proto.kv.StatusRequest;
@@ -145,6 +146,12 @@ public final class KvClient implements AutoCloseable {
     public void delete(ByteString key) {
         DeleteRequest req = DeleteRequest.newBuilder().setKey(key).setRequestId(nextRequestId()).build();
         call("delete " + show(key), true, stub -> stub.delete(req));
+    }
+
+    /** Hands leadership to node {@code target}; returns the term in which it leads. */
+    public long moveLeader(long target) {
+        MoveLeaderRequest req = MoveLeaderRequest.newBuilder().setTargetId(target).build();
+        return call("move-leader " + target, false, stub -> stub.moveLeader(req)).getTerm();
     }
 
     /**

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
                 CasCommand.class,
                 DeleteCommand.class,
                 StatusCommand.class,
+                MoveLeaderCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {

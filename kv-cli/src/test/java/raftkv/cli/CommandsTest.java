@@ -164,7 +164,7 @@ class CommandsTest {
 
     @Test
     void helpAndVersionWorkOnEveryCommand() {
-        for (String command : new String[] {"set", "get", "getm", "cas", "delete", "status", "bench"}) {
+        for (String command : new String[] {"set", "get", "getm", "cas", "delete", "status", "bench", "move-leader"}) {
             Cli.Result help = cli.run(command, "--help");
             assertOk(help);
             assertTrue(help.stdout().startsWith("Usage: kvctl " + command), help::toString);

@@ -42,6 +42,14 @@ class KvCtlClusterIT {
                 assertOutput(cli.run("cas", "greeting", Long.toString(version), "bonjour"), "OK \\d+\n");
                 assertEquals("bonjour", ok(cli.run("get", "greeting")));
 
+                // move-leader, through any endpoint: every node then names the target.
+                for (int target : new int[] {1, 2}) {
+                    assertOutput(cli.run("move-leader", Integer.toString(target)), "node " + target + " leads in term \\d+\n");
+                    LocalCluster.await(LEADER_WAIT, "every node naming node " + target,
+                            () -> leaderNamedByAll(cli, 3) && leaderId(cli) == target);
+                }
+                assertEquals(ExitCodes.USAGE, cli.run("move-leader", "7").exit(), "no node 7");
+
                 cluster.kill(0); // the node behind the first endpoint of config.json
 
                 assertOutput(cli.run("set", "after", "kill"), "OK \\d+\n");
@@ -82,6 +90,14 @@ class KvCtlClusterIT {
             return leaders == 1;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    private static int leaderId(Cli cli) {
+        try {
+            return JSON.readTree(cli.run("status", "-o", "json", "--timeout", "2").stdout()).get("leader").get("id").asInt();
+        } catch (Exception e) {
+            return -1;
         }
     }
 

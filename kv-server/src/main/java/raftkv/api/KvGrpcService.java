@@ -12,6 +12,7 @@ import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
 import raftkv.node.KvService;
 import raftkv.node.RaftNode;
+import raftkv.node.Timer;
 import raftkv.proto.kv.CasRequest;
 import raftkv.proto.kv.CasResponse;
 import raftkv.proto.kv.DeleteRequest;
@@ -21,6 +22,8 @@ import raftkv.proto.kv.GetMetaResponse;
 import raftkv.proto.kv.GetRequest;
 import raftkv.proto.kv.GetResponse;
 import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.MoveLeaderRequest;
+import raftkv.proto.kv.MoveLeaderResponse;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.SetRequest;
 import raftkv.proto.kv.SetResponse;
@@ -34,12 +37,23 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
     private final RaftNode node;
     private final ServerSpec self;
     private final Function<Long, ServerSpec> servers;
+    private final Timer timer;
+    // How long MoveLeader waits for the target to lead: two election timeouts.
+    private final long moveTimeoutMillis;
 
-    public KvGrpcService(KvService service, RaftNode node, ServerSpec self, Function<Long, ServerSpec> servers) {
+    /**
+     * @param servers           every server of the config by id, or null for an unknown id
+     * @param timer             schedules MoveLeader's checks of whether the target leads yet
+     * @param electionTimeoutMs the cluster's base election timeout
+     */
+    public KvGrpcService(KvService service, RaftNode node, ServerSpec self, Function<Long, ServerSpec> servers,
+                         Timer timer, long electionTimeoutMs) {
         this.service = service;
         this.node = node;
         this.self = self;
         this.servers = servers;
+        this.timer = timer;
+        this.moveTimeoutMillis = 2 * electionTimeoutMs;
     }
 
     @Override
@@ -104,6 +118,44 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
             }
             out.onNext(b.build());
             out.onCompleted();
+        });
+    }
+
+    @Override
+    public void moveLeader(MoveLeaderRequest req, StreamObserver<MoveLeaderResponse> out) {
+        long target = req.getTargetId();
+        if (target > Integer.MAX_VALUE || servers.apply(target) == null) {
+            out.onError(GrpcResults.toStatus(new KvResult.Invalid("no node " + Long.toUnsignedString(target)
+                    + " in the cluster", false)));
+            return;
+        }
+        node.transferLeadership(target).orTimeout(5, TimeUnit.SECONDS).whenComplete((r, error) -> {
+            long leader = node.knownLeader();
+            if (error != null) {
+                out.onError(GrpcResults.toStatus(new KvResult.Unavailable("node " + self.id() + " is busy: " + error, null)));
+            } else if (r.started() || leader == target) {
+                awaitLeader(target, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(moveTimeoutMillis), out);
+            } else if (leader == RaftCore.NONE) {
+                out.onError(GrpcResults.toStatus(new KvResult.Unavailable("no leader known", null)));
+            } else {
+                ServerSpec s = servers.apply(leader);
+                out.onError(GrpcResults.toStatus(new KvResult.Redirect(s.clientAddress(), s.logAddress())));
+            }
+        });
+    }
+
+    /** Answers MoveLeader once this node follows {@code target} (or leads, if it is the target). */
+    private void awaitLeader(long target, long deadlineNanos, StreamObserver<MoveLeaderResponse> out) {
+        node.status().whenComplete((s, error) -> {
+            if (error == null && s.raft().leader() == target) {
+                out.onNext(MoveLeaderResponse.newBuilder().setTerm(s.raft().term()).build());
+                out.onCompleted();
+            } else if (System.nanoTime() - deadlineNanos >= 0) {
+                out.onError(GrpcResults.toStatus(new KvResult.Unavailable("node " + target + " did not take over within "
+                        + moveTimeoutMillis + " ms", null)));
+            } else {
+                timer.schedule(() -> awaitLeader(target, deadlineNanos, out), 10);
+            }
         });
     }
 

@@ -27,6 +27,9 @@ final class GracefulStop {
     }
 
     private volatile Phase phase = Phase.RUNNING;
+    // Set by the signal handler's thread the moment the stop is asked for, before the node thread
+    // hears of it: from then on a leader serves no read and takes no command (they wait for its successor).
+    private volatile boolean requested;
     // Where commands go once this node is silent: the leader it followed, the follower it handed
     // leadership to, or the sender of the newest AppendEntries it refused since.
     private volatile long leaderHint = RaftCore.NONE;
@@ -37,6 +40,15 @@ final class GracefulStop {
 
     Phase phase() {
         return phase;
+    }
+
+    /** The stop was asked for (any thread). */
+    void request() {
+        requested = true;
+    }
+
+    boolean requested() {
+        return requested;
     }
 
     boolean silent() {

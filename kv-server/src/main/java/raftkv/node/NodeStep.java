@@ -161,7 +161,7 @@ public final class NodeStep {
     /** A client command; {@code result} completes once, never exceptionally. */
     public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
-        else if (stop.transferring()) stop.park(result);
+        else if (stop.requested()) stop.park(result); // a leader about to hand over: for its successor
         else if (request.isWrite()) propose(request, result, deadlineNanos);
         else read(request, result, deadlineNanos);
     }
@@ -184,6 +184,7 @@ public final class NodeStep {
      * once the node is silent and its parked commands are on their way to the new leader.
      */
     public CompletableFuture<Void> beginStop() {
+        stop.request();
         long target = core.mostUpToDateFollower();
         if (stop.phase() != GracefulStop.Phase.RUNNING || core.role() != Role.LEADER || target == RaftCore.NONE) {
             goSilent();
@@ -196,10 +197,12 @@ public final class NodeStep {
     }
 
     /**
-     * The first step of {@link #beginStop} that may run on another thread (the signal handler's):
-     * a node that did not lead at its last Ready goes silent at once, before the event reaches the loop.
+     * The first step of {@link #beginStop}, on the thread that asks for the stop (the signal
+     * handler's), before the event reaches the loop: a node that did not lead at its last Ready goes
+     * silent at once; a leader serves no more reads and takes no more commands.
      */
-    public void silenceIfFollower() {
+    public void requestStop() {
+        stop.request();
         long leader = knownLeader;
         if (leader != id) stop.silence(leader);
     }
@@ -338,7 +341,9 @@ public final class NodeStep {
         }
         r.readStates().forEach(pending::confirmed);
         r.droppedReads().forEach(pending::dropped);
-        pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
+        // Once a stop is asked for, reads go to the successor (pending.leaving): a read confirmed by
+        // heartbeats after the signal must not count a quorum the stopping node is leaving.
+        if (!stop.requested()) pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
         if (snapshots.due(stateMachine.appliedIndex())) snapshots.write(stateMachine.snapshotView(), snapshotDone);
         core.advance(r);
     }

@@ -146,7 +146,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      * with the leader to forward them to) until {@link #close}.
      */
     public CompletableFuture<Void> beginGracefulStop() {
-        step.silenceIfFollower();
+        step.requestStop();
         CompletableFuture<Void> silenced = new CompletableFuture<>();
         enqueueInternal(new BeginStop(silenced));
         return silenced;

@@ -4,9 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import raftkv.config.ClusterConfig;
@@ -14,6 +12,7 @@ import raftkv.config.ConfigException;
 import raftkv.config.ConfigLoader;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
@@ -21,7 +20,10 @@ import raftkv.proto.kv.StatusResponse;
 /**
  * Helper behind {@code scripts/cluster}: {@code info} prints the data folder and the servers of
  * a config (for the shell script), {@code wait-leader SECONDS} waits until a majority of nodes
- * agree on one leader, and {@code status} prints each node's view as a table.
+ * agree on one leader, {@code status} prints each node's view as a table, and for
+ * {@code rolling-restart}: {@code wait-caught-up ID SECONDS} waits until node ID follows the
+ * leader and has applied all the leader had committed, {@code move-leader-away ID SECONDS} hands
+ * leadership from node ID to its most up-to-date follower.
  */
 public final class ClusterTool {
     private ClusterTool() {}
@@ -32,7 +34,8 @@ public final class ClusterTool {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2) {
-            err.println("usage: ClusterTool CONFIG info|status|wait-leader SECONDS");
+            err.println("usage: ClusterTool CONFIG info|status|wait-leader SECONDS|wait-caught-up ID SECONDS"
+                    + "|move-leader-away ID SECONDS");
             return 2;
         }
         ClusterConfig config;
@@ -67,10 +70,100 @@ public final class ClusterTool {
                 err.println("cluster: no leader elected within " + args[2] + " s");
                 return 1;
             }
+            case "wait-caught-up" -> {
+                ServerSpec node = config.server(Integer.parseInt(args[2]));
+                if (awaitCaughtUp(config, node, deadline(args[3]))) return 0;
+                err.println("cluster: node " + node.id() + " did not catch up with the leader within " + args[3] + " s");
+                return 1;
+            }
+            case "move-leader-away" -> {
+                ServerSpec from = config.server(Integer.parseInt(args[2]));
+                ServerSpec to = moveLeaderAway(config, from, deadline(args[3]));
+                if (to != null) {
+                    out.println(to.id());
+                    return 0;
+                }
+                err.println("cluster: leadership did not move away from node " + from.id() + " within " + args[3] + " s");
+                return 1;
+            }
             default -> {
                 err.println("cluster: unknown action " + args[1]);
                 return 2;
             }
+        }
+    }
+
+    private static long deadline(String seconds) {
+        return System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(seconds));
+    }
+
+    /**
+     * Waits until {@code node} answers, follows the leader a majority names, and has applied what
+     * the leader had committed when the node was first seen following it.
+     */
+    static boolean awaitCaughtUp(ClusterConfig config, ServerSpec node, long deadlineNanos) {
+        long target = -1;
+        while (System.nanoTime() < deadlineNanos) {
+            ServerSpec leader = agreedLeader(config);
+            StatusResponse own = status(node);
+            if (leader != null && own != null && own.getLeaderKnown() && own.getLeaderId() == leader.id()) {
+                if (target < 0) {
+                    StatusResponse l = status(leader);
+                    if (l != null) target = l.getCommitIndex();
+                }
+                if (target >= 0 && own.getAppliedIndex() >= target) return true;
+            }
+            waitBriefly();
+        }
+        return false;
+    }
+
+    /**
+     * If {@code from} leads, hands leadership to its follower with the highest applied index (kv.proto
+     * MoveLeader) and waits until a majority names another leader; returns the leader then.
+     */
+    static ServerSpec moveLeaderAway(ClusterConfig config, ServerSpec from, long deadlineNanos) {
+        while (System.nanoTime() < deadlineNanos) {
+            ServerSpec leader = agreedLeader(config);
+            if (leader != null && leader.id() != from.id()) return leader;
+            if (leader != null) {
+                ServerSpec best = null;
+                long bestApplied = -1;
+                for (var e : statuses(config).entrySet()) {
+                    StatusResponse s = e.getValue();
+                    if (e.getKey().id() != from.id() && s != null && s.getAppliedIndex() > bestApplied) {
+                        best = e.getKey();
+                        bestApplied = s.getAppliedIndex();
+                    }
+                }
+                if (best != null) moveLeader(leader, best.id());
+            }
+            waitBriefly();
+        }
+        return null;
+    }
+
+    private static void moveLeader(ServerSpec leader, long target) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort()).usePlaintext().build();
+        try {
+            KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .moveLeader(MoveLeaderRequest.newBuilder().setTargetId(target).build());
+        } catch (RuntimeException e) {
+            // the leader changed or the target did not take over in time: the caller looks again
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** One node's status, or null if it does not answer within a second. */
+    private static StatusResponse status(ServerSpec s) {
+        ManagedChannel ch = NettyChannelBuilder.forAddress(s.hostname(), s.logPort()).usePlaintext().build();
+        try {
+            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+        } catch (RuntimeException unreachable) {
+            return null;
+        } finally {
+            ch.shutdownNow();
         }
     }
 
@@ -87,24 +180,10 @@ public final class ClusterTool {
         return null;
     }
 
+    /** Every node's status, null for a node that does not answer within a second. */
     public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
         Map<ServerSpec, StatusResponse> result = new LinkedHashMap<>();
-        List<ManagedChannel> channels = new ArrayList<>();
-        try {
-            for (ServerSpec s : config.servers()) {
-                ManagedChannel ch = NettyChannelBuilder.forAddress(s.hostname(), s.logPort()).usePlaintext().build();
-                channels.add(ch);
-                StatusResponse r = null;
-                try {
-                    r = KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-                } catch (RuntimeException unreachable) {
-                    // reported as "down"
-                }
-                result.put(s, r);
-            }
-        } finally {
-            channels.forEach(ManagedChannel::shutdownNow);
-        }
+        for (ServerSpec s : config.servers()) result.put(s, status(s));
         return result;
     }
 

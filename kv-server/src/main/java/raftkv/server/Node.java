@@ -31,6 +31,7 @@ import raftkv.node.Clock;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
+import raftkv.node.Timer;
 import raftkv.raft.Entry;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.RaftCore;
@@ -128,9 +129,10 @@ final class Node implements AutoCloseable {
                 config.electionTimeoutMs() + 1000L);
         holder[0] = node;
 
-        KvService service = new KvService(raftNode, config, forwarder,
-                (task, delayMillis) -> scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS), Clock.SYSTEM);
-        KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, leaderId -> config.server((int) (long) leaderId));
+        Timer timer = (task, delayMillis) -> scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+        KvService service = new KvService(raftNode, config, forwarder, timer, Clock.SYSTEM);
+        KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, serverId -> serverOrNull(config, serverId), timer,
+                config.electionTimeoutMs());
         KvCallInterceptor hints = new KvCallInterceptor(() -> {
             long leader = raftNode.knownLeader();
             return leader == RaftCore.NONE ? null : config.server((int) leader).logAddress();
@@ -224,6 +226,10 @@ final class Node implements AutoCloseable {
         } catch (IOException e) {
             log.warn("node {}: could not release the data folder lock: {}", id, e.getMessage());
         }
+    }
+
+    private static ServerSpec serverOrNull(ClusterConfig config, long id) {
+        return config.servers().stream().filter(s -> s.id() == id).findFirst().orElse(null);
     }
 
     private static long lastIndex(List<Entry> entries) {

@@ -74,12 +74,16 @@ final class TextClient implements AutoCloseable {
     }
 
     boolean timesOut(String command) throws IOException {
+        return replyOrNull(command) == null;
+    }
+
+    /** Sends a command and reads one line; null if none comes within the timeout. */
+    String replyOrNull(String command) throws IOException {
         send(command);
         try {
-            readLine();
-            return false;
+            return readLine();
         } catch (SocketTimeoutException e) {
-            return true;
+            return null;
         }
     }
 

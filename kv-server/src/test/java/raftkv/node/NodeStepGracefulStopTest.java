@@ -144,7 +144,7 @@ class NodeStepGracefulStopTest {
         // One follower is killed outright, the other gets SIGTERM: as the signal handler does.
         c.down.add(followers.get(0).id());
         NodeStep stopping = followers.get(1);
-        stopping.silenceIfFollower();
+        stopping.requestStop();
         CompletableFuture<Void> silenced = stopping.beginStop();
         stopping.handleReady();
         assertTrue(silenced.isDone(), "a follower is silent at once");
@@ -173,6 +173,11 @@ class NodeStepGracefulStopTest {
         long term = leader.status().raft().term();
         c.submit(leader, set("a")).join();
 
+        // The signal handler's thread asks first; a read that arrives before the loop hears of it
+        // is not served from a quorum the node is leaving: it waits for the successor.
+        leader.requestStop();
+        CompletableFuture<NodeStep.Outcome> early = c.submit(leader, new KvRequest.Get(KEY));
+        assertFalse(early.isDone());
         CompletableFuture<Void> silenced = leader.beginStop();
         // Commands that reach it before it has handed over wait: neither executed nor refused.
         CompletableFuture<NodeStep.Outcome> write = new CompletableFuture<>();
@@ -190,6 +195,7 @@ class NodeStepGracefulStopTest {
         assertEquals(term + 1, successor.status().raft().term(), "leadership moved by TimeoutNow, not by an election timeout");
         assertEquals(successor.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, write.join()).leaderHint());
         assertEquals(successor.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, read.join()).leaderHint());
+        assertEquals(successor.id(), assertInstanceOf(NodeStep.Outcome.NotExecuted.class, early.join()).leaderHint());
 
         // The old leader is out for good: it refuses its successor's appends and never campaigns.
         c.refused.clear();
