@@ -198,7 +198,7 @@ public final class RaftCore {
                 }
             }
         } else if (m instanceof SnapshotRequest s && contradictsCommitted(s.snapshot().index(), s.snapshot().term())) {
-            return "snapshot " + s.snapshot() + " contradicts the committed entry of term " + log.term(s.snapshot().index());
+            return "snapshot " + s.snapshot().index() + "/" + s.snapshot().term() + " contradicts the committed entry of term " + log.term(s.snapshot().index());
         } else if (role == Role.LEADER && m.term() == term) {
             // A follower can only have acknowledged what this leader sent it, from its own log.
             long match = m instanceof AppendResponse r ? r.matchIndex() : m instanceof SnapshotResponse r ? r.matchIndex() : 0;
