@@ -205,6 +205,10 @@ public final class RaftCore {
             if (match > log.lastIndex()) {
                 return "acknowledges index " + match + " beyond this leader's last index " + log.lastIndex();
             }
+            // An acknowledged read round this leader never started would confirm reads without a quorum.
+            if (m instanceof AppendResponse r && r.readSeq() > reads.seq()) {
+                return "acknowledges read round " + r.readSeq() + " beyond this leader's round " + reads.seq();
+            }
         }
         return null;
     }

@@ -128,6 +128,19 @@ class PeerRefusalTest {
         assertEquals(commit, leader.commit());
     }
 
+    // Thesis 6.4: a read round is confirmed only by answers to heartbeats that carried it.
+    @Test
+    void leaderRefusesAnAcknowledgementOfAReadRoundItNeverStarted() {
+        Cluster c = threeWithLeader1();
+        TestNode leader = c.node(1);
+        long t = leader.term();
+        leader.readIndex(7);
+        leader.ready(); // round 1 goes out; nobody answers it
+
+        refused(leader, new AppendResponse(2, 1, t, true, leader.lastIndex(), 0, 0, 0, 2));
+        assertTrue(leader.readStates().isEmpty(), "the read is not confirmed by a forged round");
+    }
+
     @Test
     void messageFromOutsideTheConfigurationOrFromItselfIsRefused() {
         TestNode n = TestNode.fresh(Opts.THESIS.config(1, THREE));
