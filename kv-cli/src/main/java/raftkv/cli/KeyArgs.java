@@ -6,11 +6,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import raftkv.proto.KvRules;
 
 /** Keys and values as given on the command line, checked before anything is sent. */
 final class KeyArgs {
-    static final int MAX_KEY_BYTES = 250;
-
     private KeyArgs() {}
 
     /**
@@ -19,17 +18,8 @@ final class KeyArgs {
      */
     static ByteString key(String key) {
         ByteString bytes = ByteString.copyFromUtf8(key);
-        if (bytes.isEmpty()) throw new UsageException("the key is empty");
-        if (bytes.size() > MAX_KEY_BYTES) {
-            throw new UsageException("the key is " + bytes.size() + " bytes, over the limit of " + MAX_KEY_BYTES);
-        }
-        for (int i = 0; i < bytes.size(); i++) {
-            int b = bytes.byteAt(i) & 0xFF;
-            if (b <= 0x20 || b == 0x7F) {
-                throw new UsageException(String.format(
-                        "the key holds byte 0x%02X at offset %d; keys may not hold spaces or control characters", b, i));
-            }
-        }
+        String problem = KvRules.keyProblem(bytes);
+        if (problem != null) throw new UsageException("the " + problem);
         return bytes;
     }
 
@@ -53,9 +43,8 @@ final class KeyArgs {
     }
 
     static long ttl(long ttlSeconds) {
-        if (ttlSeconds < 0 || ttlSeconds > 4_294_967_295L) {
-            throw new UsageException("--ttl must be 0 (never expires) to 4294967295 seconds, got " + ttlSeconds);
-        }
+        String problem = KvRules.ttlProblem(ttlSeconds);
+        if (problem != null) throw new UsageException("--" + problem);
         return ttlSeconds;
     }
 

@@ -51,7 +51,7 @@ class UsageErrorsTest {
 
     @Test
     void badKeysAreRejectedBeforeAnythingIsSent() {
-        usage("may not hold spaces", "get", "a b");
+        usage("control characters and spaces are not allowed", "get", "a b");
         usage("over the limit of 250", "set", "k".repeat(251), "v");
         usage("the key is empty", "get", "");
         usage("0x09", "delete", "tab\there");

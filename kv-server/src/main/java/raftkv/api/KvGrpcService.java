@@ -13,6 +13,7 @@ import raftkv.node.KvResult;
 import raftkv.node.KvService;
 import raftkv.node.RaftNode;
 import raftkv.node.Timer;
+import raftkv.proto.KvRules;
 import raftkv.proto.kv.CasRequest;
 import raftkv.proto.kv.CasResponse;
 import raftkv.proto.kv.DeleteRequest;
@@ -190,9 +191,9 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
      * @return true if the call was answered INVALID_ARGUMENT
      */
     private static boolean rejectZeroRequestId(boolean present, raftkv.proto.kv.RequestId id, StreamObserver<?> out) {
-        if (!present || (id.getClientId() != 0 && id.getSequence() != 0)) return false;
-        out.onError(GrpcResults.toStatus(new KvResult.Invalid(
-                "request_id is set but its client_id or sequence is 0; both must be non-zero", false)));
+        String problem = present ? KvRules.requestIdProblem(id.getClientId(), id.getSequence()) : null;
+        if (problem == null) return false;
+        out.onError(GrpcResults.toStatus(new KvResult.Invalid(problem, false)));
         return true;
     }
 

@@ -1,6 +1,10 @@
 package raftkv.config;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +21,8 @@ import java.util.stream.Collectors;
  *                 than the entries since its last snapshot
  * @param testFaultInjection for tests only: serve testing.proto's FaultInjection service (partitions,
  *                 leadership transfer) on the LogPort; false in every real deployment
+ * @param clusterName the optional {@code clusterName} key, or null: names the cluster for
+ *                 {@link #clusterId()} instead of its initial membership
  * @param warnings one line per ignored unknown key, to be logged at start
  */
 public record ClusterConfig(
@@ -31,6 +37,7 @@ public record ClusterConfig(
         int walSegmentBytes,
         boolean forward,
         boolean testFaultInjection,
+        String clusterName,
         List<String> warnings) {
 
     public static final String DEFAULT_PATH = "data";
@@ -66,7 +73,28 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, List.of());
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, null, List.of());
+    }
+
+    /**
+     * The id every peer message carries (raft.proto's {@code cluster_id}), so that a node never
+     * takes part in another cluster's Raft: a node pointed at the wrong addresses, or a second
+     * cluster on the same hosts. It is the first 8 bytes of the SHA-256 of {@code "name:" +
+     * clusterName} when the key is set, else of the servers' {@code "Id@Hostname:LogPort"} in id
+     * order joined by commas (the initial membership); never 0, which means "missing" on the wire.
+     * Every node of a cluster must therefore start from the same {@code servers} (or the same
+     * {@code clusterName}).
+     */
+    public long clusterId() {
+        String identity = clusterName != null ? "name:" + clusterName
+                : servers.stream().map(s -> s.id() + "@" + s.logAddress()).collect(Collectors.joining(","));
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            long id = ByteBuffer.wrap(digest).getLong();
+            return id == 0 ? 1 : id;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /** The folder that holds node {@code id}'s log and snapshots. */

@@ -42,7 +42,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
-            "forward", "testFaultInjection");
+            "forward", "testFaultInjection", "clusterName");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
 
     private ConfigLoader() {}
@@ -90,7 +90,13 @@ public final class ConfigLoader {
                 walSegmentBytes(top),
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
                 top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
+                clusterName(top),
                 warnings);
+    }
+
+    private static String clusterName(JsonFields top) {
+        JsonNode value = top.optional("clusterName");
+        return value == null ? null : top.text("clusterName", value, "a non-empty name");
     }
 
     private static int walSegmentBytes(JsonFields top) {

@@ -2,6 +2,7 @@ package raftkv.gateway;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
+import raftkv.proto.KvRules;
 
 /**
  * Parses one command line (its terminator already removed) into a command, the header of a
@@ -11,9 +12,6 @@ import java.nio.charset.StandardCharsets;
  * space) makes the line malformed. Verbs are case-sensitive, as in memcached.
  */
 final class CommandLine {
-    static final int MAX_KEY_BYTES = 250;
-    static final long MAX_EXPTIME = 4_294_967_295L;
-
     private static final byte[] NOREPLY = bytes("noreply");
     private static final byte[] SET = bytes("set");
     private static final byte[] CAS = bytes("cas");
@@ -110,7 +108,7 @@ final class CommandLine {
         }
         long skip = numbytes > Long.MAX_VALUE - 2 ? Long.MAX_VALUE : numbytes + 2;
         long exptime = t.number(2);
-        if (exptime < 0 || exptime > MAX_EXPTIME) {
+        if (KvRules.ttlProblem(exptime) != null) {
             return new Rejected(DecodeError.cmdErr(noreply, verb + ": bad exptime"), skip);
         }
         long version = cas ? t.number(3) : 0;
@@ -136,20 +134,7 @@ final class CommandLine {
     }
 
     private static String keyProblem(Tokens t, int index) {
-        int length = t.length(index);
-        if (length == 0) {
-            return "empty key";
-        }
-        if (length > MAX_KEY_BYTES) {
-            return "key longer than " + MAX_KEY_BYTES + " bytes";
-        }
-        for (int i = t.starts[index]; i < t.ends[index]; i++) {
-            int b = t.line[i] & 0xff;
-            if (b < 0x20 || b == 0x7f) {
-                return "control character in key";
-            }
-        }
-        return null;
+        return KvRules.keyProblem(t.line, t.starts[index], t.ends[index]);
     }
 
     private static byte[] bytes(String s) {

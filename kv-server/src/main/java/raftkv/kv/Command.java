@@ -2,6 +2,7 @@ package raftkv.kv;
 
 import com.google.protobuf.ByteString;
 import java.util.Objects;
+import raftkv.proto.KvRules;
 
 /**
  * A command for the key-value state machine, as the node proposes it and as
@@ -10,12 +11,9 @@ import java.util.Objects;
  *
  * <p>Constructors reject what the log format cannot carry (negative ttl, half a request id), so
  * a bad command fails when it is proposed, not on every replica when it is applied. Key syntax
- * is the front doors' job ({@link Keys}).
+ * is the front doors' job ({@link Keys}). The ttl and request-id rules are {@link KvRules}'.
  */
 public sealed interface Command {
-    /** The largest ttl a client may ask for (kv.proto: "At most 4294967295"). */
-    long MAX_TTL_SECONDS = 0xFFFF_FFFFL;
-
     /** Stores {@code value} under {@code key}, replacing any value and expiry; ttl 0 = never. */
     record Set(ByteString key, ByteString value, long ttlSeconds, RequestId requestId) implements Command {
         public Set {
@@ -57,15 +55,13 @@ public sealed interface Command {
     }
 
     private static void checkTtl(long ttlSeconds) {
-        if (ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
-            throw new IllegalArgumentException("ttl must be 0.." + MAX_TTL_SECONDS + " seconds, got " + ttlSeconds);
-        }
+        String problem = KvRules.ttlProblem(ttlSeconds);
+        if (problem != null) throw new IllegalArgumentException(problem);
     }
 
     private static void checkRequestId(RequestId id) {
         Objects.requireNonNull(id, "requestId (use RequestId.NONE for none)");
-        if (!id.isNone() && (id.clientId() == 0 || id.sequence() == 0)) {
-            throw new IllegalArgumentException("request id needs a non-zero client id and sequence, got " + id);
-        }
+        String problem = id.isNone() ? null : KvRules.requestIdProblem(id.clientId(), id.sequence());
+        if (problem != null) throw new IllegalArgumentException(problem + ", got " + id);
     }
 }

@@ -12,6 +12,7 @@ import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 import org.pcollections.TreePMap;
+import raftkv.proto.KvRules;
 import raftkv.proto.internal.SessionResult;
 import raftkv.proto.internal.SnapshotEnd;
 import raftkv.proto.internal.SnapshotHeader;
@@ -119,7 +120,9 @@ final class KvSnapshot {
             if (!r.hasSession()) throw corrupt("record " + r.getRecordCase() + " where session " + i + " belongs");
             SnapshotSession s = r.getSession();
             long client = s.getClientId();
-            if (client == 0 || s.getSequence() == 0) throw corrupt("session " + i + " has a zero client id or sequence");
+            if (KvRules.requestIdProblem(client, s.getSequence()) != null) {
+                throw corrupt("session " + i + " has a zero client id or sequence");
+            }
             if (previousClient != null && previousClient >= client) throw corrupt("session " + i + " is out of order");
             long lastUsed = s.getLastUsedMs();
             if (lastUsed < 0 || lastUsed > clockMs || clockMs - lastUsed >= Sessions.EXPIRY_MS) {

@@ -172,7 +172,7 @@ public final class KvStateMachine {
     }
 
     private ApplyResult store(ByteString key, ByteString value, long ttlSeconds, long version) {
-        // ttlSeconds <= MAX_TTL_SECONDS, so the product fits; the sum saturates on a clock near the end of time.
+        // ttlSeconds <= KvRules.MAX_TTL_SECONDS, so the product fits; the sum saturates on a clock near the end of time.
         long expiresAtMs = ttlSeconds == 0 ? 0 : saturatedAdd(clockMs, ttlSeconds * 1000);
         Stored previous = data.get(key);
         data = data.plus(key, new Stored(value, version, expiresAtMs));

@@ -7,6 +7,7 @@ import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
 import raftkv.kv.Keys;
 import raftkv.kv.RequestId;
+import raftkv.proto.KvRules;
 import raftkv.raft.RaftCore;
 
 /**
@@ -17,7 +18,6 @@ import raftkv.raft.RaftCore;
  * id (which the state machine applies at most once).
  */
 public final class KvService implements KvApi {
-    private static final long MAX_TTL_SECONDS = 4_294_967_295L;
     private static final long FIRST_RETRY_MS = 20;
     private static final long MAX_RETRY_MS = 200;
 
@@ -159,7 +159,7 @@ public final class KvService implements KvApi {
             return new KvResult.Invalid("value of " + value.size() + " bytes is over the limit of "
                     + config.maxValueBytes(), true);
         }
-        if (ttl < 0 || ttl > MAX_TTL_SECONDS) return new KvResult.Invalid("ttl must be 0.." + MAX_TTL_SECONDS, false);
+        if (ttl < 0 || ttl > KvRules.MAX_TTL_SECONDS) return new KvResult.Invalid("ttl must be 0.." + KvRules.MAX_TTL_SECONDS, false);
         RequestId id = requestId(request);
         if (!id.isNone() && (id.clientId() == 0 || id.sequence() == 0)) {
             return new KvResult.Invalid("request id needs a non-zero client id and sequence", false);

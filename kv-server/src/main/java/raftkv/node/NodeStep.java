@@ -20,6 +20,7 @@ import raftkv.raft.Role;
 import raftkv.raft.SnapshotMeta;
 import raftkv.raft.SoftState;
 import raftkv.raft.Status;
+import raftkv.raft.StepResult;
 import raftkv.transport.Transport;
 import raftkv.wal.RaftStorage;
 
@@ -220,15 +221,16 @@ public final class NodeStep {
 
     // ---------------------------------------------------------------- stepping
 
-    /** Steps a peer message; false if the core refused it as not for this cluster. */
+    /**
+     * Steps a peer message; false if the core refused it as contradicting Raft (bad input from the
+     * network: logged, dropped, and no answer owed). Anything the core throws is a bug here and stops the loop.
+     */
     private boolean stepPeer(Message m) {
-        try {
-            core.step(m);
-            return true;
-        } catch (IllegalArgumentException e) {
-            log.warn("node {}: dropping message from {}: {}", id, m.from(), e.getMessage());
+        if (core.step(m) instanceof StepResult.Refused r) {
+            log.error("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
             return false;
         }
+        return true;
     }
 
     private void propose(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {

@@ -6,9 +6,10 @@ import java.util.List;
  * The messages Raft peers exchange. Every message carries the sender's term.
  *
  * <p>Contract for transports that map requests to RPCs: every {@link VoteRequest},
- * {@link AppendRequest} and {@link SnapshotRequest} a core steps is answered by exactly one
- * response to the sender, and responses to one peer leave in the order their requests were
- * stepped. {@link TimeoutNow} has no response.
+ * {@link AppendRequest} and {@link SnapshotRequest} a core takes ({@link StepResult#TAKEN}) is
+ * answered by exactly one response to the sender, and responses to one peer leave in the order
+ * their requests were stepped. A request the core refuses ({@link StepResult.Refused}) gets no
+ * response at all. {@link TimeoutNow} has no response.
  */
 public sealed interface Message {
     long from();

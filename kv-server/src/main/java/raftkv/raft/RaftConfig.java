@@ -34,8 +34,4 @@ public record RaftConfig(long id, List<Long> voters, int electionTicks, int hear
     public static RaftConfig of(long id, List<Long> voters, int electionTicks, int heartbeatTicks) {
         return new RaftConfig(id, voters, electionTicks, heartbeatTicks, true, true, 512, 1 << 20, 256);
     }
-
-    public int quorum() {
-        return voters.size() / 2 + 1;
-    }
 }

@@ -2,10 +2,10 @@ package raftkv.raft;
 
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import raftkv.raft.Message.AppendRequest;
@@ -15,6 +15,7 @@ import raftkv.raft.Message.SnapshotResponse;
 import raftkv.raft.Message.TimeoutNow;
 import raftkv.raft.Message.VoteRequest;
 import raftkv.raft.Message.VoteResponse;
+import raftkv.raft.Quorum.VoteResult;
 
 /**
  * One node's Raft consensus state machine: pure and single-threaded. It owns no threads,
@@ -34,7 +35,16 @@ public final class RaftCore {
     /** "No node": no vote cast, no leader known. */
     public static final long NONE = -1;
 
+    /**
+     * The highest term a peer's message may carry (2^62). Terms only grow by one per election, so
+     * a correct cluster never gets near it; a message beyond it is hostile or corrupt, and adopting
+     * it would leave too little room for later elections (at 2^63 - 1 the next one overflows).
+     */
+    public static final long MAX_TERM = 1L << 62;
+
     private final RaftConfig config;
+    // Who must agree to commit, to elect, to keep a lease, to confirm a read.
+    private final Quorum quorum;
     private final RandomGenerator random;
     private final RaftLog log;
 
@@ -77,6 +87,7 @@ public final class RaftCore {
                     RandomGenerator random) {
         this.config = config;
         this.random = random;
+        this.quorum = MajorityConfig.of(Set.copyOf(config.voters()));
         this.log = new RaftLog(snapshot, entries);
         if (log.lastTerm() > hardState.term()) {
             throw new IllegalStateException("log term " + log.lastTerm() + " is ahead of persisted term " + hardState.term());
@@ -103,21 +114,24 @@ public final class RaftCore {
         }
     }
 
-    /** Handles one message from a peer. Messages addressed to another node are a caller bug. */
-    public void step(Message m) {
+    /**
+     * Handles one message from a peer. A message that no correct peer could send is refused
+     * without effect (see {@link StepResult.Refused}); a message addressed to another node is a
+     * caller bug and throws.
+     */
+    public StepResult step(Message m) {
         checkNoOutstandingReady();
         if (m.to() != config.id()) {
-            throw new IllegalArgumentException("message for " + m.to() + " stepped into node " + config.id());
+            throw new IllegalStateException("message for " + m.to() + " stepped into node " + config.id());
         }
-        if (!config.voters().contains(m.from())) {
-            throw new IllegalArgumentException("message from unknown node " + m.from());
-        }
+        String refusal = contradiction(m);
+        if (refusal != null) return new StepResult.Refused(m.from(), refusal);
         if (m.term() > term) {
             if (m instanceof VoteRequest v && inLease() && !v.transfer()) {
                 // We heard from a live leader within the election timeout: this candidate is
                 // disruptive (thesis 9.6), and neither our term nor our vote changes for it.
                 send(new VoteResponse(config.id(), m.from(), term, false, v.preVote()));
-                return;
+                return StepResult.TAKEN;
             }
             boolean keepTerm = (m instanceof VoteRequest v && v.preVote())
                     || (m instanceof VoteResponse r && r.preVote() && r.granted());
@@ -127,7 +141,7 @@ public final class RaftCore {
             }
         } else if (m.term() < term) {
             answerStale(m);
-            return;
+            return StepResult.TAKEN;
         }
 
         if (m instanceof VoteRequest v) {
@@ -147,6 +161,63 @@ public final class RaftCore {
         } else if (m instanceof TimeoutNow t) {
             if (role == Role.FOLLOWER && t.from() == leader) campaign(true);
         }
+        return StepResult.TAKEN;
+    }
+
+    /**
+     * Why {@code m} cannot come from a correct peer of this cluster, or null if it can. Reads
+     * state only, so that a refused message changes nothing (not even the term).
+     */
+    private String contradiction(Message m) {
+        if (m.from() == config.id() || !config.voters().contains(m.from())) {
+            return "node " + m.from() + " is not a peer of node " + config.id() + " (voters " + config.voters() + ")";
+        }
+        if (m.term() > MAX_TERM) return "term " + m.term() + " is above the bound 2^62";
+        if (m.term() < term) return null; // stale: answered with our term, whatever it says
+        boolean fromLeader = m instanceof AppendRequest || m instanceof SnapshotRequest || m instanceof TimeoutNow;
+        if (fromLeader && m.term() == term) {
+            // Election Safety (Raft paper 5.2): at most one leader per term.
+            if (role == Role.LEADER) {
+                return "a second leader in term " + term + ": node " + config.id() + " leads it";
+            }
+            if (leader != NONE && leader != m.from()) {
+                return "a second leader in term " + term + ": node " + leader + " leads it";
+            }
+        }
+        if (m instanceof AppendRequest a) {
+            // Leader Completeness (5.4): a leader of this or a later term holds every committed entry.
+            if (contradictsCommitted(a.prevLogIndex(), a.prevLogTerm())) {
+                return "prev_log_term " + a.prevLogTerm() + " at index " + a.prevLogIndex()
+                        + " contradicts the committed entry of term " + log.term(a.prevLogIndex());
+            }
+            for (Entry e : a.entries()) {
+                if (e.index() > log.committed()) break;
+                if (contradictsCommitted(e.index(), e.term())) {
+                    return "entry " + e.index() + " of term " + e.term() + " contradicts the committed entry of term "
+                            + log.term(e.index());
+                }
+            }
+        } else if (m instanceof SnapshotRequest s && contradictsCommitted(s.snapshot().index(), s.snapshot().term())) {
+            return "snapshot " + s.snapshot().index() + "/" + s.snapshot().term() + " contradicts the committed entry of term " + log.term(s.snapshot().index());
+        } else if (role == Role.LEADER && m.term() == term) {
+            // A follower can only have acknowledged what this leader sent it, from its own log.
+            long match = m instanceof AppendResponse r ? r.matchIndex() : m instanceof SnapshotResponse r ? r.matchIndex() : 0;
+            if (match > log.lastIndex()) {
+                return "acknowledges index " + match + " beyond this leader's last index " + log.lastIndex();
+            }
+            // An acknowledged read round this leader never started would confirm reads without a quorum.
+            if (m instanceof AppendResponse r && r.readSeq() > reads.seq()) {
+                return "acknowledges read round " + r.readSeq() + " beyond this leader's round " + reads.seq();
+            }
+        }
+        return null;
+    }
+
+    /** True if {@code index} is committed here, its term still known, and not {@code term}. */
+    private boolean contradictsCommitted(long index, long term) {
+        if (index > log.committed()) return false;
+        long ours = log.term(index);
+        return ours >= 0 && ours != term;
     }
 
     /**
@@ -305,8 +376,14 @@ public final class RaftCore {
     }
 
     // ---------------------------------------------------------------- role changes
+    //
+    // Every role change goes through one of the four become* methods below, each of which resets
+    // exactly the state that its role must not inherit. Transitions Raft never makes (a leader
+    // campaigning, a follower becoming leader without an election) are bugs here and throw.
 
+    /** Any role to follower, at {@code newTerm} (at least the current one) with a known or unknown leader. */
     private void becomeFollower(long newTerm, long newLeader) {
+        if (newTerm < term) throw new IllegalStateException("term going back from " + term + " to " + newTerm);
         if (role == Role.LEADER) reads.dropAll(droppedReads);
         if (newTerm > term) {
             term = newTerm;
@@ -323,8 +400,9 @@ public final class RaftCore {
 
     /** An AppendEntries or InstallSnapshot of our own term: its sender is this term's leader. */
     private void followLeaderOfThisTerm(long from) {
-        if (role == Role.LEADER) {
-            throw new IllegalStateException("two leaders in term " + term + ": " + config.id() + " and " + from);
+        // contradiction() refused a second leader before we got here.
+        if (role == Role.LEADER || (leader != NONE && leader != from)) {
+            throw new IllegalStateException("two leaders in term " + term + ": " + leader + " and " + from);
         }
         if (role != Role.FOLLOWER) {
             becomeFollower(term, from);
@@ -334,23 +412,21 @@ public final class RaftCore {
     }
 
     /**
-     * Starts an election: with pre-vote (and not for a leadership transfer) first asks whether
-     * a majority would vote for us in the next term, without raising anyone's term.
+     * Thesis 9.6: asks whether a majority would vote for us in the next term, without raising
+     * anyone's term, so that a node cut off from the cluster does not disrupt it when it returns.
      */
-    private void campaign(boolean transfer) {
-        if (!config.preVote() || transfer) {
-            startElection(transfer);
-            return;
-        }
+    private void becomePreCandidate() {
+        if (role == Role.LEADER) throw new IllegalStateException("a leader does not campaign (term " + term + ")");
         role = Role.PRE_CANDIDATE;
         leader = NONE;
         votes.clear();
         electionElapsed = 0;
         resetElectionTimer();
-        requestVotes(term + 1, true, false);
     }
 
-    private void startElection(boolean transfer) {
+    /** Raft paper 5.2: a new term, a vote for ourselves, then the vote requests. */
+    private void becomeCandidate() {
+        if (role == Role.LEADER) throw new IllegalStateException("a leader does not campaign (term " + term + ")");
         role = Role.CANDIDATE;
         term++;
         votedFor = config.id();
@@ -358,20 +434,10 @@ public final class RaftCore {
         votes.clear();
         electionElapsed = 0;
         resetElectionTimer();
-        requestVotes(term, false, transfer);
-    }
-
-    private void requestVotes(long voteTerm, boolean preVote, boolean transfer) {
-        Role asked = role;
-        recordVote(config.id(), true);
-        if (role != asked) return; // a single-node cluster has already decided
-        for (long peer : config.voters()) {
-            if (peer == config.id()) continue;
-            send(new VoteRequest(config.id(), peer, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
-        }
     }
 
     private void becomeLeader() {
+        if (role != Role.CANDIDATE) throw new IllegalStateException("only a candidate becomes leader, not a " + role);
         role = Role.LEADER;
         leader = config.id();
         leadTransferee = NONE;
@@ -389,6 +455,30 @@ public final class RaftCore {
         // Raft paper 8: a no-op of the new term lets the leader commit (and learn the commit index of)
         // entries from earlier terms, which it may not commit by counting replicas.
         appendAsLeader(Entry.noop(log.lastIndex() + 1, term));
+    }
+
+    /**
+     * Starts an election: with pre-vote (and not for a leadership transfer) first the pre-vote
+     * round, whose win starts the real election.
+     */
+    private void campaign(boolean transfer) {
+        if (config.preVote() && !transfer) {
+            becomePreCandidate();
+            requestVotes(term + 1, true, false);
+        } else {
+            becomeCandidate();
+            requestVotes(term, false, transfer);
+        }
+    }
+
+    private void requestVotes(long voteTerm, boolean preVote, boolean transfer) {
+        Role asked = role;
+        recordVote(config.id(), true);
+        if (role != asked) return; // a single-node cluster has already decided
+        for (long peer : config.voters()) {
+            if (peer == config.id()) continue;
+            send(new VoteRequest(config.id(), peer, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
+        }
     }
 
     // ---------------------------------------------------------------- elections
@@ -420,16 +510,17 @@ public final class RaftCore {
 
     private void recordVote(long voter, boolean granted) {
         votes.putIfAbsent(voter, granted);
-        long yes = votes.values().stream().filter(v -> v).count();
-        long no = votes.size() - yes;
-        if (yes >= config.quorum()) {
-            if (role == Role.PRE_CANDIDATE) {
-                startElection(false);
-            } else {
-                becomeLeader();
+        switch (quorum.voteResult(votes::get)) {
+            case WON -> {
+                if (role == Role.PRE_CANDIDATE) {
+                    becomeCandidate();
+                    requestVotes(term, false, false);
+                } else {
+                    becomeLeader();
+                }
             }
-        } else if (no >= config.quorum()) {
-            becomeFollower(term, NONE);
+            case LOST -> becomeFollower(term, NONE);
+            case PENDING -> { }
         }
     }
 
@@ -522,9 +613,9 @@ public final class RaftCore {
         }
     }
 
+    /** Check-quorum (thesis 6.2): has a majority, ourselves included, been heard from this timeout? */
     private boolean quorumActive() {
-        long active = 1 + progress.values().stream().filter(pr -> pr.recentActive).count();
-        return active >= config.quorum();
+        return quorum.voteResult(id -> id == config.id() || progress.get(id).recentActive) == VoteResult.WON;
     }
 
     /**
@@ -656,12 +747,7 @@ public final class RaftCore {
      * that entry is of the current term; earlier entries are then committed indirectly.
      */
     private void maybeCommit() {
-        long[] matches = new long[config.voters().size()];
-        int i = 0;
-        matches[i++] = log.lastIndex();
-        for (Progress pr : progress.values()) matches[i++] = pr.match;
-        Arrays.sort(matches);
-        long quorumIndex = matches[matches.length - config.quorum()];
+        long quorumIndex = quorum.committedIndex(id -> id == config.id() ? log.lastIndex() : progress.get(id).match);
         if (quorumIndex > log.committed() && log.term(quorumIndex) == term) {
             boolean termWasCommitted = committedInCurrentTerm();
             log.commitTo(quorumIndex);
@@ -677,10 +763,8 @@ public final class RaftCore {
     }
 
     private void releaseReads() {
-        reads.release(seq -> {
-            long acks = 1 + progress.values().stream().filter(pr -> pr.ackedReadSeq >= seq).count();
-            return acks >= config.quorum();
-        }, readStates);
+        reads.release(seq -> quorum.voteResult(id -> id == config.id() || progress.get(id).ackedReadSeq >= seq)
+                == VoteResult.WON, readStates);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -115,7 +115,7 @@ final class Node implements AutoCloseable {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
         GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
-                GrpcTransport.Options.defaults(maxMessageBytes), snapshots);
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, config.clusterId());
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);

@@ -39,6 +39,11 @@ import raftkv.raft.Message;
 public final class GrpcTransport implements Transport {
     /** Room for an entry's framing and the rest of an AppendRequest around the largest value. */
     public static final int FRAMING_BYTES = 64 * 1024;
+    /**
+     * The cluster id of transports built without one (tests): they all belong to one cluster. A
+     * node gets its id from its config ({@code ClusterConfig.clusterId()}).
+     */
+    public static final long TEST_CLUSTER_ID = 0x7465737400000001L;
 
     /** How long {@link #close} waits for calls in flight before cancelling them. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
@@ -118,6 +123,7 @@ public final class GrpcTransport implements Transport {
     // File reads and writes of snapshot transfers, both ways, and their timers. No thread while idle.
     private final ScheduledThreadPoolExecutor snapshotPool;
     private final SnapshotSender.Env snapshotEnv;
+    private final ClusterGuard cluster;
     // At most one transfer per peer; a transfer removes itself when it ends.
     private final Map<Long, SnapshotSender> transfers = new ConcurrentHashMap<>();
     // Null until start and again after close; answers arriving then are dropped.
@@ -142,6 +148,12 @@ public final class GrpcTransport implements Transport {
         this(selfId, peers, maxMessageBytes, options, SnapshotSource.none());
     }
 
+    /** With {@link #TEST_CLUSTER_ID}, which every transport built this way shares: for tests. */
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options,
+                         SnapshotSource snapshots) {
+        this(selfId, peers, maxMessageBytes, options, snapshots, TEST_CLUSTER_ID);
+    }
+
     /**
      * Creates one channel per peer; channels connect on first use.
      *
@@ -149,9 +161,11 @@ public final class GrpcTransport implements Transport {
      * @param peers           every other node: id to "host:port" of its LogPort
      * @param maxMessageBytes {@link #maxMessageBytes} of maxValueBytes: the largest message sent or accepted
      * @param snapshots       the snapshots this node sends, and where those it receives go
+     * @param clusterId       this cluster's id, stamped on every message sent and required on every
+     *                        message received (raft.proto's cluster_id); never 0
      */
     public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options,
-                         SnapshotSource snapshots) {
+                         SnapshotSource snapshots, long clusterId) {
         if (maxMessageBytes <= 0) throw new IllegalArgumentException("maxMessageBytes must be > 0");
         if (peers.containsKey(selfId)) throw new IllegalArgumentException("peers must not include this node " + selfId);
         this.selfId = selfId;
@@ -162,7 +176,8 @@ public final class GrpcTransport implements Transport {
                     options, this::deliver));
         }
         this.snapshotPool = snapshotPool(selfId);
-        this.service = new RaftPeerService(selfId, peers.keySet(), snapshots, snapshotPool);
+        this.cluster = new ClusterGuard(selfId, clusterId);
+        this.service = new RaftPeerService(selfId, peers.keySet(), snapshots, snapshotPool, cluster);
         List<Long> voters = new ArrayList<>(links.keySet());
         voters.add(selfId);
         voters.sort(null);
@@ -171,7 +186,7 @@ public final class GrpcTransport implements Transport {
                 snapshotPool, this::deliver, peer -> {
                     PartitionHook hook = partitionHook;
                     return hook != null && hook.dropsOutgoing(peer);
-                }, () -> closed, new LogLimiter(Duration.ofSeconds(30)));
+                }, () -> closed, new LogLimiter(Duration.ofSeconds(30)), cluster);
     }
 
     private static ScheduledThreadPoolExecutor snapshotPool(long selfId) {
@@ -245,15 +260,20 @@ public final class GrpcTransport implements Transport {
             return;
         }
         long peer = link.peerId;
+        // An answer from another cluster is dropped (decoded as null), as if it were lost.
         if (request instanceof Message.VoteRequest m) {
-            link.call("RequestVote", ProtoCodec.toProto(m), options.voteDeadline(), RaftPeerStub::requestVote,
-                    r -> ProtoCodec.fromProto(r, peer, selfId));
+            link.call("RequestVote", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::requestVote,
+                    r -> cluster.admits(r.getClusterId(), "the answer to RequestVote from", peer)
+                            ? ProtoCodec.fromProto(r, peer, selfId) : null);
         } else if (request instanceof Message.AppendRequest m) {
-            link.call("AppendEntries", ProtoCodec.toProto(m), options.appendDeadline(), RaftPeerStub::appendEntries,
-                    r -> ProtoCodec.fromProto(r, peer, selfId));
+            link.call("AppendEntries", cluster.stamp(ProtoCodec.toProto(m)), options.appendDeadline(),
+                    RaftPeerStub::appendEntries, r -> cluster.admits(r.getClusterId(), "the answer to AppendEntries from", peer)
+                            ? ProtoCodec.fromProto(r, peer, selfId) : null);
         } else if (request instanceof Message.TimeoutNow m) {
-            link.call("TimeoutNow", ProtoCodec.toProto(m), options.voteDeadline(), RaftPeerStub::timeoutNow, r -> {
-                ProtoCodec.fromProto(r); // validated; the core expects no answer
+            link.call("TimeoutNow", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::timeoutNow, r -> {
+                if (cluster.admits(r.getClusterId(), "the answer to TimeoutNow from", peer)) {
+                    ProtoCodec.fromProto(r); // validated; the core expects no answer
+                }
                 return null;
             });
         } else if (request instanceof Message.SnapshotRequest m) {

@@ -15,6 +15,7 @@ import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Entry;
 import raftkv.raft.EntryType;
 import raftkv.raft.Message;
+import raftkv.raft.RaftCore;
 import raftkv.raft.SnapshotMeta;
 
 /**
@@ -24,7 +25,11 @@ import raftkv.raft.SnapshotMeta;
  * <p>The wire messages name only the sender of a request ({@code candidate_id}, {@code leader_id})
  * and nobody in a response: the transport knows which peer it called and which node it is, so the
  * decoders take the missing ids as parameters. Node ids, terms and indexes are {@code uint64} on the
- * wire and {@code long} in the records; a value at or above 2^63 does not fit and is rejected.
+ * wire and {@code long} in the records; a value at or above 2^63 does not fit and is rejected, and a
+ * term above {@link RaftCore#MAX_TERM} (2^62) is rejected too, so that no peer pushes a term to where
+ * the next election overflows.
+ *
+ * <p>The {@code cluster_id} of every message is not read here: {@link ClusterGuard} checks and stamps it.
  *
  * <p>Every decoder validates what it reads and throws {@link IllegalArgumentException} naming the
  * offending field, so that a receiver can answer {@code INVALID_ARGUMENT} and a broken peer never
@@ -52,6 +57,9 @@ public final class ProtoCodec {
         long from = u64("VoteRequest.candidate_id", p.getCandidateId());
         long lastIndex = u64("VoteRequest.last_log_index", p.getLastLogIndex());
         long lastTerm = u64("VoteRequest.last_log_term", p.getLastLogTerm());
+        if (lastTerm > term) {
+            throw invalid("VoteRequest.last_log_term: " + lastTerm + " is above the candidate's term " + term);
+        }
         if ((lastIndex == 0) != (lastTerm == 0)) {
             throw invalid("VoteRequest.last_log_term: " + lastTerm + " does not fit last_log_index " + lastIndex
                     + " (both are 0 for an empty log, both > 0 otherwise)");
@@ -75,7 +83,7 @@ public final class ProtoCodec {
      * @param to   this node's id
      */
     public static Message.VoteResponse fromProto(VoteResponse p, long from, long to) {
-        long term = u64("VoteResponse.term", p.getTerm());
+        long term = boundedTerm("VoteResponse.term", p.getTerm());
         return new Message.VoteResponse(from, to, term, p.getVoteGranted(), p.getPreVote());
     }
 
@@ -149,10 +157,10 @@ public final class ProtoCodec {
      * @param to   this node's id
      */
     public static Message.AppendResponse fromProto(AppendResponse p, long from, long to) {
-        long term = u64("AppendResponse.term", p.getTerm());
+        long term = boundedTerm("AppendResponse.term", p.getTerm());
         long match = u64("AppendResponse.match_index", p.getMatchIndex());
         long hintIndex = u64("AppendResponse.reject_hint_index", p.getRejectHintIndex());
-        long hintTerm = u64("AppendResponse.reject_hint_term", p.getRejectHintTerm());
+        long hintTerm = boundedTerm("AppendResponse.reject_hint_term", p.getRejectHintTerm());
         long rejected = u64("AppendResponse.rejected_index", p.getRejectedIndex());
         long readSeq = u64("AppendResponse.read_seq", p.getReadSeq());
         if (p.getSuccess() && (hintIndex != 0 || hintTerm != 0 || rejected != 0)) {
@@ -180,12 +188,12 @@ public final class ProtoCodec {
 
     /** The core has no record for this reply; it carries only a term. */
     public static TimeoutNowResponse timeoutNowResponse(long term) {
-        return TimeoutNowResponse.newBuilder().setTerm(u64("TimeoutNowResponse.term", term)).build();
+        return TimeoutNowResponse.newBuilder().setTerm(boundedTerm("TimeoutNowResponse.term", term)).build();
     }
 
     /** @return the target's term */
     public static long fromProto(TimeoutNowResponse p) {
-        return u64("TimeoutNowResponse.term", p.getTerm());
+        return boundedTerm("TimeoutNowResponse.term", p.getTerm());
     }
 
     // ------------------------------------------------------------------ InstallSnapshot
@@ -280,7 +288,7 @@ public final class ProtoCodec {
      * @param to   this node's id
      */
     public static Message.SnapshotResponse fromProto(InstallSnapshotResponse p, long from, long to) {
-        long term = u64("InstallSnapshotResponse.term", p.getTerm());
+        long term = boundedTerm("InstallSnapshotResponse.term", p.getTerm());
         long match = u64("InstallSnapshotResponse.match_index", p.getMatchIndex());
         nextOffset(p);
         if (p.getSuccess() && match == 0) throw invalid("InstallSnapshotResponse.match_index: missing on success");
@@ -338,9 +346,17 @@ public final class ProtoCodec {
         return value;
     }
 
-    /** The term of a request: the sender's current term, never 0. */
+    /** The term of a request: the sender's current term, never 0, at most {@link RaftCore#MAX_TERM}. */
     private static long term(String field, long value) {
-        if (u64(field, value) == 0) throw invalid(field + ": missing (a request's term is never 0)");
+        if (boundedTerm(field, value) == 0) throw invalid(field + ": missing (a request's term is never 0)");
+        return value;
+    }
+
+    /** Any term: at most {@link RaftCore#MAX_TERM}, which a real cluster never reaches. */
+    private static long boundedTerm(String field, long value) {
+        if (u64(field, value) > RaftCore.MAX_TERM) {
+            throw invalid(field + ": " + value + " is above the bound of 2^62 for terms");
+        }
         return value;
     }
 

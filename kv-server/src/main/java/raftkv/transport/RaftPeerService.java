@@ -46,6 +46,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private final Set<Long> peerIds;
     private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
     private final SnapshotReceiver snapshots;
+    private final ClusterGuard cluster;
     // Null before start and after stop: calls are then refused with UNAVAILABLE.
     private volatile Transport.Inbound inbound;
     // Null unless a test config installed one (see GrpcTransport#installPartitionHook).
@@ -55,13 +56,14 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
      * @param source where incoming snapshots are written
      * @param io     runs the blocking file work of incoming snapshots; never a network thread
      */
-    RaftPeerService(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io) {
+    RaftPeerService(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io, ClusterGuard cluster) {
         this.selfId = selfId;
         this.peerIds = Set.copyOf(peerIds);
+        this.cluster = cluster;
         this.snapshots = new SnapshotReceiver(selfId, peerIds, source, io, () -> inbound, peer -> {
             PartitionHook hook = partitionHook;
             return hook != null && hook.refusesIncoming(peer);
-        });
+        }, cluster);
     }
 
     void start(Transport.Inbound inbound) {
@@ -80,14 +82,14 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
     @Override
     public void requestVote(VoteRequest request, StreamObserver<VoteResponse> call) {
-        serve("RequestVote", call, () -> ProtoCodec.fromProto(request, selfId),
-                (req, reply) -> ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class)));
+        serve("RequestVote", call, request.getClusterId(), request.getCandidateId(), () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class))));
     }
 
     @Override
     public void appendEntries(AppendRequest request, StreamObserver<AppendResponse> call) {
-        serve("AppendEntries", call, () -> ProtoCodec.fromProto(request, selfId),
-                (req, reply) -> ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class)));
+        serve("AppendEntries", call, request.getClusterId(), request.getLeaderId(), () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class))));
     }
 
     /**
@@ -96,11 +98,11 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
      */
     @Override
     public void timeoutNow(TimeoutNowRequest request, StreamObserver<TimeoutNowResponse> call) {
-        serve("TimeoutNow", call, () -> ProtoCodec.fromProto(request, selfId), (req, reply) -> {
+        serve("TimeoutNow", call, request.getClusterId(), request.getLeaderId(), () -> ProtoCodec.fromProto(request, selfId), (req, reply) -> {
             if (reply != null) {
                 throw new IllegalArgumentException("TimeoutNow has no response: reply with null, got " + reply);
             }
-            return ProtoCodec.timeoutNowResponse(req.term());
+            return cluster.stamp(ProtoCodec.timeoutNowResponse(req.term()));
         });
     }
 
@@ -110,13 +112,21 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         return snapshots.open((ServerCallStreamObserver<InstallSnapshotResponse>) call);
     }
 
-    private <Q> void serve(String rpc, StreamObserver<Q> observer, Supplier<Message> decode,
+    /**
+     * @param clusterId the request's cluster_id, checked before anything else
+     * @param sender    the request's sender as it names itself, for the log of a foreign cluster
+     */
+    private <Q> void serve(String rpc, StreamObserver<Q> observer, long clusterId, long sender, Supplier<Message> decode,
                            BiFunction<Message, Message, Q> encodeReply) {
         ServerCallStreamObserver<Q> call = (ServerCallStreamObserver<Q>) observer;
         Transport.Inbound in = inbound;
         if (in == null) {
             call.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more")
                     .asRuntimeException());
+            return;
+        }
+        if (!cluster.admits(clusterId, rpc + " from", sender)) {
+            call.onError(Status.PERMISSION_DENIED.withDescription(cluster.refusal(clusterId)).asRuntimeException());
             return;
         }
         Message request;

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.proto.raft.InstallSnapshotResponse;
 import raftkv.proto.raft.SnapshotChunk;
+import raftkv.proto.raft.SnapshotHeader;
 import raftkv.raft.Message;
 
 /**
@@ -101,6 +102,7 @@ final class SnapshotReceiver {
     private final Executor io;
     private final Supplier<Transport.Inbound> inbound;
     private final LongPredicate refused;
+    private final ClusterGuard cluster;
     private final LogLimiter warnings = new LogLimiter(Duration.ofSeconds(30));
     // Guarded by this. At most one partial per leader.
     private final Map<Long, Partial> partials = new TreeMap<>();
@@ -111,13 +113,14 @@ final class SnapshotReceiver {
      * @param refused whether a peer's requests are refused (test partition hook)
      */
     SnapshotReceiver(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io,
-                     Supplier<Transport.Inbound> inbound, LongPredicate refused) {
+                     Supplier<Transport.Inbound> inbound, LongPredicate refused, ClusterGuard cluster) {
         this.selfId = selfId;
         this.peerIds = Set.copyOf(peerIds);
         this.source = source;
         this.io = io;
         this.inbound = inbound;
         this.refused = refused;
+        this.cluster = cluster;
     }
 
     /** Serves one InstallSnapshot call. */
@@ -257,6 +260,10 @@ final class SnapshotReceiver {
 
         private void begin(SnapshotChunk chunk) throws IOException {
             if (!chunk.hasHeader()) throw new IllegalArgumentException("SnapshotChunk.header: missing in the first chunk");
+            SnapshotHeader header = chunk.getHeader();
+            if (!cluster.admits(header.getClusterId(), "InstallSnapshot from", header.getLeaderId())) {
+                throw new Refusal(Status.PERMISSION_DENIED.withDescription(cluster.refusal(header.getClusterId())));
+            }
             Message.SnapshotRequest r = ProtoCodec.fromProto(chunk.getHeader(), selfId);
             if (!peerIds.contains(r.from())) {
                 throw new IllegalArgumentException("node " + r.from() + " is not a peer of node " + selfId
@@ -381,7 +388,7 @@ final class SnapshotReceiver {
             if (!answered.compareAndSet(false, true)) return;
             try {
                 if (call.isCancelled()) return;
-                call.onNext(response);
+                call.onNext(cluster.stamp(response));
                 call.onCompleted();
             } catch (RuntimeException e) {
                 log.debug("could not answer a snapshot stream whose caller has gone: {}", e.toString());

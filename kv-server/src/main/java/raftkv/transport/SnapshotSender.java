@@ -73,7 +73,7 @@ final class SnapshotSender {
      */
     record Env(long selfId, List<Long> voters, SnapshotSource source, int chunkBytes, GrpcTransport.Options options,
                ScheduledExecutorService io, Consumer<Message> deliver, LongPredicate blocked, BooleanSupplier closed,
-               LogLimiter warnings) {}
+               LogLimiter warnings, ClusterGuard cluster) {}
 
     private final Env env;
     private final PeerLink link;
@@ -128,7 +128,7 @@ final class SnapshotSender {
             SnapshotSource.Local local = newest.get();
             file = FileChannel.open(local.file(), StandardOpenOption.READ);
             totalSize = file.size();
-            header = ProtoCodec.snapshotHeader(request, local.meta(), env.voters(), totalSize);
+            header = env.cluster().stamp(ProtoCodec.snapshotHeader(request, local.meta(), env.voters(), totalSize));
             log.info("sending the snapshot up to index {} (term {}, {} bytes, {}) to peer {}", local.meta().index(),
                     local.meta().term(), totalSize, local.file(), link.peerId);
         } catch (IOException | RuntimeException e) {
@@ -271,6 +271,10 @@ final class SnapshotSender {
         if (ended) return;
         if (answer == null) {
             giveUp("the peer ended a stream without an answer", true);
+            return;
+        }
+        if (!env.cluster().admits(answer.getClusterId(), "the answer to InstallSnapshot from", link.peerId)) {
+            giveUp("the answer carries another cluster's id", true);
             return;
         }
         Message.SnapshotResponse response;

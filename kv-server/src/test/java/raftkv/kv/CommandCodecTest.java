@@ -9,6 +9,7 @@ import com.google.protobuf.UnknownFieldSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import raftkv.proto.KvRules;
 import raftkv.proto.internal.CasCmd;
 import raftkv.proto.internal.LogCommand;
 import raftkv.proto.internal.SetCmd;
@@ -23,7 +24,7 @@ class CommandCodecTest {
     void everyCommandRoundTripsWithItsTimestamp() {
         List<Command> commands = List.of(
                 new Command.Set(KEY, BINARY, 0, RequestId.NONE),
-                new Command.Set(KEY, ByteString.EMPTY, Command.MAX_TTL_SECONDS, new RequestId(-7, 1)),
+                new Command.Set(KEY, ByteString.EMPTY, KvRules.MAX_TTL_SECONDS, new RequestId(-7, 1)),
                 new Command.Cas(KEY, Long.MAX_VALUE, BINARY, 300, new RequestId(Long.MIN_VALUE, -1)),
                 new Command.Cas(KEY, 1, ByteString.EMPTY, 0, RequestId.NONE),
                 new Command.Delete(KEY, new RequestId(42, 3)),
@@ -40,7 +41,7 @@ class CommandCodecTest {
     void commandsRejectWhatTheLogCannotCarry() {
         assertThrows(IllegalArgumentException.class, () -> new Command.Set(KEY, BINARY, -1, RequestId.NONE));
         assertThrows(IllegalArgumentException.class,
-                () -> new Command.Set(KEY, BINARY, Command.MAX_TTL_SECONDS + 1, RequestId.NONE));
+                () -> new Command.Set(KEY, BINARY, KvRules.MAX_TTL_SECONDS + 1, RequestId.NONE));
         assertThrows(IllegalArgumentException.class, () -> new Command.Cas(KEY, 0, BINARY, 0, RequestId.NONE));
         assertThrows(IllegalArgumentException.class, () -> new Command.Delete(KEY, new RequestId(5, 0)));
         assertThrows(IllegalArgumentException.class, () -> new Command.Delete(KEY, new RequestId(0, 5)));
@@ -96,7 +97,7 @@ class CommandCodecTest {
         assertMalformed(LogCommand.newBuilder().setClientId(9).setSequence(1).setTick(TickCmd.getDefaultInstance())
                 .build().toByteString(), "a tick carries request id");
         assertMalformed(LogCommand.newBuilder().setClientId(9).setSet(SetCmd.newBuilder().setKey(KEY))
-                .build().toByteString(), "invalid SET command: request id needs");
+                .build().toByteString(), "invalid SET command: request_id is set but its client_id or sequence is 0");
         assertMalformed(LogCommand.newBuilder().setSet(SetCmd.newBuilder().setKey(KEY).setTtlSeconds(1L << 32))
                 .build().toByteString(), "invalid SET command: ttl must be");
         assertMalformed(LogCommand.newBuilder().setCas(CasCmd.newBuilder().setKey(KEY))

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import raftkv.kv.ApplyResult.NotFound;
 import raftkv.kv.ApplyResult.Written;
+import raftkv.proto.KvRules;
 
 /**
  * Expiry by the log's clock only (SPEC section 4 "exptime"): a key's deadline is the log clock
@@ -130,8 +131,8 @@ class ExpiryTest {
 
     @Test
     void theLargestTtlIsKept() {
-        feed.set("k", "v", Command.MAX_TTL_SECONDS, 1_700_000_000_000L);
-        assertEquals(1_700_000_000_000L + Command.MAX_TTL_SECONDS * 1000, feed.get("k", 0).orElseThrow().expiresAtMs());
+        feed.set("k", "v", KvRules.MAX_TTL_SECONDS, 1_700_000_000_000L);
+        assertEquals(1_700_000_000_000L + KvRules.MAX_TTL_SECONDS * 1000, feed.get("k", 0).orElseThrow().expiresAtMs());
     }
 
     @Test
@@ -145,7 +146,7 @@ class ExpiryTest {
         assertEquals(1, ttlSecondsLeft(now + 1_000, now));
         assertEquals(1, ttlSecondsLeft(now + 1, now));
         assertEquals(1, ttlSecondsLeft(now, now), "never 0 for a key that expires");
-        assertEquals(Command.MAX_TTL_SECONDS, ttlSecondsLeft(now + Command.MAX_TTL_SECONDS * 1000, now));
+        assertEquals(KvRules.MAX_TTL_SECONDS, ttlSecondsLeft(now + KvRules.MAX_TTL_SECONDS * 1000, now));
     }
 
     @Test

@@ -12,6 +12,7 @@ import raftkv.raft.RaftConfig;
 import raftkv.raft.RaftCore;
 import raftkv.raft.Ready;
 import raftkv.raft.SnapshotMeta;
+import raftkv.raft.StepResult;
 
 /**
  * One simulated node: a core (absent while crashed), its disk, its state machine, the
@@ -114,7 +115,10 @@ final class SimNode {
             invariants.onSnapshotReceived(this, s.snapshot(), p.snapshotState());
             receivedSnapshots.put(s.snapshot(), p.snapshotState());
         }
-        core.step(p.message());
+        if (core.step(p.message()) instanceof StepResult.Refused r) {
+            // Every simulated peer is correct: a refusal means the core's rules reject real Raft traffic.
+            throw new SafetyViolation("node " + id + " refused " + p.message() + ": " + r.reason());
+        }
     }
 
     static int writeCount(Ready r) {

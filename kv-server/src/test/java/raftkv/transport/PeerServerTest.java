@@ -60,14 +60,14 @@ class PeerServerTest {
     }
 
     private static AppendRequest append(int valueBytes) {
-        return AppendRequest.newBuilder().setTerm(2).setLeaderId(2).addEntries(Entry.newBuilder()
+        return AppendRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(2).setLeaderId(2).addEntries(Entry.newBuilder()
                 .setIndex(1).setTerm(2).setType(EntryType.ENTRY_TYPE_NORMAL)
                 .setData(ByteString.copyFrom(new byte[valueBytes]))).build();
     }
 
     @Test
     void refusesAnOversizedRequestWithResourceExhaustedAndKeepsServingTheConnection() {
-        assertEquals(AppendResponse.newBuilder().setTerm(2).setSuccess(true).setMatchIndex(1).build(),
+        assertEquals(AppendResponse.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(2).setSuccess(true).setMatchIndex(1).build(),
                 stub().appendEntries(append(1 << 20)));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub().appendEntries(append(4 << 20)));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());

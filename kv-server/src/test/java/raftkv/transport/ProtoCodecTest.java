@@ -23,6 +23,7 @@ import raftkv.proto.raft.VoteRequest;
 import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
+import raftkv.raft.RaftCore;
 import raftkv.raft.SnapshotMeta;
 
 /**
@@ -41,7 +42,7 @@ class ProtoCodecTest {
                 new Message.VoteRequest(PEER, SELF, 6, 10, 4, true, false),
                 new Message.VoteRequest(PEER, SELF, 6, 10, 4, false, true),
                 new Message.VoteRequest(0, SELF, 1, 0, 0, true, false),
-                new Message.VoteRequest(Long.MAX_VALUE, SELF, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, false, false));
+                new Message.VoteRequest(Long.MAX_VALUE, SELF, RaftCore.MAX_TERM, Long.MAX_VALUE, RaftCore.MAX_TERM, false, false));
     }
 
     @ParameterizedTest
@@ -255,6 +256,43 @@ class ProtoCodecTest {
     private static AppendRequest.Builder append(long term, long prevLogTerm) {
         return AppendRequest.newBuilder().setTerm(term).setLeaderId(PEER)
                 .setPrevLogIndex(prevLogTerm == 0 ? 0 : 2).setPrevLogTerm(prevLogTerm);
+    }
+
+    // Issue 10: one AppendEntries with term 2^63 - 1 once left a whole cluster unable to elect a leader.
+    // Every term on the wire is bounded by 2^62, requests and answers alike.
+    @Test
+    void termsAboveTheBoundAreRefused() {
+        long over = RaftCore.MAX_TERM + 1;
+        rejects("AppendRequest.term: 9223372036854775807 is above the bound of 2^62",
+                () -> ProtoCodec.fromProto(AppendRequest.newBuilder().setTerm(Long.MAX_VALUE).setLeaderId(PEER).build(), SELF));
+        rejects("AppendRequest.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(AppendRequest.newBuilder().setTerm(over).setLeaderId(PEER).build(), SELF));
+        rejects("VoteRequest.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(VoteRequest.newBuilder().setTerm(over).setCandidateId(PEER).build(), SELF));
+        rejects("TimeoutNowRequest.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(TimeoutNowRequest.newBuilder().setTerm(over).setLeaderId(PEER).build(), SELF));
+        rejects("SnapshotHeader.term: " + over + " is above", () -> ProtoCodec.fromProto(SnapshotHeader.newBuilder()
+                .setTerm(over).setLeaderId(PEER).setLastIncludedIndex(1).setLastIncludedTerm(1).build(), SELF));
+        rejects("VoteResponse.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(VoteResponse.newBuilder().setTerm(over).build(), PEER, SELF));
+        rejects("AppendResponse.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(AppendResponse.newBuilder().setTerm(over).build(), PEER, SELF));
+        rejects("AppendResponse.reject_hint_term: " + over + " is above",
+                () -> ProtoCodec.fromProto(AppendResponse.newBuilder().setTerm(2).setRejectHintTerm(over).build(), PEER, SELF));
+        rejects("InstallSnapshotResponse.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(InstallSnapshotResponse.newBuilder().setTerm(over).build(), PEER, SELF));
+        rejects("TimeoutNowResponse.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(TimeoutNowResponse.newBuilder().setTerm(over).build()));
+
+        // The bound itself passes.
+        assertEquals(RaftCore.MAX_TERM, ProtoCodec.fromProto(
+                AppendRequest.newBuilder().setTerm(RaftCore.MAX_TERM).setLeaderId(PEER).build(), SELF).term());
+    }
+
+    @Test
+    void aCandidateWhoseLastLogTermIsAboveItsTermIsRefused() {
+        rejects("VoteRequest.last_log_term: 8 is above the candidate's term 7", () -> ProtoCodec.fromProto(
+                VoteRequest.newBuilder().setTerm(7).setCandidateId(PEER).setLastLogIndex(3).setLastLogTerm(8).build(), SELF));
     }
 
     private static void rejects(String messageStart, Executable decode) {

@@ -39,7 +39,8 @@ class RaftPeerServiceTest {
     private static final long PEER = 2;
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final RaftPeerService service = new RaftPeerService(SELF, Set.of(PEER, 3L), SnapshotSource.none(), Runnable::run);
+    private final RaftPeerService service = new RaftPeerService(SELF, Set.of(PEER, 3L), SnapshotSource.none(), Runnable::run,
+            new ClusterGuard(SELF, GrpcTransport.TEST_CLUSTER_ID));
     private Server server;
     private ManagedChannel channel;
 
@@ -61,7 +62,7 @@ class RaftPeerServiceTest {
     }
 
     private static VoteRequest vote(long from) {
-        return VoteRequest.newBuilder().setTerm(3).setCandidateId(from).setLastLogIndex(5).setLastLogTerm(2).build();
+        return VoteRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(3).setCandidateId(from).setLastLogIndex(5).setLastLogTerm(2).build();
     }
 
     @Test
@@ -83,14 +84,14 @@ class RaftPeerServiceTest {
         assertTrue(outcome.isEmpty(), "no answer before the node replies");
 
         CompletableFuture.runAsync(() -> pending.join().accept(new Message.VoteResponse(SELF, PEER, 3, true, false)));
-        assertEquals(VoteResponse.newBuilder().setTerm(3).setVoteGranted(true).build(), next(outcome, WAIT));
+        assertEquals(VoteResponse.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(3).setVoteGranted(true).build(), next(outcome, WAIT));
     }
 
     @Test
     void timeoutNowIsAnsweredWithTheRequestsTermWhenTheNodeRepliesNull() {
         RecordingNode node = new RecordingNode();
         service.start(node);
-        var answer = stub().timeoutNow(TimeoutNowRequest.newBuilder().setTerm(7).setLeaderId(3).build());
+        var answer = stub().timeoutNow(TimeoutNowRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(7).setLeaderId(3).build());
         assertEquals(7, answer.getTerm());
         assertEquals(new Message.TimeoutNow(3, SELF, 7), node.requests.poll());
     }
@@ -104,16 +105,47 @@ class RaftPeerServiceTest {
         assertCode(Status.Code.UNAVAILABLE, () -> stub().requestVote(vote(PEER)));
     }
 
+    // Issue 10, item 6: a message from another cluster, or with no cluster id, never reaches the node.
+    @Test
+    void refusesRequestsOfAnotherClusterOrWithoutOneWithoutBotheringTheNode() {
+        RecordingNode node = new RecordingNode();
+        service.start(node);
+        long other = GrpcTransport.TEST_CLUSTER_ID + 1;
+        StatusRuntimeException e = assertCode(Status.Code.PERMISSION_DENIED,
+                () -> stub().requestVote(vote(PEER).toBuilder().setClusterId(other).build()));
+        assertTrue(e.getStatus().getDescription().startsWith("cluster id " + Long.toHexString(other)), e.getStatus().getDescription());
+        assertCode(Status.Code.PERMISSION_DENIED, () -> stub().requestVote(vote(PEER).toBuilder().clearClusterId().build()));
+        assertCode(Status.Code.PERMISSION_DENIED, () -> stub().appendEntries(
+                AppendRequest.newBuilder().setClusterId(other).setTerm(2).setLeaderId(PEER).build()));
+        assertCode(Status.Code.PERMISSION_DENIED, () -> stub().timeoutNow(
+                TimeoutNowRequest.newBuilder().setClusterId(other).setTerm(2).setLeaderId(PEER).build()));
+        assertTrue(node.requests.isEmpty());
+
+        // Our own cluster's still pass, and the answer carries our id.
+        assertEquals(GrpcTransport.TEST_CLUSTER_ID, stub().requestVote(vote(PEER)).getClusterId());
+    }
+
+    // Issue 10, item 7: terms beyond 2^62 are refused at the codec, before the node sees them.
+    @Test
+    void refusesATermAboveTheBoundWithoutBotheringTheNode() {
+        RecordingNode node = new RecordingNode();
+        service.start(node);
+        StatusRuntimeException e = assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().appendEntries(AppendRequest.newBuilder()
+                .setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(Long.MAX_VALUE).setLeaderId(PEER).build()));
+        assertTrue(e.getStatus().getDescription().contains("above the bound of 2^62"), e.getStatus().getDescription());
+        assertTrue(node.requests.isEmpty());
+    }
+
     @Test
     void refusesMalformedRequestsWithoutBotheringTheNode() {
         RecordingNode node = new RecordingNode();
         service.start(node);
-        AppendRequest badEntry = AppendRequest.newBuilder().setTerm(2).setLeaderId(PEER)
+        AppendRequest badEntry = AppendRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(2).setLeaderId(PEER)
                 .addEntries(Entry.newBuilder().setIndex(1).setTerm(2).setTypeValue(9)).build();
         StatusRuntimeException e = assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().appendEntries(badEntry));
         assertEquals("AppendRequest.entries[0].type: unknown entry type 9", e.getStatus().getDescription());
 
-        AppendRequest noType = AppendRequest.newBuilder().setTerm(2).setLeaderId(PEER)
+        AppendRequest noType = AppendRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(2).setLeaderId(PEER)
                 .addEntries(Entry.newBuilder().setIndex(1).setTerm(2).setType(EntryType.ENTRY_TYPE_UNSPECIFIED)).build();
         assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().appendEntries(noType));
 

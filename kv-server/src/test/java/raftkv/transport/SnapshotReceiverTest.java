@@ -75,7 +75,8 @@ class SnapshotReceiverTest {
     }
 
     private void startService(java.util.concurrent.Executor executor) throws Exception {
-        service = new RaftPeerService(SELF, Set.of(LEADER, 3L), files, executor);
+        service = new RaftPeerService(SELF, Set.of(LEADER, 3L), files, executor,
+                new ClusterGuard(SELF, GrpcTransport.TEST_CLUSTER_ID));
         service.start(node);
         ServerInterceptor counter = new ServerInterceptor() {
             @Override
@@ -103,7 +104,7 @@ class SnapshotReceiverTest {
     }
 
     private static SnapshotHeader header(long term, long size) {
-        return SnapshotHeader.newBuilder().setTerm(term).setLeaderId(LEADER).setLastIncludedIndex(40)
+        return SnapshotHeader.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(term).setLeaderId(LEADER).setLastIncludedIndex(40)
                 .setLastIncludedTerm(2).addVoters(1).addVoters(2).addVoters(3).setTotalSize(size).build();
     }
 
@@ -135,7 +136,7 @@ class SnapshotReceiverTest {
     }
 
     private static InstallSnapshotResponse progress(long term, long nextOffset) {
-        return InstallSnapshotResponse.newBuilder().setTerm(term).setNextOffset(nextOffset).build();
+        return InstallSnapshotResponse.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(term).setNextOffset(nextOffset).build();
     }
 
     private static void assertCode(Status.Code code, Object outcome) {
@@ -146,7 +147,7 @@ class SnapshotReceiverTest {
     @Test
     void aSnapshotInOneStreamIsCheckedFsyncedAndHandedToTheNode() throws Exception {
         Object answer = stream(opening(header(5, DATA.length), 0), data(0, 4000, 0), data(4000, DATA.length, crc()));
-        assertEquals(InstallSnapshotResponse.newBuilder().setTerm(5).setSuccess(true).setNextOffset(DATA.length)
+        assertEquals(InstallSnapshotResponse.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(5).setSuccess(true).setNextOffset(DATA.length)
                 .setMatchIndex(40).build(), answer);
         RecordingNode.Snapshot got = next(node.snapshots, WAIT);
         assertEquals(new Message.SnapshotRequest(LEADER, SELF, 5, new SnapshotMeta(40, 2)), got.request());

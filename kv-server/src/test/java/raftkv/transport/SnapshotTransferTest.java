@@ -267,7 +267,8 @@ class SnapshotTransferTest {
                         if (answered) return;
                         answered = true;
                         streams.add(chunk.getHeader().getTerm());
-                        call.onNext(ProtoCodec.snapshotProgress(chunk.getHeader().getTerm(), 1));
+                        call.onNext(ProtoCodec.snapshotProgress(chunk.getHeader().getTerm(), 1).toBuilder()
+                                .setClusterId(GrpcTransport.TEST_CLUSTER_ID).build());
                         call.onCompleted();
                     }
                     @Override public void onError(Throwable t) {}

@@ -32,6 +32,8 @@ import raftkv.proto.kv.GetRequest;
 import raftkv.proto.kv.GetResponse;
 import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.KvProto;
+import raftkv.proto.kv.MoveLeaderRequest;
+import raftkv.proto.kv.MoveLeaderResponse;
 import raftkv.proto.kv.RequestId;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.SetRequest;
@@ -68,9 +70,11 @@ class MessageRoundTripTest {
 
   private static final RequestId REQUEST_ID =
       RequestId.newBuilder().setClientId(MAX_UINT64).setSequence(7).build();
+  // A fixed64 with the top bit set, as half of all SHA-256-derived cluster ids have.
+  private static final long CLUSTER_ID = 0x8badf00ddeadbeefL;
   private static final Entry ENTRY = Entry.newBuilder()
       .setIndex(12).setTerm(3).setType(EntryType.ENTRY_TYPE_NORMAL).setData(AWKWARD).build();
-  private static final SnapshotHeader SNAPSHOT_HEADER = SnapshotHeader.newBuilder()
+  private static final SnapshotHeader SNAPSHOT_HEADER = SnapshotHeader.newBuilder().setClusterId(CLUSTER_ID)
       .setTerm(4).setLeaderId(0xFFFF_FFFF_FFFFL).setLastIncludedIndex(100_000)
       .setLastIncludedTerm(3).addVoters(0).addVoters(1).addVoters(2).setTotalSize(5L << 32)
       .build();
@@ -100,25 +104,27 @@ class MessageRoundTripTest {
             .setPeerAddress("127.0.0.4:9003").setRole(Role.ROLE_FOLLOWER).setTerm(4)
             .setCommitIndex(120).setAppliedIndex(119).setLastLogIndex(121).setLeaderId(1)
             .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001").build(),
+        MoveLeaderRequest.newBuilder().setTargetId(2).build(),
+        MoveLeaderResponse.newBuilder().setTerm(5).build(),
         // raft.proto
-        VoteRequest.newBuilder().setTerm(5).setCandidateId(2).setLastLogIndex(121)
+        VoteRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(5).setCandidateId(2).setLastLogIndex(121)
             .setLastLogTerm(4).setPreVote(true).setLeadershipTransfer(true).build(),
-        VoteResponse.newBuilder().setTerm(5).setVoteGranted(true).setPreVote(true).build(),
+        VoteResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(5).setVoteGranted(true).setPreVote(true).build(),
         ENTRY,
-        AppendRequest.newBuilder().setTerm(4).setLeaderId(1).setPrevLogIndex(11)
+        AppendRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setLeaderId(1).setPrevLogIndex(11)
             .setPrevLogTerm(3).addEntries(ENTRY)
             .addEntries(Entry.newBuilder().setIndex(13).setTerm(4)
                 .setType(EntryType.ENTRY_TYPE_NOOP))
             .setLeaderCommit(11).setReadSeq(MAX_UINT64).build(),
-        AppendResponse.newBuilder().setTerm(4).setSuccess(true).setMatchIndex(13)
+        AppendResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setSuccess(true).setMatchIndex(13)
             .setRejectHintIndex(8).setRejectHintTerm(2).setReadSeq(17).setRejectedIndex(12).build(),
         SNAPSHOT_HEADER,
         SnapshotChunk.newBuilder().setHeader(SNAPSHOT_HEADER).setOffset(1 << 20)
             .setData(AWKWARD).setDone(true).setCrc32C(0xE306_9283).build(),
-        InstallSnapshotResponse.newBuilder().setTerm(4).setSuccess(true)
+        InstallSnapshotResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setSuccess(true)
             .setNextOffset(5L << 32).setMatchIndex(100_000).build(),
-        TimeoutNowRequest.newBuilder().setTerm(4).setLeaderId(1).build(),
-        TimeoutNowResponse.newBuilder().setTerm(4).build());
+        TimeoutNowRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setLeaderId(1).build(),
+        TimeoutNowResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build());
   }
 
   static Stream<Arguments> namedSamples() {
@@ -173,7 +179,8 @@ class MessageRoundTripTest {
   void servicesHaveTheDocumentedRpcs() {
     assertEquals(Map.of(
             "Set", MethodType.UNARY, "Get", MethodType.UNARY, "GetMeta", MethodType.UNARY,
-            "Cas", MethodType.UNARY, "Delete", MethodType.UNARY, "Status", MethodType.UNARY),
+            "Cas", MethodType.UNARY, "Delete", MethodType.UNARY, "Status", MethodType.UNARY,
+            "MoveLeader", MethodType.UNARY),
         methodTypes(KeyValueGrpc.getServiceDescriptor()));
     assertEquals(Map.of(
             "RequestVote", MethodType.UNARY, "AppendEntries", MethodType.UNARY,
