@@ -39,6 +39,7 @@ public final class NodeStep {
     private static final Logger log = LoggerFactory.getLogger(NodeStep.class);
     // A leader proposes a time entry at most this often, so that expiry advances through the log.
     private static final long EXPIRY_TICK_INTERVAL_MS = 250;
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     /** What became of a command handed to this node. */
     public sealed interface Outcome {
@@ -76,6 +77,9 @@ public final class NodeStep {
     // Snapshots received from leaders in the current batch, until its Ready shows whether the core
     // installs them; the files of those it does not are deleted.
     private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
+    // When a refusal of each sender's message was last logged at ERROR (clock nanos); senders are
+    // the cluster's members (the core refuses unknown ids before this), so the map stays small.
+    private final Map<Long, Long> lastRefusalLogged = new HashMap<>();
     private long lastStampMs;
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
@@ -227,7 +231,16 @@ public final class NodeStep {
      */
     private boolean stepPeer(Message m) {
         if (core.step(m) instanceof StepResult.Refused r) {
-            log.error("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
+            // At most one line per sender and interval: a peer that keeps sending such messages
+            // must not flood the log.
+            Long last = lastRefusalLogged.get(r.from());
+            long now = clock.nanos();
+            if (last == null || now - last >= REFUSAL_LOG_INTERVAL_NANOS) {
+                lastRefusalLogged.put(r.from(), now);
+                log.error("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
+            } else {
+                log.debug("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
+            }
             return false;
         }
         return true;
