@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -32,8 +34,16 @@ public final class LeaderForwarder implements Forwarder {
     private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<Integer, KeyValueGrpc.KeyValueFutureStub> stubs = new ConcurrentHashMap<>();
 
+    private final ChannelCredentials credentials;
+
     public LeaderForwarder(int maxMessageBytes) {
+        this(maxMessageBytes, InsecureChannelCredentials.create());
+    }
+
+    /** @param credentials plaintext, or TLS with this node's certificate (SPEC section 8) */
+    public LeaderForwarder(int maxMessageBytes, ChannelCredentials credentials) {
         this.maxMessageBytes = maxMessageBytes;
+        this.credentials = credentials;
     }
 
     @Override
@@ -85,8 +95,7 @@ public final class LeaderForwarder implements Forwarder {
 
     private KeyValueGrpc.KeyValueFutureStub stub(ServerSpec leader) {
         return stubs.computeIfAbsent(leader.id(), id -> {
-            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort())
-                    .usePlaintext()
+            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials)
                     .maxInboundMessageSize(maxMessageBytes)
                     .build();
             channels.put(id, channel);

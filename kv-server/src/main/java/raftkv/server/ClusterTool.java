@@ -1,5 +1,6 @@
 package raftkv.server;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
@@ -17,11 +18,14 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.security.AdminChannels;
 
 /**
  * Helper behind {@code scripts/cluster}: {@code info} prints the data folder and the servers of
  * a config (for the shell script), {@code wait-leader SECONDS} waits until a majority of nodes
- * agree on one leader, and {@code status} prints each node's view as a table.
+ * agree on one leader, and {@code status} prints each node's view as a table (over TLS when the
+ * config has {@code tls}, see {@link AdminChannels}); {@code write-tls-config OUT CERTDIR} is
+ * {@code scripts/certs --write-config} ({@link TlsConfigWriter}).
  */
 public final class ClusterTool {
     private ClusterTool() {}
@@ -45,8 +49,23 @@ public final class ClusterTool {
         switch (args[1]) {
             case "info" -> {
                 out.println("path " + config.dataDir());
+                out.println("tls " + (!config.tlsEnabled() ? "off" : config.tls().text() ? "text" : "on"));
+                if (config.tlsEnabled()) out.println("cafile " + config.tls().caFile());
                 for (ServerSpec s : config.servers()) {
                     out.println("server " + s.id() + " " + s.hostname() + " " + s.clientPort() + " " + s.logPort());
+                }
+                return 0;
+            }
+            case "write-tls-config" -> {
+                if (args.length < 4) {
+                    err.println("usage: ClusterTool CONFIG write-tls-config OUT CERTDIR");
+                    return 2;
+                }
+                try {
+                    TlsConfigWriter.write(Path.of(args[0]), Path.of(args[2]), Path.of(args[3]));
+                } catch (ConfigException | java.io.IOException e) {
+                    err.println("certs: cannot write " + args[2] + ": " + e.getMessage());
+                    return 2;
                 }
                 return 0;
             }
@@ -90,9 +109,10 @@ public final class ClusterTool {
     public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
         Map<ServerSpec, StatusResponse> result = new LinkedHashMap<>();
         List<ManagedChannel> channels = new ArrayList<>();
+        ChannelCredentials credentials = AdminChannels.credentials(config, System.getenv());
         try {
             for (ServerSpec s : config.servers()) {
-                ManagedChannel ch = NettyChannelBuilder.forAddress(s.hostname(), s.logPort()).usePlaintext().build();
+                ManagedChannel ch = NettyChannelBuilder.forAddress(s.hostname(), s.logPort(), credentials).build();
                 channels.add(ch);
                 StatusResponse r = null;
                 try {
