@@ -3,7 +3,9 @@ package raftkv.cli;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
@@ -96,8 +98,14 @@ public final class KvClient implements AutoCloseable {
 
     /** A client with its own channels, closed by {@link #close()}. */
     public static KvClient open(List<Endpoint> endpoints, Duration timeout, int maxMessageBytes, String userAgent) {
+        return open(endpoints, timeout, maxMessageBytes, userAgent, InsecureChannelCredentials.create());
+    }
+
+    /** As above, dialling with {@code credentials} (TLS, see {@link ClientTls}). */
+    public static KvClient open(List<Endpoint> endpoints, Duration timeout, int maxMessageBytes, String userAgent,
+                                ChannelCredentials credentials) {
         SecureRandom random = new SecureRandom();
-        return new KvClient(new Channels(maxMessageBytes, userAgent), true, endpoints, timeout, random::nextLong,
+        return new KvClient(new Channels(maxMessageBytes, userAgent, credentials), true, endpoints, timeout, random::nextLong,
                 new AtomicReference<>(), new LongAdder());
     }
 
