@@ -1,7 +1,7 @@
 package raftkv.config;
 
-import java.util.Objects;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * The top-level {@code "tls"} object of config.json (SPEC section 8). Its presence turns TLS on:

@@ -16,12 +16,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import raftkv.config.ClusterConfig;
@@ -178,17 +180,17 @@ public final class NodeTls {
         throw new IOException(field + ": the certificate was not issued by the CA of tls.caFile");
     }
 
-    private static java.util.Optional<String> looseKeyWarning(String field, Path key) {
+    private static Optional<String> looseKeyWarning(String field, Path key) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(key);
             if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                return java.util.Optional.of(field + " " + key + " can be read by other users (mode "
-                        + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); chmod 600 it");
+                return Optional.of(field + " " + key + " can be read by other users (mode "
+                        + PosixFilePermissions.toString(perms) + "); chmod 600 it");
             }
         } catch (UnsupportedOperationException | IOException e) {
             // not a POSIX file system: nothing to say
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private static String rootMessage(Throwable t) {
