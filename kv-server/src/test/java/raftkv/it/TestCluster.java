@@ -24,6 +24,7 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.security.AdminChannels;
 import raftkv.server.ClusterTool;
 
 /**
@@ -224,6 +225,24 @@ final class TestCluster implements AutoCloseable {
             return status(server).getAppliedIndex();
         } catch (RuntimeException notUpYet) {
             return -1;
+        }
+    }
+
+    /**
+     * Node {@code id}'s applied index, asked over TLS when the config has it (with a node's
+     * certificate, see AdminChannels), or -1 while the node does not answer.
+     */
+    long appliedIndex(int id) {
+        ServerSpec s = config.server(id);
+        ManagedChannel channel = NettyChannelBuilder.forAddress(s.hostname(), s.logPort(),
+                AdminChannels.credentials(config, Map.of())).build();
+        try {
+            return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance()).getAppliedIndex();
+        } catch (RuntimeException notUpYet) {
+            return -1;
+        } finally {
+            channel.shutdownNow();
         }
     }
 

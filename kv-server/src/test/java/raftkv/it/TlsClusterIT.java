@@ -58,7 +58,9 @@ class TlsClusterIT {
 
     @BeforeAll
     void startCluster(@TempDir Path dir) throws Exception {
-        cluster = TestCluster.onLocalhost(dir, 3, "\"fsync\": false").useTls(false, true);
+        cluster = TestCluster.onLocalhost(dir, 3, "\"fsync\": false",
+                // A loaded test machine must not cause an election of its own while the test checks that none happens.
+                "\"electionTimeoutMs\": 2000").useTls(false, true);
         cluster.startAll();
         cluster.awaitStableLeader(START);
     }
