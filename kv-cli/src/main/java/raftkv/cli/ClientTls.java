@@ -2,8 +2,10 @@ package raftkv.cli;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
-import io.grpc.TlsChannelCredentials;
-import java.io.IOException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -56,17 +58,25 @@ record ClientTls(Path caFile, Path certFile, Path keyFile) {
         return caFile != null;
     }
 
-    /** The gRPC credentials; a {@link UsageException} naming the file that cannot be used. */
+    /** The gRPC credentials; a {@link UsageException} naming the files when they cannot be used. */
     ChannelCredentials credentials() {
         if (!enabled()) return InsecureChannelCredentials.create();
-        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
-        try {
-            b.trustManager(readable(caFile, "CA certificate").toFile());
-            if (certFile != null) b.keyManager(readable(certFile, "certificate").toFile(), readable(keyFile, "private key").toFile());
-        } catch (IOException e) {
-            throw new UsageException("cannot read TLS files: " + e.getMessage(), e);
+        readable(caFile, "CA certificate");
+        if (certFile != null) {
+            readable(certFile, "certificate");
+            readable(keyFile, "private key");
         }
-        return b.build();
+        try {
+            // Built now, once for every channel, so that a bad file is a usage error rather than a failed call.
+            SslContextBuilder b = GrpcSslContexts.forClient().trustManager(caFile.toFile());
+            if (certFile != null) b.keyManager(certFile.toFile(), keyFile.toFile());
+            return NettySslContextChannelCredentials.create(b.build());
+        } catch (SSLException | IllegalArgumentException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            throw new UsageException("cannot use the TLS files (CA " + caFile + (certFile == null ? "" : ", certificate "
+                    + certFile + ", key " + keyFile) + "): " + ExitCodes.oneLine(String.valueOf(root.getMessage())), e);
+        }
     }
 
     private static Path readable(Path file, String what) {

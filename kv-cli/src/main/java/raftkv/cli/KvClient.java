@@ -292,7 +292,24 @@ public final class KvClient implements AutoCloseable {
             // "io exception" says nothing; "Connection refused: localhost/127.0.0.1:9000" does.
             why = cause.getMessage();
         }
+        String tls = tlsReason(cause);
+        if (tls != null) why = "TLS: " + tls;
         return status.getCode() + (why == null || why.isBlank() ? "" : " (" + ExitCodes.oneLine(why) + ")");
+    }
+
+    /**
+     * The innermost reason of a failed TLS handshake ("No subject alternative DNS name matching
+     * localhost found", a certificate the CA did not issue), or null: the outer exceptions of an
+     * SSL engine often say only "General OpenSslEngine problem".
+     */
+    private static String tlsReason(Throwable cause) {
+        boolean tls = false;
+        String reason = null;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) tls = true;
+            if (tls && t.getMessage() != null && !t.getMessage().isBlank()) reason = t.getMessage();
+        }
+        return reason;
     }
 
     private static String orCode(Status status) {

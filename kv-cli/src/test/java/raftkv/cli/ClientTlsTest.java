@@ -31,7 +31,7 @@ class ClientTlsTest {
     }
 
     @Test
-    void certAndKeyGoTogetherAndNeedACa() {
+    void certAndKeyGoTogetherAndNeedACa() throws Exception {
         Cli cli = new Cli(dir);
         Cli.Result noKey = cli.run("get", "k", "--endpoints", "127.0.0.1:1", "--cacert", "ca.pem", "--cert", "c.pem");
         assertEquals(ExitCodes.USAGE, noKey.exit(), noKey.toString());
@@ -41,6 +41,12 @@ class ClientTlsTest {
         assertEquals(ExitCodes.USAGE, noCa.exit(), noCa.toString());
         assertEquals("kvctl: --cert is for TLS: give the cluster's CA too (--cacert, KVCTL_CACERT, or --config FILE whose "
                 + "\"tls\" names it)", noCa.stderr().strip());
+
+        java.nio.file.Files.writeString(dir.resolve("not-a-ca.pem"), "hello");
+        Cli.Result notPem = cli.run("get", "k", "--endpoints", "127.0.0.1:1", "--cacert", "not-a-ca.pem");
+        assertEquals(ExitCodes.USAGE, notPem.exit(), notPem.toString());
+        assertEquals("kvctl: cannot use the TLS files (CA " + dir.resolve("not-a-ca.pem") + "): found no certificates in "
+                + "input stream", notPem.stderr().strip());
 
         Cli.Result missing = cli.run("get", "k", "--endpoints", "127.0.0.1:1", "--cacert", "nope.pem");
         assertEquals(ExitCodes.USAGE, missing.exit(), missing.toString());
