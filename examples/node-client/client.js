@@ -17,7 +17,10 @@
 // - failover: on UNAVAILABLE it sends the same request (same request id) to the leader named in
 //   the raftkv-leader trailer if there is one, else to the next endpoint.
 // Every other error is thrown as a KvError whose `code` is the gRPC status code.
+// TLS (the README's "Security"): RAFTKV_CACERT, RAFTKV_CERT and RAFTKV_KEY in the environment,
+// or options.tls = { caFile, certFile, keyFile }.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const grpc = require('@grpc/grpc-js');
@@ -72,6 +75,24 @@ function randomClientId() {
   }
 }
 
+/**
+ * The TLS files named by the environment, as kvctl takes them: RAFTKV_CACERT (the cluster's CA;
+ * TLS is on when it is set), RAFTKV_CERT and RAFTKV_KEY (a client certificate and its key).
+ */
+function tlsFromEnv(env = process.env) {
+  if (!env.RAFTKV_CACERT) return null;
+  return { caFile: env.RAFTKV_CACERT, certFile: env.RAFTKV_CERT || null, keyFile: env.RAFTKV_KEY || null };
+}
+
+function credentials(tls) {
+  if (!tls) return grpc.credentials.createInsecure();
+  if (!tls.caFile) throw new Error('tls needs caFile, the cluster\'s CA certificate');
+  if (!tls.certFile !== !tls.keyFile) throw new Error('tls: certFile and keyFile go together');
+  const read = (file) => fs.readFileSync(file);
+  return grpc.credentials.createSsl(read(tls.caFile), tls.keyFile ? read(tls.keyFile) : null,
+    tls.certFile ? read(tls.certFile) : null);
+}
+
 class KvClient {
   /**
    * @param {string[]|string} endpoints gRPC addresses ("host:LogPort"), as an array or "a,b,c"
@@ -79,6 +100,9 @@ class KvClient {
    * @param {number} [options.timeoutMs] deadline of each attempt (default 17000)
    * @param {number} [options.maxValueBytes] the cluster's maxValueBytes, to size the receive limit
    * @param {bigint} [options.clientId] this client's request-id client id (default: random)
+   * @param {object} [options.tls] TLS files (README "Security"): { caFile, certFile, keyFile } paths,
+   *   certFile and keyFile only for a cluster with clientCertAuth. Default: tlsFromEnv(), plaintext
+   *   when RAFTKV_CACERT is not set. The server's certificate must name the endpoint's host.
    */
   constructor(endpoints, options = {}) {
     this.endpoints = (typeof endpoints === 'string' ? endpoints.split(',') : [...endpoints])
@@ -92,6 +116,7 @@ class KvClient {
       'grpc.max_receive_message_length': Math.max(4 * 1024 * 1024, maxValueBytes + FRAMING_BYTES),
       'grpc.max_send_message_length': maxValueBytes + FRAMING_BYTES,
     };
+    this.credentials = credentials(options.tls === undefined ? tlsFromEnv() : options.tls);
     this.clientId = options.clientId ?? randomClientId();
     this.sequence = 0n;
     this.current = 0;
@@ -218,7 +243,7 @@ class KvClient {
   _stub(endpoint) {
     let stub = this.stubs.get(endpoint);
     if (!stub) {
-      stub = new kvProto.KeyValue(endpoint, grpc.credentials.createInsecure(), this.channelOptions);
+      stub = new kvProto.KeyValue(endpoint, this.credentials, this.channelOptions);
       this.stubs.set(endpoint, stub);
     }
     return stub;
@@ -246,4 +271,4 @@ class KvClient {
   }
 }
 
-module.exports = { KvClient, KvError, Status: grpc.status, PROTO_PATH };
+module.exports = { KvClient, KvError, Status: grpc.status, PROTO_PATH, tlsFromEnv };

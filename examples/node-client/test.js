@@ -146,3 +146,8 @@ test('fails over when an endpoint is down', TIMEOUT, async () => {
   const { version } = await c.set(key('failover'), 'still works');
   assert.equal((await c.get(key('failover'))).version, version);
 });
+
+test('over TLS, a plaintext client gets nothing', { ...TIMEOUT, skip: !process.env.RAFTKV_CACERT && 'the cluster is plaintext' }, async () => {
+  const plain = client([endpoints[0]], { tls: null, timeoutMs: 5000 });
+  await rejectsWith(plain.status(endpoints[0]), Status.UNAVAILABLE);
+});

@@ -33,6 +33,6 @@ raftkv_ensure_built() {
 }
 
 raftkv_server_classpath() {
-    if [ -n "${RAFTKV_CLASSPATH:-}" ]; then echo "$RAFTKV_CLASSPATH"; return; fi
+    [ -z "${RAFTKV_CLASSPATH:-}" ] || { echo "$RAFTKV_CLASSPATH"; return 0; }
     echo "$RAFTKV_ROOT/kv-server/target/kv-server.jar:$RAFTKV_ROOT/kv-server/target/lib/*"
 }

@@ -1,5 +1,7 @@
 package raftkv.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
@@ -10,17 +12,23 @@ import java.util.concurrent.TimeUnit;
 final class Channels implements AutoCloseable {
     private final int maxMessageBytes;
     private final String userAgent;
+    private final ChannelCredentials credentials;
     private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /** @param maxMessageBytes the largest message accepted from a server (kv.proto "Message size") */
     Channels(int maxMessageBytes, String userAgent) {
+        this(maxMessageBytes, userAgent, InsecureChannelCredentials.create());
+    }
+
+    /** @param credentials plaintext, or TLS ({@link ClientTls}): the host name of each endpoint is verified */
+    Channels(int maxMessageBytes, String userAgent, ChannelCredentials credentials) {
         this.maxMessageBytes = maxMessageBytes;
         this.userAgent = userAgent;
+        this.credentials = credentials;
     }
 
     ManagedChannel get(Endpoint endpoint) {
-        return channels.computeIfAbsent(endpoint, e -> NettyChannelBuilder.forAddress(e.host(), e.port())
-                .usePlaintext()
+        return channels.computeIfAbsent(endpoint, e -> NettyChannelBuilder.forAddress(e.host(), e.port(), credentials)
                 .maxInboundMessageSize(maxMessageBytes)
                 .userAgent(userAgent)
                 .build());

@@ -43,6 +43,11 @@ public final class ClusterFile {
 
     /** The servers of {@code file} in file order; a {@link UsageException} naming the file and field if unusable. */
     public static List<Server> servers(Path file) {
+        JsonNode root = read(file);
+        return servers(file, root == null ? null : root.get("servers"));
+    }
+
+    private static JsonNode read(Path file) {
         String text;
         try {
             text = Files.readString(file);
@@ -60,7 +65,10 @@ public final class ClusterFile {
             String why = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().strip().lines().findFirst().orElse("");
             throw new UsageException(file + ": " + where + why, e);
         }
-        JsonNode entries = root == null ? null : root.get("servers");
+        return root;
+    }
+
+    private static List<Server> servers(Path file, JsonNode entries) {
         if (entries == null || !entries.isArray() || entries.isEmpty()) {
             throw new UsageException(file + ": \"servers\" must be a non-empty array");
         }
@@ -76,6 +84,21 @@ public final class ClusterFile {
                     (int) integer(e, "ClientPort", at, 1, 65535), (int) integer(e, "LogPort", at, 1, 65535)));
         }
         return List.copyOf(servers);
+    }
+
+    /**
+     * The {@code tls.caFile} of {@code file}, resolved against the file's folder, or null when the
+     * config has no {@code tls} (SPEC section 8). kvctl then dials the cluster over TLS.
+     */
+    public static Path caFile(Path file) {
+        JsonNode root = read(file);
+        JsonNode tls = root == null ? null : root.get("tls");
+        if (tls == null || tls.isNull()) return null;
+        JsonNode ca = tls.get("caFile");
+        if (!tls.isObject() || ca == null || !ca.isTextual() || ca.asText().isBlank()) {
+            throw new UsageException(file + ": tls.caFile must name the CA certificate file");
+        }
+        return file.toAbsolutePath().getParent().resolve(ca.asText().strip()).normalize();
     }
 
     private static long integer(JsonNode entry, String field, String at, long min, long max) {

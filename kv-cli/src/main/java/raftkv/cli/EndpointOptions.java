@@ -45,6 +45,20 @@ public final class EndpointOptions {
                     + "1 MiB values plus framing). Raise it for a cluster whose maxValueBytes is larger.")
     int maxMessageBytes;
 
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "Use TLS, trusting the CA certificate (PEM) in FILE; the server's certificate must also "
+                    + "name the endpoint's host. Default: $KVCTL_CACERT, else tls.caFile of the config file in use.")
+    Path cacert;
+
+    @Option(names = "--cert", paramLabel = "FILE",
+            description = "Client certificate (PEM) to present over TLS; needed when the cluster has "
+                    + "tls.clientCertAuth. Default: $KVCTL_CERT.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "Private key (PEM, unencrypted) of --cert. Default: $KVCTL_KEY.")
+    Path key;
+
     /** Where the endpoints came from, for messages ("--endpoints", "KVCTL_ENDPOINTS", a file). */
     public record Resolved(List<Endpoint> endpoints, String source) {}
 
@@ -66,6 +80,21 @@ public final class EndpointOptions {
     public int maxMessageBytes() {
         if (maxMessageBytes < 1024) throw new UsageException("--max-message must be at least 1024 bytes, got " + maxMessageBytes);
         return maxMessageBytes;
+    }
+
+    /**
+     * TLS or plaintext, see {@link ClientTls}: the CA from --cacert, KVCTL_CACERT or the config
+     * file in use (--config, or ./config.json when the endpoints come from it).
+     */
+    ClientTls tls(CliEnv env) {
+        Path file = null;
+        if (config != null) {
+            file = env.workingDir().resolve(config);
+        } else if (endpoints == null) {
+            String fromEnv = env.getenv().apply(ENV_ENDPOINTS);
+            if (fromEnv == null || fromEnv.isBlank()) file = env.workingDir().resolve(DEFAULT_CONFIG);
+        }
+        return ClientTls.resolve(cacert, cert, key, env, file);
     }
 
     /** The gRPC endpoints (LogPorts). */

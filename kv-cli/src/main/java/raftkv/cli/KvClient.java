@@ -3,7 +3,9 @@ package raftkv.cli;
 import com.google.protobuf.ByteString;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
@@ -97,8 +99,14 @@ public final class KvClient implements AutoCloseable {
 
     /** A client with its own channels, closed by {@link #close()}. */
     public static KvClient open(List<Endpoint> endpoints, Duration timeout, int maxMessageBytes, String userAgent) {
+        return open(endpoints, timeout, maxMessageBytes, userAgent, InsecureChannelCredentials.create());
+    }
+
+    /** As above, dialling with {@code credentials} (TLS, see {@link ClientTls}). */
+    public static KvClient open(List<Endpoint> endpoints, Duration timeout, int maxMessageBytes, String userAgent,
+                                ChannelCredentials credentials) {
         SecureRandom random = new SecureRandom();
-        return new KvClient(new Channels(maxMessageBytes, userAgent), true, endpoints, timeout, random::nextLong,
+        return new KvClient(new Channels(maxMessageBytes, userAgent, credentials), true, endpoints, timeout, random::nextLong,
                 new AtomicReference<>(), new LongAdder());
     }
 
@@ -291,7 +299,24 @@ public final class KvClient implements AutoCloseable {
             // "io exception" says nothing; "Connection refused: localhost/127.0.0.1:9000" does.
             why = cause.getMessage();
         }
+        String tls = tlsReason(cause);
+        if (tls != null) why = "TLS: " + tls;
         return status.getCode() + (why == null || why.isBlank() ? "" : " (" + ExitCodes.oneLine(why) + ")");
+    }
+
+    /**
+     * The innermost reason of a failed TLS handshake ("No subject alternative DNS name matching
+     * localhost found", a certificate the CA did not issue), or null: the outer exceptions of an
+     * SSL engine often say only "General OpenSslEngine problem".
+     */
+    private static String tlsReason(Throwable cause) {
+        boolean tls = false;
+        String reason = null;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException) tls = true;
+            if (tls && t.getMessage() != null && !t.getMessage().isBlank()) reason = t.getMessage();
+        }
+        return reason;
     }
 
     private static String orCode(Status status) {

@@ -97,6 +97,6 @@ public final class KvCtl implements Callable<Integer> {
     /** A client for the endpoints the options resolve to. */
     KvClient connect(EndpointOptions options) {
         return KvClient.open(options.grpcEndpoints(env).endpoints(), options.timeout(), options.maxMessageBytes(),
-                "kvctl/" + VersionProvider.version());
+                "kvctl/" + VersionProvider.version(), options.tls(env).credentials());
     }
 }

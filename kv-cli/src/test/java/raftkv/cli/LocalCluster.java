@@ -39,6 +39,31 @@ final class LocalCluster implements AutoCloseable {
         Files.writeString(configFile(), json);
     }
 
+    /**
+     * Turns TLS on before any node starts (SPEC section 8): {@code scripts/certs} (openssl) makes
+     * a CA and certificates in {@code certs/} and rewrites config.json with {@code "tls"}; the
+     * classes under test serve as its class path, so it never starts a build.
+     */
+    LocalCluster useTls(boolean clientCertAuth) throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.isRegularFile(root.resolve("scripts/certs"))) root = root.getParent();
+        if (root == null) throw new IllegalStateException("scripts/certs not found");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("scripts/certs").toString(), "--config", configFile().toString(),
+                "--out", certs().toString(), "--days", "2", "--write-config", configFile().toString()).redirectErrorStream(true);
+        pb.environment().put("RAFTKV_CLASSPATH", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new AssertionError("scripts/certs failed:\n" + output);
+        Files.writeString(configFile(), Files.readString(configFile())
+                .replace("\"clientCertAuth\" : false", "\"clientCertAuth\" : " + clientCertAuth));
+        return this;
+    }
+
+    /** ca.crt, node-<Id>.crt/.key and client.crt/.key after {@link #useTls}. */
+    Path certs() {
+        return dir.resolve("certs");
+    }
+
     Path dir() {
         return dir;
     }

@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -34,11 +36,20 @@ public final class LeaderForwarder implements Forwarder {
     private final Map<Integer, KeyValueGrpc.KeyValueFutureStub> stubs = new ConcurrentHashMap<>();
 
     private final Clock clock;
+    private final ChannelCredentials credentials;
 
-    /** @param clock the node's clock, whose monotonic time the deadlines handed to {@link #forward} are in */
     public LeaderForwarder(int maxMessageBytes, Clock clock) {
+        this(maxMessageBytes, clock, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * @param clock       the node's clock, whose monotonic time the deadlines handed to {@link #forward} are in
+     * @param credentials plaintext, or TLS with this node's certificate (SPEC section 8)
+     */
+    public LeaderForwarder(int maxMessageBytes, Clock clock, ChannelCredentials credentials) {
         this.maxMessageBytes = maxMessageBytes;
         this.clock = clock;
+        this.credentials = credentials;
     }
 
     @Override
@@ -90,8 +101,7 @@ public final class LeaderForwarder implements Forwarder {
 
     private KeyValueGrpc.KeyValueFutureStub stub(ServerSpec leader) {
         return stubs.computeIfAbsent(leader.id(), id -> {
-            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort())
-                    .usePlaintext()
+            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials)
                     .maxInboundMessageSize(maxMessageBytes)
                     .build();
             channels.put(id, channel);

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
  * @param clusterName the optional {@code clusterName} key, or null: names the cluster for
  *                 {@link #clusterId()} instead of its initial membership
  * @param warnings one line per ignored unknown key, to be logged at start
+ * @param tls      the {@code "tls"} section, or null: plaintext LogPort and ClientPort (SPEC section 8)
  */
 public record ClusterConfig(
         Path dataDir,
@@ -38,7 +39,8 @@ public record ClusterConfig(
         boolean forward,
         boolean testFaultInjection,
         String clusterName,
-        List<String> warnings) {
+        List<String> warnings,
+        TlsSettings tls) {
 
     public static final String DEFAULT_PATH = "data";
     public static final int DEFAULT_HEARTBEAT_MS = 100;
@@ -57,6 +59,10 @@ public record ClusterConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         servers = List.copyOf(servers.stream().sorted(Comparator.comparingInt(ServerSpec::id)).toList());
         warnings = List.copyOf(warnings);
+        // Every node needs its own certificate to serve and dial over TLS; the loader names the field.
+        if (tls != null && servers.stream().anyMatch(s -> s.certFile() == null)) {
+            throw new IllegalArgumentException("with tls every server needs a CertFile and a KeyFile");
+        }
         // server(id) and every node's view of its peers rely on these; the loader reports
         // them to the user with field names, so reaching here is a programming error.
         if (servers.isEmpty()) {
@@ -73,7 +79,7 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, null, List.of());
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, null, List.of(), null);
     }
 
     /**
@@ -95,6 +101,12 @@ public record ClusterConfig(
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+
+    }
+
+    /** True when the config has a {@code "tls"} section. */
+    public boolean tlsEnabled() {
+        return tls != null;
     }
 
     /** The folder that holds node {@code id}'s log and snapshots. */

@@ -42,8 +42,9 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
-            "forward", "testFaultInjection", "clusterName");
-    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
+            "forward", "testFaultInjection", "clusterName", "tls");
+    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "CertFile", "KeyFile");
+    private static final Set<String> TLS_KEYS = Set.of("caFile", "clientCertAuth", "text");
 
     private ConfigLoader() {}
 
@@ -69,7 +70,8 @@ public final class ConfigLoader {
         List<String> warnings = new ArrayList<>();
         JsonFields top = JsonFields.root(source, readTree(json, source), warnings);
         top.warnUnknown(TOP_LEVEL_KEYS);
-        List<ServerSpec> servers = readServers(top);
+        TlsSettings tls = readTls(top, baseDir);
+        List<ServerSpec> servers = readServers(top, tls != null, baseDir);
         Path dataDir = dataDir(top, baseDir);
         int heartbeatMs = top.positiveInt("heartbeatMs", ClusterConfig.DEFAULT_HEARTBEAT_MS);
         int electionTimeoutMs = top.positiveInt("electionTimeoutMs", ClusterConfig.DEFAULT_ELECTION_TIMEOUT_MS);
@@ -91,7 +93,8 @@ public final class ConfigLoader {
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
                 top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
                 clusterName(top),
-                warnings);
+                warnings,
+                tls);
     }
 
     private static String clusterName(JsonFields top) {
@@ -121,7 +124,44 @@ public final class ConfigLoader {
         }
     }
 
-    private static List<ServerSpec> readServers(JsonFields top) {
+    /** The {@code "tls"} section (SPEC section 8), or null when absent: plaintext. */
+    private static TlsSettings readTls(JsonFields top, Path baseDir) {
+        JsonNode value = top.optional("tls");
+        if (value == null) {
+            return null;
+        }
+        JsonFields tls = top.child("tls", value);
+        tls.warnUnknown(TLS_KEYS);
+        return new TlsSettings(
+                file(tls, "caFile", tls.require("caFile"), baseDir),
+                tls.bool("clientCertAuth", TlsSettings.DEFAULT_CLIENT_CERT_AUTH),
+                tls.bool("text", TlsSettings.DEFAULT_TEXT));
+    }
+
+    /**
+     * A file path relative to the config's folder, made absolute. Whether the file exists is
+     * checked by the node that reads it: each host holds only its own key, so a config lists
+     * files that are not there on every machine.
+     */
+    private static Path file(JsonFields fields, String name, JsonNode value, Path baseDir) {
+        String path = fields.text(name, value, "a file path");
+        try {
+            return baseDir.toAbsolutePath().resolve(path).normalize();
+        } catch (InvalidPathException e) {
+            throw fields.error(name, "not a usable file name: " + e.getReason());
+        }
+    }
+
+    /** CertFile or KeyFile of a server: required with tls, ignored (with a warning) without. */
+    private static Path serverFile(JsonFields entry, String name, boolean tls, Path baseDir) {
+        if (!tls) {
+            if (entry.optional(name) != null) entry.warn(name, "ignored without \"tls\"");
+            return null;
+        }
+        return file(entry, name, entry.require(name, ": with \"tls\" every server needs a CertFile and a KeyFile"), baseDir);
+    }
+
+    private static List<ServerSpec> readServers(JsonFields top, boolean tls, Path baseDir) {
         JsonNode entries = top.require("servers");
         if (!entries.isArray() || entries.isEmpty()) {
             throw top.error("servers", "must be a non-empty array, got " + JsonFields.show(entries));
@@ -137,7 +177,9 @@ public final class ConfigLoader {
                     entry.integer("Id", entry.require("Id"), 0, Integer.MAX_VALUE),
                     entry.hostname("Hostname", entry.require("Hostname")),
                     entry.integer("ClientPort", entry.require("ClientPort"), 1, 65535),
-                    entry.integer("LogPort", entry.require("LogPort"), 1, 65535));
+                    entry.integer("LogPort", entry.require("LogPort"), 1, 65535),
+                    serverFile(entry, "CertFile", tls, baseDir),
+                    serverFile(entry, "KeyFile", tls, baseDir));
             if (!ids.add(server.id())) {
                 throw entry.error("Id", "duplicate id " + server.id());
             }

@@ -47,10 +47,15 @@ final class JsonFields {
     }
 
     JsonNode require(String name) {
+        return require(name, "");
+    }
+
+    /** As {@link #require(String)}; {@code why} (": ..." or "") tells the user why the field is needed. */
+    JsonNode require(String name, String why) {
         JsonNode value = object.get(name);
         if (value == null) {
             String other = sameIgnoringCase(name);
-            throw error(name, other == null ? "missing"
+            throw error(name, other == null ? "missing" + why
                     : "missing (found \"" + other + "\"; field names are case-sensitive)");
         }
         return value;
@@ -113,6 +118,11 @@ final class JsonFields {
             throw error(name, "must be " + what + ", got " + show(value));
         }
         return text;
+    }
+
+    /** A warning about field {@code name}, logged at start; never fatal. */
+    void warn(String name, String problem) {
+        warnings.add(source + ": " + prefix + name + ": " + problem);
     }
 
     /** Unknown keys are reported, never fatal, so a newer config still starts an older node. */

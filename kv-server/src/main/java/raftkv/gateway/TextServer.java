@@ -12,6 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -63,6 +64,16 @@ public final class TextServer implements AutoCloseable {
      */
     public static TextServer start(String host, int port, KvApi api, GatewayLimits limits, RequestIdSource ids)
             throws IOException {
+        return start(host, port, api, limits, ids, null);
+    }
+
+    /**
+     * As above; with {@code tls} non-null every connection must open with a TLS handshake (SPEC
+     * section 8, {@code "text": true}), and the same text protocol runs inside it. A client that
+     * speaks plaintext fails the handshake and is disconnected without reaching the decoder.
+     */
+    public static TextServer start(String host, int port, KvApi api, GatewayLimits limits, RequestIdSource ids,
+                                   SslContext tls) throws IOException {
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("text-gateway-accept"), NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
@@ -82,6 +93,7 @@ public final class TextServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         connections.add(channel);
+                        if (tls != null) channel.pipeline().addLast(tls.newHandler(channel.alloc()));
                         channel.pipeline().addLast(new TextConnection(api, ids, limits, stats));
                     }
                 });

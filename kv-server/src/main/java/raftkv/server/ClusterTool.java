@@ -1,5 +1,6 @@
 package raftkv.server;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
@@ -16,14 +17,17 @@ import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.security.AdminChannels;
 
 /**
  * Helper behind {@code scripts/cluster}: {@code info} prints the data folder and the servers of
  * a config (for the shell script), {@code wait-leader SECONDS} waits until a majority of nodes
- * agree on one leader, {@code status} prints each node's view as a table, and for
- * {@code rolling-restart}: {@code wait-caught-up ID SECONDS} waits until node ID follows the
- * leader and has applied all the leader had committed, {@code move-leader-away ID SECONDS} hands
- * leadership from node ID to its most up-to-date follower.
+ * agree on one leader, {@code status} prints each node's view as a table (over TLS when the
+ * config has {@code tls}, see {@link AdminChannels}), {@code write-tls-config OUT CERTDIR} is
+ * {@code scripts/certs --write-config} ({@link TlsConfigWriter}), and for {@code rolling-restart}:
+ * {@code wait-caught-up ID SECONDS} waits until node ID follows the leader and has applied all the
+ * leader had committed, {@code move-leader-away ID SECONDS} hands leadership from node ID to its
+ * most up-to-date follower.
  */
 public final class ClusterTool {
     private ClusterTool() {}
@@ -48,8 +52,23 @@ public final class ClusterTool {
         switch (args[1]) {
             case "info" -> {
                 out.println("path " + config.dataDir());
+                out.println("tls " + (!config.tlsEnabled() ? "off" : config.tls().text() ? "text" : "on"));
+                if (config.tlsEnabled()) out.println("cafile " + config.tls().caFile());
                 for (ServerSpec s : config.servers()) {
                     out.println("server " + s.id() + " " + s.hostname() + " " + s.clientPort() + " " + s.logPort());
+                }
+                return 0;
+            }
+            case "write-tls-config" -> {
+                if (args.length < 4) {
+                    err.println("usage: ClusterTool CONFIG write-tls-config OUT CERTDIR");
+                    return 2;
+                }
+                try {
+                    TlsConfigWriter.write(Path.of(args[0]), Path.of(args[2]), Path.of(args[3]));
+                } catch (ConfigException | java.io.IOException e) {
+                    err.println("certs: cannot write " + args[2] + ": " + e.getMessage());
+                    return 2;
                 }
                 return 0;
             }
@@ -105,10 +124,10 @@ public final class ClusterTool {
         long target = -1;
         while (System.nanoTime() < deadlineNanos) {
             ServerSpec leader = agreedLeader(config);
-            StatusResponse own = status(node);
+            StatusResponse own = status(config, node);
             if (leader != null && own != null && own.getLeaderKnown() && own.getLeaderId() == leader.id()) {
                 if (target < 0) {
-                    StatusResponse l = status(leader);
+                    StatusResponse l = status(config, leader);
                     if (l != null) target = l.getCommitIndex();
                 }
                 if (target >= 0 && own.getAppliedIndex() >= target) return true;
@@ -136,15 +155,15 @@ public final class ClusterTool {
                         bestApplied = s.getAppliedIndex();
                     }
                 }
-                if (best != null) moveLeader(leader, best.id());
+                if (best != null) moveLeader(config, leader, best.id());
             }
             waitBriefly();
         }
         return null;
     }
 
-    private static void moveLeader(ServerSpec leader, long target) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort()).usePlaintext().build();
+    private static void moveLeader(ClusterConfig config, ServerSpec leader, long target) {
+        ManagedChannel ch = channel(config, leader);
         try {
             KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .moveLeader(MoveLeaderRequest.newBuilder().setTargetId(target).build());
@@ -155,9 +174,15 @@ public final class ClusterTool {
         }
     }
 
+    /** A channel to {@code s}'s LogPort: over TLS when the config has {@code tls} ({@link AdminChannels}). */
+    private static ManagedChannel channel(ClusterConfig config, ServerSpec s) {
+        ChannelCredentials credentials = AdminChannels.credentials(config, System.getenv());
+        return NettyChannelBuilder.forAddress(s.hostname(), s.logPort(), credentials).build();
+    }
+
     /** One node's status, or null if it does not answer within a second. */
-    private static StatusResponse status(ServerSpec s) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress(s.hostname(), s.logPort()).usePlaintext().build();
+    private static StatusResponse status(ClusterConfig config, ServerSpec s) {
+        ManagedChannel ch = channel(config, s);
         try {
             return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
         } catch (RuntimeException unreachable) {
@@ -183,7 +208,7 @@ public final class ClusterTool {
     /** Every node's status, null for a node that does not answer within a second. */
     public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
         Map<ServerSpec, StatusResponse> result = new LinkedHashMap<>();
-        for (ServerSpec s : config.servers()) result.put(s, status(s));
+        for (ServerSpec s : config.servers()) result.put(s, status(config, s));
         return result;
     }
 

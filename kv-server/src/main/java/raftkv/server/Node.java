@@ -24,6 +24,7 @@ import raftkv.api.KvGrpcService;
 import raftkv.api.LeaderForwarder;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
+import raftkv.gateway.GatewayLimits;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
 import raftkv.kv.KvStateMachine;
@@ -35,9 +36,13 @@ import raftkv.node.Timer;
 import raftkv.raft.Entry;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.RaftCore;
+import raftkv.security.NodeTls;
+import raftkv.security.SecurityChecks;
 import raftkv.transport.GrpcTransport;
 import raftkv.transport.PartitionHook;
+import raftkv.transport.PeerIdentityInterceptor;
 import raftkv.transport.PeerServer;
+import raftkv.transport.RaftPeerService;
 import raftkv.wal.RaftStorage;
 import raftkv.wal.SnapshotFiles;
 import raftkv.wal.Wal;
@@ -87,6 +92,9 @@ final class Node implements AutoCloseable {
 
     static Node start(ClusterConfig config, int id, FileLock lock) throws IOException, BindException {
         ServerSpec self = config.server(id);
+        // First, so that a bad certificate stops the node before it touches its log.
+        NodeTls tls = NodeTls.forNode(config, id);
+        SecurityChecks.atStart(config, id, tls).forEach(warning -> log.warn("node {}: {}", id, warning));
         long startNanos = System.nanoTime();
         SnapshotFiles snapshotFiles = SnapshotFiles.open(config.nodeDir(id).resolve("snapshots"), config.fsync());
         SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles);
@@ -115,13 +123,13 @@ final class Node implements AutoCloseable {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
         GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
-                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, config.clusterId());
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, config.clusterId(), tls.peerCredentials());
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);
             return t;
         });
-        LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM);
+        LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM, tls.peerCredentials());
         Node[] holder = new Node[1];
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t));
@@ -138,7 +146,11 @@ final class Node implements AutoCloseable {
             return leader == RaftCore.NONE ? null : config.server((int) leader).logAddress();
         });
         List<BindableService> services = new ArrayList<>();
-        services.add(transport.peerService());
+        RaftPeerService peerService = transport.peerService();
+        // With TLS only a certified node may call raft.proto, and only in its own name (SPEC section 8).
+        services.add(tls.enabled()
+                ? () -> ServerInterceptors.intercept(peerService, new PeerIdentityInterceptor(id))
+                : peerService);
         services.add(() -> ServerInterceptors.intercept(kvGrpc, hints));
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
@@ -151,9 +163,10 @@ final class Node implements AutoCloseable {
 
         raftNode.start();
         try {
-            node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services);
-            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service, config.maxValueBytes(),
-                    new RequestIdSource());
+            node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services,
+                    tls.logPortCredentials());
+            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service,
+                    GatewayLimits.defaults(config.maxValueBytes()), new RequestIdSource(), tls.textContext());
         } catch (IOException e) {
             node.close();
             throw new BindException(e.getMessage());

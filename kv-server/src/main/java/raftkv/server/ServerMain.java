@@ -4,14 +4,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigException;
 import raftkv.config.ConfigLoader;
+import raftkv.wal.PrivateFiles;
 import raftkv.wal.WalCorruptException;
 
 /**
@@ -113,8 +114,8 @@ public final class ServerMain {
     /** One process per data folder: a second node on the same folder would corrupt its log. */
     private static FileLock lockDataDir(Path dir) throws StartupException {
         try {
-            Files.createDirectories(dir);
-            FileChannel channel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            PrivateFiles.createDirectories(dir); // 0700, as every folder and file of the node (SPEC section 8)
+            FileChannel channel = PrivateFiles.open(dir.resolve("LOCK"), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();

@@ -1,5 +1,7 @@
 package raftkv.transport;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,6 +168,15 @@ public final class GrpcTransport implements Transport {
      */
     public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options,
                          SnapshotSource snapshots, long clusterId) {
+        this(selfId, peers, maxMessageBytes, options, snapshots, clusterId, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * As above, dialling peers with {@code credentials}: plaintext, or TLS with this node's own
+     * certificate (SPEC section 8), snapshot streams included.
+     */
+    public GrpcTransport(long selfId, Map<Long, String> peers, int maxMessageBytes, Options options,
+                         SnapshotSource snapshots, long clusterId, ChannelCredentials credentials) {
         if (maxMessageBytes <= 0) throw new IllegalArgumentException("maxMessageBytes must be > 0");
         if (peers.containsKey(selfId)) throw new IllegalArgumentException("peers must not include this node " + selfId);
         this.selfId = selfId;
@@ -173,7 +184,7 @@ public final class GrpcTransport implements Transport {
         Objects.requireNonNull(snapshots, "snapshots");
         for (Map.Entry<Long, String> p : new TreeMap<>(peers).entrySet()) {
             links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
-                    options, this::deliver));
+                    options, this::deliver, credentials));
         }
         this.snapshotPool = snapshotPool(selfId);
         this.cluster = new ClusterGuard(selfId, clusterId);

@@ -1,6 +1,8 @@
 package raftkv.transport;
 
 import io.grpc.ConnectivityState;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -70,12 +72,20 @@ final class PeerLink {
      * @param deliver where decoded answers go (the transport's inbound); must not block
      */
     PeerLink(long peerId, String target, int maxMessageBytes, GrpcTransport.Options options, Consumer<Message> deliver) {
+        this(peerId, target, maxMessageBytes, options, deliver, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * @param credentials plaintext, or TLS with this node's certificate; with TLS the peer's
+     *                    certificate is checked against the CA and the host name of {@code target}
+     */
+    PeerLink(long peerId, String target, int maxMessageBytes, GrpcTransport.Options options, Consumer<Message> deliver,
+             ChannelCredentials credentials) {
         this.peerId = peerId;
         this.target = target;
         this.options = options;
         this.deliver = deliver;
-        this.channel = NettyChannelBuilder.forTarget("dns:///" + target)
-                .usePlaintext()
+        this.channel = NettyChannelBuilder.forTarget("dns:///" + target, credentials)
                 // Callbacks only count and enqueue, so they run on the network threads, in order.
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)

@@ -1,7 +1,9 @@
 package raftkv.transport;
 
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -48,10 +50,19 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services)
             throws IOException {
+        return start(host, port, maxInboundMessageBytes, services, InsecureServerCredentials.create());
+    }
+
+    /**
+     * As above, serving with {@code credentials}: plaintext, or TLS only (SPEC section 8), in which
+     * case a plaintext client's connection fails and no call of it reaches a service.
+     */
+    public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services,
+                                   ServerCredentials credentials) throws IOException {
         if (maxInboundMessageBytes <= 0) throw new IllegalArgumentException("maxInboundMessageBytes must be > 0");
         InetSocketAddress bind = new InetSocketAddress(host, port);
         if (bind.isUnresolved()) throw new IOException("cannot listen on " + host + ":" + port + ": unknown host " + host);
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(bind)
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(bind, credentials)
                 .directExecutor()
                 .maxInboundMessageSize(maxInboundMessageBytes)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)

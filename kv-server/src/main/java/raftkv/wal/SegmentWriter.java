@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 
 /**
  * Appends frames to the end of one segment file through a write buffer. Nothing is durable until
@@ -35,7 +36,7 @@ final class SegmentWriter implements Closeable {
     /** Creates a new, empty segment file; fails if the file exists. */
     static SegmentWriter create(Path dir, long seq, long prevIndex) throws IOException {
         Path file = dir.resolve(Segment.fileName(seq));
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel ch = PrivateFiles.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
         return new SegmentWriter(seq, file, ch, 0, prevIndex);
     }
 

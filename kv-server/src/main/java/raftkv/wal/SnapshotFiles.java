@@ -80,7 +80,7 @@ public final class SnapshotFiles {
      */
     public static SnapshotFiles open(Path dir, boolean fsync) {
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             boolean deleted = false;
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path f : (Iterable<Path>) files::iterator) {

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +142,7 @@ public final class Wal implements RaftStorage {
         FileChannel lock = null;
         Wal wal = null;
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             lock = lockDirectory(dir);
             WalRecovery.Result replayed = WalRecovery.replay(dir);
             boolean holdsSnapshot = holdsSnapshot(dir, replayed, snapshot);
@@ -438,7 +439,7 @@ public final class Wal implements RaftStorage {
     }
 
     private static FileChannel lockDirectory(Path dir) throws IOException {
-        FileChannel ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = PrivateFiles.open(dir.resolve(LOCK_FILE), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
         try {
             FileLock lock = ch.tryLock();
             if (lock == null) throw new IllegalStateException("write-ahead log " + dir + " is in use by another process");

@@ -32,6 +32,22 @@ class NodeClientIT {
 
     @Test
     void theNodeClientExamplePassesItsTestsAgainstARealCluster() throws Exception {
+        try (TestCluster cluster = TestCluster.onLocalhost(dir, 3)) {
+            runSuite(cluster, Map.of());
+        }
+    }
+
+    /** The same suite over TLS with clientCertAuth, the three files from the environment (SPEC section 8). */
+    @Test
+    void theNodeClientExamplePassesItsTestsAgainstATlsCluster() throws Exception {
+        try (TestCluster cluster = TestCluster.onLocalhost(dir, 3, "\"fsync\": false").useTls(true, false)) {
+            Path certs = cluster.certs();
+            runSuite(cluster, Map.of("RAFTKV_CACERT", certs.resolve("ca.crt").toString(),
+                    "RAFTKV_CERT", certs.resolve("client.crt").toString(), "RAFTKV_KEY", certs.resolve("client.key").toString()));
+        }
+    }
+
+    private void runSuite(TestCluster cluster, Map<String, String> tlsEnv) throws Exception {
         Path example = exampleDir();
         Path node = onPath("node");
         Path npm = onPath("npm");
@@ -44,16 +60,15 @@ class NodeClientIT {
             Run ci = run(example, NPM_CI_TIMEOUT, Map.of(), npm.toString(), "ci", "--no-audit", "--no-fund");
             assertEquals(0, ci.exitCode(), "npm ci failed in " + example + ":\n" + ci.output());
         }
-        try (TestCluster cluster = TestCluster.onLocalhost(dir, 3)) {
-            cluster.startAll();
-            cluster.awaitStableLeader(Duration.ofSeconds(60));
-            String endpoints = cluster.config().servers().stream().map(ServerSpec::logAddress)
-                    .collect(Collectors.joining(","));
-            Run test = run(example, NODE_TEST_TIMEOUT, Map.of("RAFTKV_ENDPOINTS", endpoints),
-                    node.toString(), "--test", "test.js");
-            assertEquals(0, test.exitCode(), "node --test test.js failed (RAFTKV_ENDPOINTS=" + endpoints + "):\n"
-                    + test.output() + "\n" + cluster.logs());
-        }
+        cluster.startAll();
+        cluster.awaitStableLeader(Duration.ofSeconds(60));
+        String endpoints = cluster.config().servers().stream().map(ServerSpec::logAddress)
+                .collect(Collectors.joining(","));
+        Map<String, String> env = new java.util.HashMap<>(tlsEnv);
+        env.put("RAFTKV_ENDPOINTS", endpoints);
+        Run test = run(example, NODE_TEST_TIMEOUT, env, node.toString(), "--test", "test.js");
+        assertEquals(0, test.exitCode(), "node --test test.js failed (" + env + "):\n"
+                + test.output() + "\n" + cluster.logs());
     }
 
     private record Run(int exitCode, String output) {}

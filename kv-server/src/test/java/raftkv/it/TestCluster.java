@@ -26,6 +26,7 @@ import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 import raftkv.proto.testing.FaultInjectionGrpc;
 import raftkv.proto.testing.TransferLeadershipRequest;
+import raftkv.security.AdminChannels;
 import raftkv.server.ClusterTool;
 
 /**
@@ -36,7 +37,8 @@ import raftkv.server.ClusterTool;
 final class TestCluster implements AutoCloseable {
     private final Path dir;
     private final Path configFile;
-    private final ClusterConfig config;
+    // Replaced once by useTls, before any node starts.
+    private ClusterConfig config;
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
     private final java.util.Set<Integer> portsTaken = new java.util.HashSet<>();
 
@@ -68,6 +70,27 @@ final class TestCluster implements AutoCloseable {
         List<String> hosts = new ArrayList<>();
         for (int i = 0; i < nodes; i++) hosts.add("127.0.0.1");
         return new TestCluster(dir, hosts, false, extra);
+    }
+
+    /**
+     * Turns TLS on (SPEC section 8) before any node starts: certificates from {@code scripts/certs}
+     * in {@code certs/} beside the config, which it rewrites with {@code --write-config}, then the
+     * two flags set as given.
+     */
+    TestCluster useTls(boolean clientCertAuth, boolean text) throws IOException, InterruptedException {
+        if (!processes.isEmpty()) throw new IllegalStateException("useTls before starting nodes");
+        TestCerts.run(configFile, certs(), "--days", "2", "--write-config", configFile.toString());
+        String json = Files.readString(configFile)
+                .replace("\"clientCertAuth\" : false", "\"clientCertAuth\" : " + clientCertAuth)
+                .replace("\"text\" : false", "\"text\" : " + text);
+        Files.writeString(configFile, json);
+        this.config = ConfigLoader.load(configFile);
+        return this;
+    }
+
+    /** The folder of {@link #useTls}'s files: ca.crt, node-<Id>.crt/.key, client.crt/.key. */
+    Path certs() {
+        return dir.resolve("certs");
     }
 
     ClusterConfig config() {
@@ -246,6 +269,24 @@ final class TestCluster implements AutoCloseable {
             return status(server).getAppliedIndex();
         } catch (RuntimeException notUpYet) {
             return -1;
+        }
+    }
+
+    /**
+     * Node {@code id}'s applied index, asked over TLS when the config has it (with a node's
+     * certificate, see AdminChannels), or -1 while the node does not answer.
+     */
+    long appliedIndex(int id) {
+        ServerSpec s = config.server(id);
+        ManagedChannel channel = NettyChannelBuilder.forAddress(s.hostname(), s.logPort(),
+                AdminChannels.credentials(config, Map.of())).build();
+        try {
+            return KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance()).getAppliedIndex();
+        } catch (RuntimeException notUpYet) {
+            return -1;
+        } finally {
+            channel.shutdownNow();
         }
     }
 

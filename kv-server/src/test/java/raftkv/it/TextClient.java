@@ -17,11 +17,21 @@ final class TextClient implements AutoCloseable {
     private final OutputStream out;
 
     TextClient(ServerSpec server, int timeoutMs) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(server.hostname(), server.clientPort()), timeoutMs);
+        this(plain(server, timeoutMs), timeoutMs);
+    }
+
+    /** Over a socket already connected: a TLS one, say. */
+    TextClient(Socket socket, int timeoutMs) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(timeoutMs);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    private static Socket plain(ServerSpec server, int timeoutMs) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(server.hostname(), server.clientPort()), timeoutMs);
+        return s;
     }
 
     void send(String text) throws IOException {
