@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
  *                 than the entries since its last snapshot
  * @param testFaultInjection for tests only: serve testing.proto's FaultInjection service (partitions,
  *                 leadership transfer) on the LogPort; false in every real deployment
+ * @param limits   quotaBytes, maxSessions, maxConnections, textBufferBytes (SPEC section 11)
  * @param warnings one line per ignored unknown key, to be logged at start
  */
 public record ClusterConfig(
@@ -31,6 +32,7 @@ public record ClusterConfig(
         int walSegmentBytes,
         boolean forward,
         boolean testFaultInjection,
+        Limits limits,
         List<String> warnings) {
 
     public static final String DEFAULT_PATH = "data";
@@ -48,6 +50,7 @@ public record ClusterConfig(
 
     public ClusterConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(limits, "limits");
         servers = List.copyOf(servers.stream().sorted(Comparator.comparingInt(ServerSpec::id)).toList());
         warnings = List.copyOf(warnings);
         // server(id) and every node's view of its peers rely on these; the loader reports
@@ -66,7 +69,8 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, List.of());
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, Limits.DEFAULTS,
+                List.of());
     }
 
     /** The folder that holds node {@code id}'s log and snapshots. */

@@ -42,7 +42,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
-            "forward", "testFaultInjection");
+            "forward", "testFaultInjection", "quotaBytes", "maxSessions", "maxConnections", "textBufferBytes");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
 
     private ConfigLoader() {}
@@ -84,13 +84,27 @@ public final class ConfigLoader {
                 heartbeatMs,
                 electionTimeoutMs,
                 top.positiveInt("requestTimeoutMs", ClusterConfig.DEFAULT_REQUEST_TIMEOUT_MS),
-                top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES),
+                maxValueBytes(top),
                 top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
                 top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
                 walSegmentBytes(top),
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
                 top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
+                new Limits(
+                        top.positiveLong("quotaBytes", Limits.DEFAULT_QUOTA_BYTES),
+                        top.positiveInt("maxSessions", Limits.DEFAULT_MAX_SESSIONS),
+                        top.positiveInt("maxConnections", Limits.DEFAULT_MAX_CONNECTIONS),
+                        top.positiveLong("textBufferBytes", Limits.DEFAULT_TEXT_BUFFER_BYTES)),
                 warnings);
+    }
+
+    private static int maxValueBytes(JsonFields top) {
+        int bytes = top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES);
+        if (bytes > Limits.MAX_VALUE_BYTES_CAP) {
+            throw top.error("maxValueBytes", "must be at most " + Limits.MAX_VALUE_BYTES_CAP
+                    + " (255 MiB: a value travels in one log record, and the log takes records of up to 256 MiB), got " + bytes);
+        }
+        return bytes;
     }
 
     private static int walSegmentBytes(JsonFields top) {

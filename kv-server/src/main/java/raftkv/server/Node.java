@@ -24,6 +24,7 @@ import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
+import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
@@ -81,7 +82,8 @@ final class Node implements AutoCloseable {
         ServerSpec self = config.server(id);
         long startNanos = System.nanoTime();
         SnapshotFiles snapshotFiles = SnapshotFiles.open(config.nodeDir(id).resolve("snapshots"), config.fsync());
-        SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles);
+        KvLimits kvLimits = new KvLimits(config.limits().quotaBytes(), config.limits().maxSessions());
+        SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles, kvLimits);
         long snapshotMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         RaftStorage storage = Wal.open(config.nodeDir(id).resolve("wal"), config.fsync(), config.walSegmentBytes(),
                 loaded.meta());
@@ -89,7 +91,7 @@ final class Node implements AutoCloseable {
         KvStateMachine stateMachine = loaded.machine();
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(),
-                config.walSegmentBytes(), loaded.meta());
+                config.walSegmentBytes(), loaded.meta(), kvLimits);
 
         // A tick is half a heartbeat: the leader heartbeats every 2 ticks, an election timeout is t/tick ticks.
         int tickMs = Math.max(1, config.heartbeatMs() / 2);
