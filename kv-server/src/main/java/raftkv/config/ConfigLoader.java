@@ -78,13 +78,19 @@ public final class ConfigLoader {
             throw top.error("heartbeatMs",
                     "must be less than electionTimeoutMs (" + electionTimeoutMs + "), got " + heartbeatMs);
         }
+        int maxValueBytes = maxValueBytes(top);
+        long textBufferBytes = top.positiveLong("textBufferBytes", Limits.DEFAULT_TEXT_BUFFER_BYTES);
+        // Below one value, the largest set could never be received.
+        if (textBufferBytes < maxValueBytes) {
+            throw top.error("textBufferBytes", "must be at least maxValueBytes (" + maxValueBytes + "), got " + textBufferBytes);
+        }
         return new ClusterConfig(
                 dataDir,
                 servers,
                 heartbeatMs,
                 electionTimeoutMs,
                 top.positiveInt("requestTimeoutMs", ClusterConfig.DEFAULT_REQUEST_TIMEOUT_MS),
-                maxValueBytes(top),
+                maxValueBytes,
                 top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
                 top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
                 walSegmentBytes(top),
@@ -94,7 +100,7 @@ public final class ConfigLoader {
                         top.positiveLong("quotaBytes", Limits.DEFAULT_QUOTA_BYTES),
                         top.positiveInt("maxSessions", Limits.DEFAULT_MAX_SESSIONS),
                         top.positiveInt("maxConnections", Limits.DEFAULT_MAX_CONNECTIONS),
-                        top.positiveLong("textBufferBytes", Limits.DEFAULT_TEXT_BUFFER_BYTES)),
+                        textBufferBytes),
                 warnings);
     }
 

@@ -22,6 +22,7 @@ import raftkv.api.KvGrpcService;
 import raftkv.api.LeaderForwarder;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
+import raftkv.gateway.GatewayLimits;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
 import raftkv.kv.KvLimits;
@@ -143,8 +144,8 @@ final class Node implements AutoCloseable {
         raftNode.start();
         try {
             node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services);
-            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service, config.maxValueBytes(),
-                    new RequestIdSource());
+            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service,
+                    GatewayLimits.of(config.maxValueBytes(), config.limits()), new RequestIdSource());
         } catch (IOException e) {
             node.close();
             throw new BindException(e.getMessage());

@@ -94,7 +94,7 @@ class ConfigLoaderTest {
                 "path": "state", "heartbeatMs": 50, "electionTimeoutMs": 600, "requestTimeoutMs": 2000,
                 "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false,
                 "walSegmentBytes": 1048576, "testFaultInjection": true, "quotaBytes": 3000000000,
-                "maxSessions": 10, "maxConnections": 20, "textBufferBytes": 30""");
+                "maxSessions": 10, "maxConnections": 20, "textBufferBytes": 4096""");
 
         ClusterConfig config = ConfigLoader.parse(json, tmp);
 
@@ -108,7 +108,7 @@ class ConfigLoaderTest {
         assertEquals(1048576, config.walSegmentBytes());
         assertFalse(config.forward());
         assertTrue(config.testFaultInjection());
-        assertEquals(new Limits(3_000_000_000L, 10, 20, 30), config.limits());
+        assertEquals(new Limits(3_000_000_000L, 10, 20, 4096), config.limits());
         assertEquals(List.of(), config.warnings());
     }
 

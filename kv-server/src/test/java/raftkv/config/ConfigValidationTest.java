@@ -235,6 +235,12 @@ class ConfigValidationTest {
     }
 
     @Test
+    void theTextBufferBudgetHoldsAtLeastOneValue() {
+        assertRejected("config.json: textBufferBytes: must be at least maxValueBytes (1048576), got 1048575",
+                withTopLevel("\"textBufferBytes\": 1048575"));
+    }
+
+    @Test
     void quotaBytesMayExceedAnInt() {
         assertEquals(8L << 30, parse(withTopLevel("\"quotaBytes\": 8589934592")).limits().quotaBytes());
     }
