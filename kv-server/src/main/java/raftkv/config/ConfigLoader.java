@@ -79,7 +79,7 @@ public final class ConfigLoader {
                     "must be less than electionTimeoutMs (" + electionTimeoutMs + "), got " + heartbeatMs);
         }
         int maxValueBytes = maxValueBytes(top);
-        long textBufferBytes = top.positiveLong("textBufferBytes", Limits.DEFAULT_TEXT_BUFFER_BYTES);
+        long textBufferBytes = top.positiveLong("textBufferBytes", Math.max(Limits.DEFAULT_TEXT_BUFFER_BYTES, maxValueBytes));
         // Below one value, the largest set could never be received.
         if (textBufferBytes < maxValueBytes) {
             throw top.error("textBufferBytes", "must be at least maxValueBytes (" + maxValueBytes + "), got " + textBufferBytes);

@@ -16,7 +16,8 @@ import raftkv.kv.KvLimits;
  *                        connection gets one ERR_SERVER_BUSY line and is closed, and a gRPC one is
  *                        refused every call with UNAVAILABLE until it closes
  * @param textBufferBytes bytes of unfinished text commands (values still arriving) held across all
- *                        connections; a connection whose command would take the total past it gets
+ *                        connections (default 128 MiB, or maxValueBytes if larger; never below it);
+ *                        a connection whose command would take the total past it gets
  *                        ERR_SERVER_BUSY and is closed
  */
 public record Limits(long quotaBytes, int maxSessions, int maxConnections, long textBufferBytes) {
