@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.api.FaultInjectionService;
+import raftkv.api.ClientCallLimits;
 import raftkv.api.KvCallInterceptor;
 import raftkv.api.KvGrpcService;
 import raftkv.api.LeaderForwarder;
@@ -131,7 +132,9 @@ final class Node implements AutoCloseable {
         });
         List<BindableService> services = new ArrayList<>();
         services.add(transport.peerService());
-        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints));
+        // Client calls only: peers' traffic is never refused or held back by client limits.
+        ClientCallLimits callLimits = new ClientCallLimits(config.limits().maxConnections(), maxMessageBytes);
+        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, callLimits));
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
             log.warn("node {}: test fault injection is ON (\"testFaultInjection\": true): anyone who reaches "
@@ -143,7 +146,8 @@ final class Node implements AutoCloseable {
 
         raftNode.start();
         try {
-            node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services);
+            node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services,
+                    List.of(callLimits.transportFilter()));
             node.textServer = TextServer.start(self.hostname(), self.clientPort(), service,
                     GatewayLimits.of(config.maxValueBytes(), config.limits()), new RequestIdSource());
         } catch (IOException e) {

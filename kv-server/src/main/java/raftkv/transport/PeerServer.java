@@ -2,6 +2,7 @@ package raftkv.transport;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +31,13 @@ public final class PeerServer implements AutoCloseable {
     // gRPC's default of 5 min, which would close such a connection with "too_many_pings".
     static final Duration PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
 
+    /**
+     * Concurrent calls one connection may have open (HTTP/2 MAX_CONCURRENT_STREAMS); a client's
+     * further calls wait in its own channel. Above the calls a peer keeps in flight
+     * ({@link GrpcTransport.Options#maxOutstandingCalls}), so Raft traffic never waits on it.
+     */
+    public static final int MAX_CONCURRENT_CALLS_PER_CONNECTION = 512;
+
     private final Server server;
     private final InetSocketAddress address;
 
@@ -48,6 +56,12 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services)
             throws IOException {
+        return start(host, port, maxInboundMessageBytes, services, List.of());
+    }
+
+    /** As {@link #start(String, int, int, List)}, every connection also passing through {@code filters}. */
+    public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services,
+                                   List<ServerTransportFilter> filters) throws IOException {
         if (maxInboundMessageBytes <= 0) throw new IllegalArgumentException("maxInboundMessageBytes must be > 0");
         InetSocketAddress bind = new InetSocketAddress(host, port);
         if (bind.isUnresolved()) throw new IOException("cannot listen on " + host + ":" + port + ": unknown host " + host);
@@ -55,8 +69,10 @@ public final class PeerServer implements AutoCloseable {
                 .directExecutor()
                 .maxInboundMessageSize(maxInboundMessageBytes)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION);
         services.forEach(builder::addService);
+        filters.forEach(builder::addTransportFilter);
         Server server = builder.build();
         try {
             server.start();
