@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -46,6 +47,11 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private final Set<Long> peerIds;
     private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
     private final SnapshotReceiver snapshots;
+    // The highest term in any peer request this service passed on or in any answer of this node:
+    // a lower bound on a term some node holds, and, once the node has answered, on its own. A
+    // snapshot stream of a lower term comes from a deposed leader and is refused before a byte is
+    // written.
+    private final AtomicLong highestTerm = new AtomicLong();
     // Null before start and after stop: calls are then refused with UNAVAILABLE.
     private volatile Transport.Inbound inbound;
     // Null unless a test config installed one (see GrpcTransport#installPartitionHook).
@@ -61,7 +67,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         this.snapshots = new SnapshotReceiver(selfId, peerIds, source, io, () -> inbound, peer -> {
             PartitionHook hook = partitionHook;
             return hook != null && hook.refusesIncoming(peer);
-        });
+        }, highestTerm);
     }
 
     void start(Transport.Inbound inbound) {
@@ -139,6 +145,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                     + ": blocked by the test fault hook").asRuntimeException());
             return;
         }
+        highestTerm.accumulateAndGet(request.term(), Math::max);
         // Without a cancel handler, answering a call its client already gave up on would throw.
         call.setOnCancelHandler(() -> log.debug("{} from node {} cancelled by the caller", rpc, request.from()));
 
@@ -147,6 +154,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             if (!replied.compareAndSet(false, true)) {
                 throw new IllegalStateException(rpc + " from node " + request.from() + " answered twice: " + response);
             }
+            if (response != null) highestTerm.accumulateAndGet(response.term(), Math::max);
             if (response == null && !(request instanceof Message.TimeoutNow)) {
                 // The node did not take the request (its queue is full, or it is stopping): the
                 // peer retries, as after a lost message.
