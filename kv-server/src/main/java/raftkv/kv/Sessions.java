@@ -90,12 +90,17 @@ public final class Sessions {
 
     /**
      * Remembers {@code result} as the newest write of {@code id}'s client, then forgets the least
-     * recently used clients while more than {@code maxSessions} are remembered.
+     * recently used other clients while more than {@code maxSessions} are remembered. Never the
+     * client just recorded: among clients last used at the same time it may have the lowest id,
+     * and its retry must still find its result.
      */
     void record(RequestId id, ApplyResult result, long fingerprint, long nowMs, int maxSessions) {
         put(id.clientId(), new Session(id.sequence(), result, nowMs, fingerprint));
-        while (byClient.size() > maxSessions) {
-            byClient = byClient.minus(byLastUse.pollFirst().clientId());
+        while (byClient.size() > Math.max(1, maxSessions)) {
+            LastUse oldest = byLastUse.first();
+            if (oldest.clientId() == id.clientId()) oldest = byLastUse.higher(oldest);
+            byLastUse.remove(oldest);
+            byClient = byClient.minus(oldest.clientId());
         }
     }
 

@@ -129,6 +129,10 @@ class LimitsTest {
         // Ties in last use (all at 11 now) go by client id, so every replica forgets the same one.
         feed.set("k", "v", 0, 11, new RequestId(7, 1));
         assertEquals(List.of(5L, 6L, 7L), List.copyOf(feed.machine.sessions().all().keySet()));
+        // The client just written is never the one forgotten, though it has the lowest id of the tie.
+        feed.set("k", "v", 0, 11, new RequestId(2, 1));
+        assertEquals(List.of(2L, 6L, 7L), List.copyOf(feed.machine.sessions().all().keySet()));
+        assertEquals(new Written(feed.machine.appliedIndex()), feed.set("k", "v", 0, 11, new RequestId(2, 1)));
     }
 
     @Test
