@@ -19,10 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * concurrent calls that the server itself enforces (PeerServer):
  *
  * <ul>
- *   <li>Connections: each transport is numbered as it becomes ready; while more than
- *       {@code maxConnections} are open, the client calls of a transport that found the node full
- *       are refused with UNAVAILABLE (its client should go elsewhere or retry later). Peer
- *       traffic never passes through this interceptor, so Raft is never refused.
+ *   <li>Connections: a transport that becomes ready while {@code maxConnections} are open is
+ *       refused: each of its client calls gets UNAVAILABLE (its client should go elsewhere or
+ *       reconnect later), and it holds no slot. Peer connections count, but peer traffic never
+ *       passes through this interceptor, so Raft is never refused.
  *   <li>Replies: gRPC serializes a reply into memory as soon as it is sent, and keeps it there until
  *       the client reads it. Each connection may have {@code maxReplyBytesPerConnection} of replies
  *       sent but not yet delivered (one reply always goes, whatever its size); its later replies wait,
@@ -53,18 +53,21 @@ public final class ClientCallLimits implements ServerInterceptor {
         return new ServerTransportFilter() {
             @Override
             public Attributes transportReady(Attributes attrs) {
+                // A refused connection holds no slot: it cannot keep later clients out.
                 boolean over = open.incrementAndGet() > maxConnections;
+                if (over) open.decrementAndGet();
                 return attrs.toBuilder().set(CONNECTION, new Connection(over)).build();
             }
 
             @Override
             public void transportTerminated(Attributes attrs) {
-                if (attrs != null && attrs.get(CONNECTION) != null) open.decrementAndGet();
+                Connection c = attrs == null ? null : attrs.get(CONNECTION);
+                if (c != null && !c.over) open.decrementAndGet();
             }
         };
     }
 
-    /** Open connections, peers' included. */
+    /** Open connections that were admitted, peers' included. */
     public int connections() {
         return open.get();
     }

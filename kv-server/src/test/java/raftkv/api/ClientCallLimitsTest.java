@@ -76,8 +76,11 @@ class ClientCallLimitsTest {
         start(limits, fine, seen);
         answer(seen.get(0));
         assertEquals(List.of(BIG), fine.sent);
+        assertEquals(2, limits.connections(), "a refused connection holds no slot");
         filter.transportTerminated(third);
         assertEquals(2, limits.connections());
+        filter.transportTerminated(a);
+        assertEquals(1, limits.connections());
     }
 
     @Test
