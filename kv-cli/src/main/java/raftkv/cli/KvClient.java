@@ -266,7 +266,9 @@ public final class KvClient implements AutoCloseable {
             case NOT_FOUND -> what + ": key not found";
             case FAILED_PRECONDITION -> what + ": version mismatch: the key is no longer at that version; nothing was written";
             case INVALID_ARGUMENT -> what + ": rejected by the server: " + orCode(status);
-            case RESOURCE_EXHAUSTED -> what + ": message over the size limit: " + orCode(status)
+            case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().startsWith("store quota")
+                    ? what + ": the store is full: " + status.getDescription()
+                    : what + ": message over the size limit: " + orCode(status)
                     + "; for a cluster with a larger maxValueBytes raise --max-message";
             case ABORTED -> what + ": request id too old: " + orCode(status);
             default -> what + ": " + status.getCode() + ": " + orCode(status);

@@ -23,6 +23,9 @@ public final class GrpcResults {
     static final String NOT_EXECUTED = "not-executed";
     static final String ANSWERED = "answered";
 
+    /** The description of RESOURCE_EXHAUSTED for a full store, which tells it from gRPC's own (message size). */
+    public static final String NO_SPACE = "store quota exceeded (quotaBytes): only reads, deletes and writes that do not grow the store are served";
+
     private GrpcResults() {}
 
     /** The status for a result that is not a success of the call at hand. */
@@ -35,6 +38,8 @@ public final class GrpcResults {
             status = Status.FAILED_PRECONDITION.withDescription("version mismatch");
         } else if (result instanceof KvResult.StaleRequest) {
             status = Status.ABORTED.withDescription("request id too old");
+        } else if (result instanceof KvResult.NoSpace) {
+            status = Status.RESOURCE_EXHAUSTED.withDescription(NO_SPACE);
         } else if (result instanceof KvResult.Invalid i) {
             status = Status.INVALID_ARGUMENT.withDescription(i.reason());
         } else if (result instanceof KvResult.Redirect r) {
@@ -70,6 +75,7 @@ public final class GrpcResults {
             case FAILED_PRECONDITION -> new KvResult.VersionMismatch();
             case ABORTED -> new KvResult.StaleRequest();
             case INVALID_ARGUMENT -> new KvResult.Invalid(why, false);
+            case RESOURCE_EXHAUSTED -> new KvResult.NoSpace(); // the node's own answer: gRPC's (message size) has no marker
             case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED -> new KvResult.Unavailable(why, leader);
             default -> new KvResult.Internal(status.getCode() + ": " + why);
         };

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  *                 leadership transfer) on the LogPort; false in every real deployment
  * @param clusterName the optional {@code clusterName} key, or null: names the cluster for
  *                 {@link #clusterId()} instead of its initial membership
+ * @param limits   quotaBytes, maxSessions, maxConnections, textBufferBytes (SPEC section 11)
  * @param warnings one line per ignored unknown key, to be logged at start
  * @param tls      the {@code "tls"} section, or null: plaintext LogPort and ClientPort (SPEC section 8)
  */
@@ -39,6 +40,7 @@ public record ClusterConfig(
         boolean forward,
         boolean testFaultInjection,
         String clusterName,
+        Limits limits,
         List<String> warnings,
         TlsSettings tls) {
 
@@ -57,6 +59,7 @@ public record ClusterConfig(
 
     public ClusterConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(limits, "limits");
         servers = List.copyOf(servers.stream().sorted(Comparator.comparingInt(ServerSpec::id)).toList());
         warnings = List.copyOf(warnings);
         // Every node needs its own certificate to serve and dial over TLS; the loader names the field.
@@ -79,7 +82,8 @@ public record ClusterConfig(
     public static ClusterConfig withDefaults(Path dataDir, List<ServerSpec> servers) {
         return new ClusterConfig(dataDir, servers, DEFAULT_HEARTBEAT_MS, DEFAULT_ELECTION_TIMEOUT_MS,
                 DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_MAX_VALUE_BYTES, DEFAULT_FSYNC,
-                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, null, List.of(), null);
+                DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_WAL_SEGMENT_BYTES, DEFAULT_FORWARD, DEFAULT_TEST_FAULT_INJECTION, null,
+                Limits.DEFAULTS, List.of(), null);
     }
 
     /**

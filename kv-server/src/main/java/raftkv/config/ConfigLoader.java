@@ -42,7 +42,8 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
-            "forward", "testFaultInjection", "clusterName", "tls");
+            "forward", "testFaultInjection", "clusterName", "tls", "quotaBytes", "maxSessions", "maxConnections",
+            "textBufferBytes");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "CertFile", "KeyFile");
     private static final Set<String> TLS_KEYS = Set.of("caFile", "clientCertAuth", "text");
 
@@ -80,19 +81,30 @@ public final class ConfigLoader {
             throw top.error("heartbeatMs",
                     "must be less than electionTimeoutMs (" + electionTimeoutMs + "), got " + heartbeatMs);
         }
+        int maxValueBytes = maxValueBytes(top);
+        long textBufferBytes = top.positiveLong("textBufferBytes", Math.max(Limits.DEFAULT_TEXT_BUFFER_BYTES, maxValueBytes));
+        // Below one value, the largest set could never be received.
+        if (textBufferBytes < maxValueBytes) {
+            throw top.error("textBufferBytes", "must be at least maxValueBytes (" + maxValueBytes + "), got " + textBufferBytes);
+        }
         return new ClusterConfig(
                 dataDir,
                 servers,
                 heartbeatMs,
                 electionTimeoutMs,
                 top.positiveInt("requestTimeoutMs", ClusterConfig.DEFAULT_REQUEST_TIMEOUT_MS),
-                top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES),
+                maxValueBytes,
                 top.bool("fsync", ClusterConfig.DEFAULT_FSYNC),
                 top.positiveInt("snapshotEntries", ClusterConfig.DEFAULT_SNAPSHOT_ENTRIES),
                 walSegmentBytes(top),
                 top.bool("forward", ClusterConfig.DEFAULT_FORWARD),
                 top.bool("testFaultInjection", ClusterConfig.DEFAULT_TEST_FAULT_INJECTION),
                 clusterName(top),
+                new Limits(
+                        top.positiveLong("quotaBytes", Limits.DEFAULT_QUOTA_BYTES),
+                        top.positiveInt("maxSessions", Limits.DEFAULT_MAX_SESSIONS),
+                        top.positiveInt("maxConnections", Limits.DEFAULT_MAX_CONNECTIONS),
+                        textBufferBytes),
                 warnings,
                 tls);
     }
@@ -100,6 +112,15 @@ public final class ConfigLoader {
     private static String clusterName(JsonFields top) {
         JsonNode value = top.optional("clusterName");
         return value == null ? null : top.text("clusterName", value, "a non-empty name");
+    }
+
+    private static int maxValueBytes(JsonFields top) {
+        int bytes = top.positiveInt("maxValueBytes", ClusterConfig.DEFAULT_MAX_VALUE_BYTES);
+        if (bytes > Limits.MAX_VALUE_BYTES_CAP) {
+            throw top.error("maxValueBytes", "must be at most " + Limits.MAX_VALUE_BYTES_CAP
+                    + " (255 MiB: a value travels in one log record, and the log takes records of up to 256 MiB), got " + bytes);
+        }
+        return bytes;
     }
 
     private static int walSegmentBytes(JsonFields top) {

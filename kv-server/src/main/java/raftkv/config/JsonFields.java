@@ -89,6 +89,17 @@ final class JsonFields {
         return value == null ? absent : integer(name, value, 1, Integer.MAX_VALUE);
     }
 
+    long positiveLong(String name, long absent) {
+        JsonNode value = optional(name);
+        if (value == null) {
+            return absent;
+        }
+        if (value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 1) {
+            return value.longValue();
+        }
+        throw error(name, "must be a positive integer, got " + show(value));
+    }
+
     boolean bool(String name, boolean absent) {
         JsonNode value = optional(name);
         if (value == null) {

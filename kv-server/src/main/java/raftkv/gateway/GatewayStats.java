@@ -11,6 +11,8 @@ public final class GatewayStats {
     private final AtomicLong peakPendingBytes = new AtomicLong();
     private final AtomicLong peakOutboundBytes = new AtomicLong();
     private final AtomicLong commands = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicLong overBudgetConnections = new AtomicLong();
 
     /** Open client connections. */
     public int connections() {
@@ -44,6 +46,24 @@ public final class GatewayStats {
     /** Items decoded (commands and malformed ones) since the server started. */
     public long commands() {
         return commands.get();
+    }
+
+    /** Connections refused at accept since the server started: over maxConnections. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
+    /** Connections closed because their unfinished command did not fit the server's buffer budget. */
+    public long overBudgetConnections() {
+        return overBudgetConnections.get();
+    }
+
+    void refused() {
+        refusedConnections.incrementAndGet();
+    }
+
+    void overBudget() {
+        overBudgetConnections.incrementAndGet();
     }
 
     void connectionOpened() {

@@ -52,7 +52,10 @@ final class TextConnection extends ChannelInboundHandlerAdapter {
     private final RequestIdSource ids;
     private final GatewayLimits limits;
     private final GatewayStats stats;
+    private final BufferBudget budget;
     private final TextDecoder decoder;
+    // What this connection has taken from the budget: the decoder's buffer as last seen.
+    private long budgeted;
     // In request order. Invariant: size() <= limits.maxPendingCommands().
     private final ArrayDeque<PendingCommand> queue = new ArrayDeque<>();
     private final KeyLanes lanes = new KeyLanes();
@@ -75,11 +78,12 @@ final class TextConnection extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean unflushed;
 
-    TextConnection(KvApi api, RequestIdSource ids, GatewayLimits limits, GatewayStats stats) {
+    TextConnection(KvApi api, RequestIdSource ids, GatewayLimits limits, GatewayStats stats, BufferBudget budget) {
         this.api = api;
         this.ids = ids;
         this.limits = limits;
         this.stats = stats;
+        this.budget = budget;
         this.decoder = new TextDecoder(limits.maxValueBytes(), limits.maxLineBytes());
     }
 
@@ -100,6 +104,8 @@ final class TextConnection extends ChannelInboundHandlerAdapter {
         stats.connectionClosed();
         setReadingPaused(false);
         discardUnread();
+        budget.give(budgeted);
+        budgeted = 0;
         // Commands in flight still complete; their outcomes are dropped. Waiting ones never start.
         queue.clear();
         startable.clear();
@@ -214,12 +220,44 @@ final class TextConnection extends ChannelInboundHandlerAdapter {
             for (Decoded item : items) {
                 accept(item);
             }
+            if (!chargeBuffer()) {
+                return true;
+            }
             if (!buf.isReadable()) {
                 unread.pollFirst().release();
             }
             progress = true;
         }
         return progress;
+    }
+
+    /**
+     * Brings the budget up to date with the decoder's buffer. False if the buffer has grown past
+     * what the server-wide budget has left: then the partial command is dropped, the client gets
+     * ERR_SERVER_BUSY after the replies it is owed, and the connection closes.
+     */
+    private boolean chargeBuffer() {
+        long now = decoder.bufferedBytes();
+        long growth = now - budgeted;
+        if (growth <= 0) {
+            budget.give(-growth);
+            budgeted = now;
+            return true;
+        }
+        if (budget.tryTake(growth)) {
+            budgeted = now;
+            return true;
+        }
+        decoder.abandon();
+        budget.give(budgeted);
+        budgeted = 0;
+        stats.overBudget();
+        log.debug("text connection {}: its unfinished command does not fit the gateway's budget of buffered bytes; closing it",
+                ctx.channel().remoteAddress());
+        enqueue(DecodeError.cmdErr(false, "over the buffer budget")).finish(TextReplies.ERR_SERVER_BUSY);
+        inputEnded = true;
+        discardUnread();
+        return false;
     }
 
     private boolean shuttingDown() {

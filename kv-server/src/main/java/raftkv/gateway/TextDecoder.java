@@ -94,6 +94,22 @@ public final class TextDecoder {
         return out;
     }
 
+    /**
+     * Bytes held for a value still arriving (its buffer's capacity; 0 between values). The line
+     * buffer, allocated once, is not counted.
+     */
+    public int bufferedBytes() {
+        return value == null ? 0 : value.length;
+    }
+
+    /** Drops the value being received; the decoder must not be fed again. */
+    public void abandon() {
+        header = null;
+        value = null;
+        valueLength = 0;
+        state = State.SKIP_LINE;
+    }
+
     /** True if no part of a command is pending: the next byte starts a new line. */
     public boolean atCommandBoundary() {
         return state == State.LINE && lineLength == 0;

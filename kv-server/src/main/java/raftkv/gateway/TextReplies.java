@@ -15,7 +15,10 @@ public final class TextReplies {
     public static final ByteString ERR_CMD_ERR = line("ERR_CMD_ERR");
     public static final ByteString ERR_TOO_LARGE = line("ERR_TOO_LARGE");
     public static final ByteString ERR_TIMEOUT = line("ERR_TIMEOUT");
+    public static final ByteString ERR_NO_SPACE = line("ERR_NO_SPACE");
     public static final ByteString ERR_INTERNAL = line("ERR_INTERNAL");
+    /** To a connection over maxConnections, or one whose unfinished command does not fit the gateway's buffer budget; then it is closed. */
+    public static final ByteString ERR_SERVER_BUSY = line("ERR_SERVER_BUSY");
 
     private TextReplies() {}
 
@@ -50,6 +53,8 @@ public final class TextReplies {
             return redirect(r.leaderClientAddress());
         } else if (result instanceof KvResult.Unavailable) {
             return ERR_TIMEOUT;
+        } else if (result instanceof KvResult.NoSpace) {
+            return ERR_NO_SPACE;
         } else if (result instanceof KvResult.Invalid i) {
             return i.tooLarge() ? ERR_TOO_LARGE : ERR_CMD_ERR;
         } else {

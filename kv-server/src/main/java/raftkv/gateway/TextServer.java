@@ -2,7 +2,11 @@ package raftkv.gateway;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -13,12 +17,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.node.KvApi;
@@ -39,10 +45,12 @@ public final class TextServer implements AutoCloseable {
     private final Channel listener;
     private final ChannelGroup connections;
     private final GatewayStats stats;
+    private final BufferBudget budget;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private TextServer(EventLoopGroup acceptor, EventLoopGroup workers, Channel listener,
-            ChannelGroup connections, GatewayStats stats) {
+            ChannelGroup connections, GatewayStats stats, BufferBudget budget) {
+        this.budget = budget;
         this.acceptor = acceptor;
         this.workers = workers;
         this.listener = listener;
@@ -79,6 +87,8 @@ public final class TextServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("text-gateway"), NioIoHandler.newFactory());
         GatewayStats stats = new GatewayStats();
+        BufferBudget budget = new BufferBudget(limits.maxBufferedBytes());
+        AtomicInteger open = new AtomicInteger();
         ChannelGroup connections = new DefaultChannelGroup("text-gateway", acceptor.next());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptor, workers)
@@ -92,9 +102,16 @@ public final class TextServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (open.incrementAndGet() > limits.maxConnections()) {
+                            open.decrementAndGet();
+                            stats.refused();
+                            channel.pipeline().addLast(new RefuseConnection());
+                            return;
+                        }
+                        channel.closeFuture().addListener(f -> open.decrementAndGet());
                         connections.add(channel);
                         if (tls != null) channel.pipeline().addLast(tls.newHandler(channel.alloc()));
-                        channel.pipeline().addLast(new TextConnection(api, ids, limits, stats));
+                        channel.pipeline().addLast(new TextConnection(api, ids, limits, stats, budget));
                     }
                 });
         ChannelFuture bound;
@@ -110,9 +127,29 @@ public final class TextServer implements AutoCloseable {
             throw new IOException("text gateway cannot listen on " + host + ":" + port + ": "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
         }
-        TextServer server = new TextServer(acceptor, workers, bound.channel(), connections, stats);
+        TextServer server = new TextServer(acceptor, workers, bound.channel(), connections, stats, budget);
         log.info("text gateway listening on {}", server.address());
         return server;
+    }
+
+    /** Answers a connection over maxConnections with one line, then closes it. */
+    private static final class RefuseConnection extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            log.debug("text gateway: refusing {}: maxConnections reached", ctx.channel().remoteAddress());
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(TextReplies.ERR_SERVER_BUSY.asReadOnlyByteBuffer()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /** The bound port, useful after binding port 0. */
@@ -126,6 +163,11 @@ public final class TextServer implements AutoCloseable {
 
     public GatewayStats stats() {
         return stats;
+    }
+
+    /** Bytes of values still arriving, held now across all connections (see {@link GatewayLimits#maxBufferedBytes}). */
+    public long bufferedBytes() {
+        return budget.used();
     }
 
     /** {@link #close(Duration)} with {@link #DEFAULT_CLOSE_GRACE}. */

@@ -19,6 +19,19 @@ public sealed interface ApplyResult {
     /** A write whose sequence is below the newest applied for its client; nothing was written. */
     record StaleRequest() implements ApplyResult {}
 
+    /**
+     * A write that would have grown the store past {@link KvLimits#quotaBytes()}; nothing was
+     * written. Not remembered by the sessions: a retry once space is freed may apply.
+     */
+    record NoSpace() implements ApplyResult {}
+
+    /**
+     * A write whose request id is the newest of its client but whose command differs from the one
+     * applied under that id (another client reusing the id, or a client bug): nothing was written,
+     * and the first command's result is not given to a command that never ran.
+     */
+    record RequestIdReused() implements ApplyResult {}
+
     /** A no-op or tick entry: nothing for a client. */
     record None() implements ApplyResult {}
 

@@ -4,7 +4,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
+import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 import raftkv.proto.internal.CasCmd;
 import raftkv.proto.internal.DeleteCmd;
 import raftkv.proto.internal.LogCommand;
@@ -50,6 +52,45 @@ public final class CommandCodec {
             throw new IllegalArgumentException("unknown command " + command);
         }
         return b.build().toByteString();
+    }
+
+    /**
+     * What identifies a write for exactly-once retries ({@link Sessions}): a CRC-32C over its kind
+     * and fields (key, value, ttl, expected version; not the request id, not the leader's
+     * timestamp), as an unsigned 32-bit number. A retry of the same command has the same
+     * fingerprint whichever leader proposes it. Computed from the fields rather than from an
+     * encoding, so a large value is read once and never copied.
+     */
+    public static long fingerprint(Command command) {
+        CRC32C crc = new CRC32C();
+        if (command instanceof Command.Set s) {
+            crc.update(1);
+            bytes(crc, s.key());
+            bytes(crc, s.value());
+            number(crc, s.ttlSeconds());
+        } else if (command instanceof Command.Cas c) {
+            crc.update(2);
+            bytes(crc, c.key());
+            bytes(crc, c.value());
+            number(crc, c.ttlSeconds());
+            number(crc, c.expectedVersion());
+        } else if (command instanceof Command.Delete d) {
+            crc.update(3);
+            bytes(crc, d.key());
+        } else {
+            throw new IllegalArgumentException("only writes have a fingerprint: " + command);
+        }
+        return crc.getValue();
+    }
+
+    // Length first, so that ("ab", "c") and ("a", "bc") differ.
+    private static void bytes(CRC32C crc, ByteString b) {
+        number(crc, b.size());
+        for (ByteBuffer part : b.asReadOnlyByteBufferList()) crc.update(part);
+    }
+
+    private static void number(CRC32C crc, long n) {
+        for (int shift = 0; shift < 64; shift += 8) crc.update((int) (n >>> shift));
     }
 
     /** Decodes a NORMAL entry's data; throws {@link MalformedCommandException} if it is not one. */

@@ -27,8 +27,10 @@ import raftkv.proto.internal.SnapshotSession;
  * the writer keeps, so a snapshot that passes restores exactly the state that wrote it.
  */
 final class KvSnapshot {
-    /** SnapshotHeader.format this code writes and reads. */
-    static final int FORMAT = 1;
+    /** SnapshotHeader.format this code writes. */
+    static final int FORMAT = 2;
+    /** The format before sessions kept their command's fingerprint; still read. */
+    static final int FORMAT_WITHOUT_FINGERPRINTS = 1;
 
     private KvSnapshot() {}
 
@@ -62,6 +64,9 @@ final class KvSnapshot {
             if (s.result() instanceof ApplyResult.Written w) {
                 b.setVersion(w.version());
             }
+            if (s.fingerprint() != Sessions.UNKNOWN_FINGERPRINT) {
+                b.setCommandCrc32C((int) s.fingerprint());
+            }
             record(SnapshotRecord.newBuilder().setSession(b), checked);
         }
         // The end record is outside its own checksum.
@@ -82,7 +87,10 @@ final class KvSnapshot {
         SnapshotRecord first = next(checked, "the header");
         if (!first.hasHeader()) throw corrupt("the first record is " + first.getRecordCase() + ", not the header");
         SnapshotHeader h = first.getHeader();
-        if (h.getFormat() != FORMAT) throw corrupt("format " + h.getFormat() + ", this node reads format " + FORMAT);
+        if (h.getFormat() != FORMAT && h.getFormat() != FORMAT_WITHOUT_FINGERPRINTS) {
+            throw corrupt("format " + h.getFormat() + ", this node reads formats " + FORMAT_WITHOUT_FINGERPRINTS
+                    + " and " + FORMAT);
+        }
         long appliedIndex = nonNegative(h.getAppliedIndex(), "applied_index");
         long appliedTerm = nonNegative(h.getAppliedTerm(), "applied_term");
         long clockMs = nonNegative(h.getClockMs(), "clock_ms");
@@ -130,7 +138,11 @@ final class KvSnapshot {
                         + ", not within the hour up to the clock " + clockMs);
             }
             ApplyResult result = fromProto(s, appliedIndex, i);
-            machine.sessions().put(client, new Sessions.Session(s.getSequence(), result, lastUsed));
+            if (s.hasCommandCrc32C() && h.getFormat() == FORMAT_WITHOUT_FINGERPRINTS) {
+                throw corrupt("session " + i + " has a command fingerprint in format " + h.getFormat());
+            }
+            long fingerprint = s.hasCommandCrc32C() ? Integer.toUnsignedLong(s.getCommandCrc32C()) : Sessions.UNKNOWN_FINGERPRINT;
+            machine.sessions().put(client, new Sessions.Session(s.getSequence(), result, lastUsed, fingerprint));
             previousClient = client;
         }
 

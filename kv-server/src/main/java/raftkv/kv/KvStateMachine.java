@@ -30,6 +30,9 @@ import raftkv.raft.Entry;
  *   <li>A key whose deadline is at or before the clock is absent for every command, and is
  *       dropped from memory when the clock passes it.
  *   <li>Writes with a request id are deduplicated by {@link Sessions}.
+ *   <li>A set or cas that would take {@link #storeBytes()} past {@link KvLimits#quotaBytes()}
+ *       while growing it is refused with {@link ApplyResult.NoSpace}; a write that keeps or
+ *       shrinks the store, and every delete, applies whatever the store's size.
  * </ul>
  *
  * <p>Not safe for concurrent use: its one owner applies, reads and snapshots it. The
@@ -44,6 +47,7 @@ public final class KvStateMachine {
     private static final ApplyResult NOT_FOUND = new ApplyResult.NotFound();
     private static final ApplyResult DELETED = new ApplyResult.Deleted();
     private static final ApplyResult VERSION_MISMATCH = new ApplyResult.VersionMismatch();
+    private static final ApplyResult NO_SPACE = new ApplyResult.NoSpace();
 
     // Persistent: a change makes a new map sharing structure with the old, which stays whole, so
     // snapshotView() captures the keys in O(1) and a writer reads them on another thread.
@@ -58,6 +62,12 @@ public final class KvStateMachine {
             new TreeSet<>(Comparator.comparingLong(Deadline::atMs).thenComparing(Deadline::key, KEY_ORDER));
 
     private final Sessions sessions = new Sessions();
+
+    // Invariant: the sum of KvLimits.entryBytes over data. Derived from data, so not in snapshots.
+    private long storeBytes;
+
+    // Not replicated state: the same on every replica because it comes from the cluster's config.
+    private KvLimits limits = KvLimits.DEFAULTS;
 
     // Index and term of the last entry applied; 0 before the first.
     private long appliedIndex;
@@ -79,10 +89,25 @@ public final class KvStateMachine {
         this.clockMs = clockMs;
         this.data = data;
         for (Map.Entry<ByteString, Stored> e : data.entrySet()) {
+            storeBytes += entryBytes(e.getKey(), e.getValue());
             if (e.getValue().expires()) {
                 deadlines.add(new Deadline(e.getValue().expiresAtMs(), e.getKey()));
             }
         }
+    }
+
+    /**
+     * Sets the bounds applied from the next entry on. Every replica must use the same: set them
+     * on a new or restored machine before it applies anything. Lowering them drops nothing at
+     * once: a store over a new quota only refuses growth, and the sessions shrink to the new bound
+     * at the next write that records one.
+     */
+    public void limits(KvLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public KvLimits limits() {
+        return limits;
     }
 
     /**
@@ -132,15 +157,16 @@ public final class KvStateMachine {
             return NONE;
         }
         RequestId id = command.requestId();
+        long fingerprint = id.isNone() ? 0 : CommandCodec.fingerprint(command);
         if (!id.isNone()) {
-            Optional<ApplyResult> earlier = sessions.check(id, clockMs);
+            Optional<ApplyResult> earlier = sessions.check(id, fingerprint, clockMs);
             if (earlier.isPresent()) {
                 return earlier.get();
             }
         }
         ApplyResult result = write(command, index);
-        if (!id.isNone()) {
-            sessions.record(id, result, clockMs);
+        if (!id.isNone() && result.isDecided()) {
+            sessions.record(id, result, fingerprint, clockMs, limits.maxSessions());
         }
         return result;
     }
@@ -165,6 +191,7 @@ public final class KvStateMachine {
                 return NOT_FOUND;
             }
             data = data.minus(d.key());
+            storeBytes -= entryBytes(d.key(), removed);
             unindex(d.key(), removed);
             return DELETED;
         }
@@ -175,6 +202,11 @@ public final class KvStateMachine {
         // ttlSeconds <= KvRules.MAX_TTL_SECONDS, so the product fits; the sum saturates on a clock near the end of time.
         long expiresAtMs = ttlSeconds == 0 ? 0 : saturatedAdd(clockMs, ttlSeconds * 1000);
         Stored previous = data.get(key);
+        long growth = KvLimits.entryBytes(key.size(), value.size()) - (previous == null ? 0 : entryBytes(key, previous));
+        if (growth > 0 && storeBytes + growth > limits.quotaBytes()) {
+            return NO_SPACE;
+        }
+        storeBytes += growth;
         data = data.plus(key, new Stored(value, version, expiresAtMs));
         if (previous != null) {
             unindex(key, previous);
@@ -185,6 +217,10 @@ public final class KvStateMachine {
         return new ApplyResult.Written(version);
     }
 
+    private static long entryBytes(ByteString key, Stored stored) {
+        return KvLimits.entryBytes(key.size(), stored.value().size());
+    }
+
     private void unindex(ByteString key, Stored stored) {
         if (stored.expires()) {
             deadlines.remove(new Deadline(stored.expiresAtMs(), key));
@@ -193,7 +229,9 @@ public final class KvStateMachine {
 
     private void expireKeys() {
         while (!deadlines.isEmpty() && deadlines.first().atMs() <= clockMs) {
-            data = data.minus(deadlines.pollFirst().key());
+            ByteString key = deadlines.pollFirst().key();
+            storeBytes -= entryBytes(key, data.get(key));
+            data = data.minus(key);
         }
     }
 
@@ -268,6 +306,11 @@ public final class KvStateMachine {
     /** How many keys are held: the live ones as of {@link #clockMs()}. */
     public int size() {
         return data.size();
+    }
+
+    /** What the live keys count for toward {@link KvLimits#quotaBytes()}: see {@link KvLimits#entryBytes}. */
+    public long storeBytes() {
+        return storeBytes;
     }
 
     /** The exactly-once table; read-only outside this package. */

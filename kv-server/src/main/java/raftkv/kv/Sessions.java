@@ -14,23 +14,39 @@ import org.pcollections.TreePMap;
  *
  * <p>A client unused for {@link #EXPIRY_MS} of log time is forgotten; a retry after that is a
  * new write. Expiry walks an index ordered by last use, never the whole table.
+ *
+ * <p>Bounded: past {@link KvLimits#maxSessions()} clients, the least recently used (by log time,
+ * ties by client id) is forgotten, so a flood of fresh client ids costs a fixed amount of memory.
+ * Both orders depend only on the log, so every replica forgets the same clients.
+ *
+ * <p>Each entry keeps the {@link CommandCodec#fingerprint fingerprint} of the command it
+ * answered: a retry under the same id with another command is refused, never given the first
+ * command's result.
  */
 public final class Sessions {
     /** How long, on the log's clock, a client's newest result is remembered after its last use. */
     public static final long EXPIRY_MS = 3_600_000L;
 
+    /** The fingerprint of a session restored from a format-1 snapshot, which kept none: any command matches. */
+    public static final long UNKNOWN_FINGERPRINT = -1;
+
     /**
      * One client's entry.
      *
-     * @param sequence   the newest sequence applied for the client (compared unsigned)
-     * @param result     that write's result; always {@link ApplyResult#isDecided() decided}
-     * @param lastUsedMs the log clock when the client last wrote or retried
+     * @param sequence    the newest sequence applied for the client (compared unsigned)
+     * @param result      that write's result; always {@link ApplyResult#isDecided() decided}
+     * @param lastUsedMs  the log clock when the client last wrote or retried
+     * @param fingerprint {@link CommandCodec#fingerprint} of that write (0..2^32-1), or
+     *                    {@link #UNKNOWN_FINGERPRINT}
      */
-    public record Session(long sequence, ApplyResult result, long lastUsedMs) {
+    public record Session(long sequence, ApplyResult result, long lastUsedMs, long fingerprint) {
         public Session {
             Objects.requireNonNull(result, "result");
             if (sequence == 0) throw new IllegalArgumentException("session sequence 0");
             if (!result.isDecided()) throw new IllegalArgumentException("undecided result in a session: " + result);
+            if (fingerprint != UNKNOWN_FINGERPRINT && (fingerprint < 0 || fingerprint > 0xFFFF_FFFFL)) {
+                throw new IllegalArgumentException("fingerprint out of range: " + fingerprint);
+            }
         }
     }
 
@@ -48,11 +64,12 @@ public final class Sessions {
     Sessions() {}
 
     /**
-     * What a write with {@code id} must return instead of being applied: the remembered result
-     * if it is the client's newest write (a retry; its last use moves to {@code nowMs}),
+     * What a write with {@code id} and {@code fingerprint} must return instead of being applied:
+     * the remembered result if it is the client's newest write with the same command (a retry; its
+     * last use moves to {@code nowMs}), {@link ApplyResult.RequestIdReused} if the command differs,
      * {@link ApplyResult.StaleRequest} if it is older, or empty if it is new and must be applied.
      */
-    Optional<ApplyResult> check(RequestId id, long nowMs) {
+    Optional<ApplyResult> check(RequestId id, long fingerprint, long nowMs) {
         Session s = byClient.get(id.clientId());
         if (s == null) {
             return Optional.empty();
@@ -64,13 +81,27 @@ public final class Sessions {
         if (order > 0) {
             return Optional.empty();
         }
-        put(id.clientId(), new Session(s.sequence(), s.result(), nowMs));
+        if (s.fingerprint() != UNKNOWN_FINGERPRINT && s.fingerprint() != fingerprint) {
+            return Optional.of(new ApplyResult.RequestIdReused());
+        }
+        put(id.clientId(), new Session(s.sequence(), s.result(), nowMs, s.fingerprint()));
         return Optional.of(s.result());
     }
 
-    /** Remembers {@code result} as the newest write of {@code id}'s client. */
-    void record(RequestId id, ApplyResult result, long nowMs) {
-        put(id.clientId(), new Session(id.sequence(), result, nowMs));
+    /**
+     * Remembers {@code result} as the newest write of {@code id}'s client, then forgets the least
+     * recently used other clients while more than {@code maxSessions} are remembered. Never the
+     * client just recorded: among clients last used at the same time it may have the lowest id,
+     * and its retry must still find its result.
+     */
+    void record(RequestId id, ApplyResult result, long fingerprint, long nowMs, int maxSessions) {
+        put(id.clientId(), new Session(id.sequence(), result, nowMs, fingerprint));
+        while (byClient.size() > Math.max(1, maxSessions)) {
+            LastUse oldest = byLastUse.first();
+            if (oldest.clientId() == id.clientId()) oldest = byLastUse.higher(oldest);
+            byLastUse.remove(oldest);
+            byClient = byClient.minus(oldest.clientId());
+        }
     }
 
     /** Forgets every client whose last use is {@link #EXPIRY_MS} or more before {@code nowMs}. */

@@ -24,6 +24,8 @@ final class Commands {
         if (result instanceof ApplyResult.NotFound) return new KvResult.NotFound();
         if (result instanceof ApplyResult.VersionMismatch) return new KvResult.VersionMismatch();
         if (result instanceof ApplyResult.StaleRequest) return new KvResult.StaleRequest();
+        if (result instanceof ApplyResult.NoSpace) return new KvResult.NoSpace();
+        if (result instanceof ApplyResult.RequestIdReused) return KvResult.requestIdReused();
         return new KvResult.Internal("unexpected apply result " + result);
     }
 }

@@ -29,6 +29,17 @@ public sealed interface KvResult {
     /** A write whose request id is older than the newest seen for its client; nothing was written. */
     record StaleRequest() implements KvResult {}
 
+    /** A write refused because it would grow the store past quotaBytes (SPEC 11); nothing was written. */
+    record NoSpace() implements KvResult {}
+
+    /**
+     * A write whose request id was already used for another command; nothing was written. Its
+     * reason says so; both front doors answer it as an invalid request.
+     */
+    static KvResult requestIdReused() {
+        return new Invalid("request id already used for a different command; nothing was written", false);
+    }
+
     /**
      * This node does not serve the command and the cluster is configured with
      * {@code "forward": false}: the client should go to the leader at these addresses.

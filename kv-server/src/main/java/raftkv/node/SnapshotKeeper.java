@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.kv.CorruptSnapshotException;
+import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.SnapshotView;
 import raftkv.raft.Entry;
@@ -59,6 +60,9 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     private final int snapshotEntries;
     private final long segmentBytes;
     private final ExecutorService writer;
+    // Given to every machine this keeper restores, so that a node's machine always applies its
+    // cluster's bounds, whether it started empty, from its own snapshot or from the leader's.
+    private final KvLimits limits;
     // Node thread only. Invariant: lastIndex is the index of the newest durable snapshot (0: none).
     private long lastIndex;
     // Node thread only: the applied index of the write in flight or of the last failed one, so a
@@ -76,6 +80,13 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
      */
     public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
                           SnapshotMeta recovered) {
+        this(id, files, storage, snapshotEntries, segmentBytes, recovered, KvLimits.DEFAULTS);
+    }
+
+    /** @param limits the cluster's bounds, set on each machine received from a leader */
+    public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
+                          SnapshotMeta recovered, KvLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
         if (snapshotEntries < 1) throw new IllegalArgumentException("snapshotEntries must be >= 1, got " + snapshotEntries);
         if (segmentBytes < 1) throw new IllegalArgumentException("segmentBytes must be >= 1, got " + segmentBytes);
         this.id = id;
@@ -98,6 +109,17 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
      * with a WARN (the log then has to reach back to an older one, or the node refuses to start).
      */
     public static Loaded loadNewest(long id, SnapshotFiles files) {
+        return loadNewest(id, files, KvLimits.DEFAULTS);
+    }
+
+    /** As {@link #loadNewest(long, SnapshotFiles)}, the machine set to apply {@code limits}. */
+    public static Loaded loadNewest(long id, SnapshotFiles files, KvLimits limits) {
+        Loaded loaded = loadNewestValid(id, files);
+        loaded.machine().limits(limits);
+        return loaded;
+    }
+
+    private static Loaded loadNewestValid(long id, SnapshotFiles files) {
         for (SnapshotFiles.Stored s : files.list()) {
             try {
                 return new Loaded(s.meta(), read(s.file(), s.meta()));
@@ -222,6 +244,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
      * by the log's recovery, which sees the snapshot ahead of its entries); then older snapshots go.
      */
     void install(SnapshotMeta meta, Received received) {
+        received.machine().limits(limits);
         storage.sync();
         try {
             snapshotBytes = files.adopt(meta, received.file()).bytes();

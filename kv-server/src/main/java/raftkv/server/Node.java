@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.api.FaultInjectionService;
+import raftkv.api.ClientCallLimits;
 import raftkv.api.KvCallInterceptor;
 import raftkv.api.KvGrpcService;
 import raftkv.api.LeaderForwarder;
@@ -27,6 +28,7 @@ import raftkv.config.ServerSpec;
 import raftkv.gateway.GatewayLimits;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
+import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.node.Clock;
 import raftkv.node.KvService;
@@ -97,7 +99,8 @@ final class Node implements AutoCloseable {
         SecurityChecks.atStart(config, id, tls).forEach(warning -> log.warn("node {}: {}", id, warning));
         long startNanos = System.nanoTime();
         SnapshotFiles snapshotFiles = SnapshotFiles.open(config.nodeDir(id).resolve("snapshots"), config.fsync());
-        SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles);
+        KvLimits kvLimits = new KvLimits(config.limits().quotaBytes(), config.limits().maxSessions());
+        SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(id, snapshotFiles, kvLimits);
         long snapshotMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         RaftStorage storage = Wal.open(config.nodeDir(id).resolve("wal"), config.fsync(), config.walSegmentBytes(),
                 loaded.meta());
@@ -105,7 +108,7 @@ final class Node implements AutoCloseable {
         KvStateMachine stateMachine = loaded.machine();
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(),
-                config.walSegmentBytes(), loaded.meta());
+                config.walSegmentBytes(), loaded.meta(), kvLimits);
 
         // A tick is half a heartbeat: the leader heartbeats every 2 ticks, an election timeout is t/tick ticks.
         int tickMs = Math.max(1, config.heartbeatMs() / 2);
@@ -151,7 +154,9 @@ final class Node implements AutoCloseable {
         services.add(tls.enabled()
                 ? () -> ServerInterceptors.intercept(peerService, new PeerIdentityInterceptor(id))
                 : peerService);
-        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints));
+        // Client calls only: peers' traffic is never refused or held back by client limits.
+        ClientCallLimits callLimits = new ClientCallLimits(config.limits().maxConnections(), maxMessageBytes);
+        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, callLimits));
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
             log.warn("node {}: test fault injection is ON (\"testFaultInjection\": true): anyone who reaches "
@@ -164,9 +169,9 @@ final class Node implements AutoCloseable {
         raftNode.start();
         try {
             node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services,
-                    tls.logPortCredentials());
+                    tls.logPortCredentials(), List.of(callLimits.transportFilter()));
             node.textServer = TextServer.start(self.hostname(), self.clientPort(), service,
-                    GatewayLimits.defaults(config.maxValueBytes()), new RequestIdSource(), tls.textContext());
+                    GatewayLimits.of(config.maxValueBytes(), config.limits()), new RequestIdSource(), tls.textContext());
         } catch (IOException e) {
             node.close();
             throw new BindException(e.getMessage());

@@ -2,6 +2,7 @@ package raftkv.server;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
@@ -108,7 +109,25 @@ public final class ServerMain {
             releaseQuietly(lock);
             throw new StartupException(EXIT_CORRUPT_LOG, "node " + id + " refuses to start: its write-ahead log is damaged: "
                     + e.getMessage());
+        } catch (UncheckedIOException e) {
+            // The data folder cannot be read or written (a full disk, a file where a folder belongs, ...).
+            releaseQuietly(lock);
+            throw new StartupException(EXIT_CORRUPT_LOG, "node " + id + " cannot use its data folder " + dir + ": "
+                    + causes(e));
+        } catch (RuntimeException e) {
+            releaseQuietly(lock);
+            throw new StartupException(EXIT_FATAL, "node " + id + " failed to start: " + causes(e));
         }
+    }
+
+    /** The exception's message, then each cause's type and message, on one line. */
+    static String causes(Throwable t) {
+        StringBuilder line = new StringBuilder(String.valueOf(t.getMessage()));
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            String part = c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+            if (line.indexOf(part) < 0) line.append(": ").append(part);
+        }
+        return line.toString();
     }
 
     /** One process per data folder: a second node on the same folder would corrupt its log. */

@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,6 +33,13 @@ public final class PeerServer implements AutoCloseable {
     // gRPC's default of 5 min, which would close such a connection with "too_many_pings".
     static final Duration PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
 
+    /**
+     * Concurrent calls one connection may have open (HTTP/2 MAX_CONCURRENT_STREAMS); a client's
+     * further calls wait in its own channel. Above the calls a peer keeps in flight
+     * ({@link GrpcTransport.Options#maxOutstandingCalls}), so Raft traffic never waits on it.
+     */
+    public static final int MAX_CONCURRENT_CALLS_PER_CONNECTION = 512;
+
     private final Server server;
     private final InetSocketAddress address;
 
@@ -50,15 +58,16 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services)
             throws IOException {
-        return start(host, port, maxInboundMessageBytes, services, InsecureServerCredentials.create());
+        return start(host, port, maxInboundMessageBytes, services, InsecureServerCredentials.create(), List.of());
     }
 
     /**
      * As above, serving with {@code credentials}: plaintext, or TLS only (SPEC section 8), in which
-     * case a plaintext client's connection fails and no call of it reaches a service.
+     * case a plaintext client's connection fails and no call of it reaches a service; every
+     * connection also passes through {@code filters}.
      */
     public static PeerServer start(String host, int port, int maxInboundMessageBytes, List<BindableService> services,
-                                   ServerCredentials credentials) throws IOException {
+                                   ServerCredentials credentials, List<ServerTransportFilter> filters) throws IOException {
         if (maxInboundMessageBytes <= 0) throw new IllegalArgumentException("maxInboundMessageBytes must be > 0");
         InetSocketAddress bind = new InetSocketAddress(host, port);
         if (bind.isUnresolved()) throw new IOException("cannot listen on " + host + ":" + port + ": unknown host " + host);
@@ -66,8 +75,10 @@ public final class PeerServer implements AutoCloseable {
                 .directExecutor()
                 .maxInboundMessageSize(maxInboundMessageBytes)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .maxConcurrentCallsPerConnection(MAX_CONCURRENT_CALLS_PER_CONNECTION);
         services.forEach(builder::addService);
+        filters.forEach(builder::addTransportFilter);
         Server server = builder.build();
         try {
             server.start();

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -47,6 +48,11 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private final LogLimiter invalidRequestWarnings = new LogLimiter(Duration.ofSeconds(30));
     private final SnapshotReceiver snapshots;
     private final ClusterGuard cluster;
+    // The highest term in any peer request this service passed on or in any answer of this node:
+    // a lower bound on a term some node holds, and, once the node has answered, on its own. A
+    // snapshot stream of a lower term comes from a deposed leader and is refused before a byte is
+    // written.
+    private final AtomicLong highestTerm = new AtomicLong();
     // Null before start and after stop: calls are then refused with UNAVAILABLE.
     private volatile Transport.Inbound inbound;
     // Null unless a test config installed one (see GrpcTransport#installPartitionHook).
@@ -63,7 +69,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         this.snapshots = new SnapshotReceiver(selfId, peerIds, source, io, () -> inbound, peer -> {
             PartitionHook hook = partitionHook;
             return hook != null && hook.refusesIncoming(peer);
-        }, cluster);
+        }, cluster, highestTerm);
     }
 
     void start(Transport.Inbound inbound) {
@@ -149,6 +155,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                     + ": blocked by the test fault hook").asRuntimeException());
             return;
         }
+        highestTerm.accumulateAndGet(request.term(), Math::max);
         // Without a cancel handler, answering a call its client already gave up on would throw.
         call.setOnCancelHandler(() -> log.debug("{} from node {} cancelled by the caller", rpc, request.from()));
 
@@ -157,6 +164,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             if (!replied.compareAndSet(false, true)) {
                 throw new IllegalStateException(rpc + " from node " + request.from() + " answered twice: " + response);
             }
+            if (response != null) highestTerm.accumulateAndGet(response.term(), Math::max);
             if (response == null && !(request instanceof Message.TimeoutNow)) {
                 // The node did not take the request (its queue is full, or it is stopping): the
                 // peer retries, as after a lost message.

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
@@ -47,8 +48,17 @@ import raftkv.raft.Message;
  * gRPC for one chunk at a time, the next only once the last is written: memory stays at a chunk or
  * two per stream.
  *
+ * <p>Checked before a byte is written or a file made: the sender is a peer; the stream's term is
+ * not below the highest term this node has seen (else it is answered at once with that term and
+ * next_offset 0, so the deposed leader steps down); the announced size is at most
+ * {@link #maxSnapshotBytes()} (the node's maximum heap: the store a snapshot holds must fit in
+ * memory, so a larger one could never be installed) and at most the disk space left. A partial
+ * transfer is deleted when its stream fails to write, when a stream of a newer term from another
+ * leader begins, and at close; a stream that only breaks keeps it for the leader to resume.
+ *
  * <p>Errors: INVALID_ARGUMENT for a stream that breaks the contract (no header first, a header
- * later, a malformed header, a leader that is not a peer); UNAVAILABLE while the node does not
+ * later, a malformed header, a leader that is not a peer, a size over the bound);
+ * RESOURCE_EXHAUSTED when the disk cannot take the announced size; UNAVAILABLE while the node does not
  * serve, for a peer refused by the test partition hook, or when the node answers null; ABORTED for
  * a stream superseded by a newer one from the same leader; INTERNAL when the file cannot be written.
  */
@@ -103,6 +113,7 @@ final class SnapshotReceiver {
     private final Supplier<Transport.Inbound> inbound;
     private final LongPredicate refused;
     private final ClusterGuard cluster;
+    private final AtomicLong highestTerm;
     private final LogLimiter warnings = new LogLimiter(Duration.ofSeconds(30));
     // Guarded by this. At most one partial per leader.
     private final Map<Long, Partial> partials = new TreeMap<>();
@@ -113,7 +124,9 @@ final class SnapshotReceiver {
      * @param refused whether a peer's requests are refused (test partition hook)
      */
     SnapshotReceiver(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io,
-                     Supplier<Transport.Inbound> inbound, LongPredicate refused, ClusterGuard cluster) {
+                     Supplier<Transport.Inbound> inbound, LongPredicate refused, ClusterGuard cluster,
+                     AtomicLong highestTerm) {
+        this.highestTerm = highestTerm;
         this.selfId = selfId;
         this.peerIds = Set.copyOf(peerIds);
         this.source = source;
@@ -121,6 +134,11 @@ final class SnapshotReceiver {
         this.inbound = inbound;
         this.refused = refused;
         this.cluster = cluster;
+    }
+
+    /** The largest snapshot this node accepts: its maximum heap, which must hold the store the snapshot carries. */
+    static long maxSnapshotBytes() {
+        return Runtime.getRuntime().maxMemory();
     }
 
     /** Serves one InstallSnapshot call. */
@@ -150,9 +168,18 @@ final class SnapshotReceiver {
     /** The partial for {@code identity} from {@code leader}, now owned by {@code stream}; a new one if need be. */
     private Partial claim(long leader, Identity identity, Object stream) throws IOException {
         Partial stale = null;
+        List<Partial> staleOthers = new ArrayList<>();
         Partial p;
         synchronized (this) {
             if (closed) throw new Refusal(Status.UNAVAILABLE.withDescription("node " + selfId + " is closing"));
+            // A partial from another leader of an older term will never be resumed: its leader is deposed.
+            for (var it = partials.entrySet().iterator(); it.hasNext(); ) {
+                Partial other = it.next().getValue();
+                if (other.leader != leader && other.identity.term() < identity.term()) {
+                    it.remove();
+                    staleOthers.add(other);
+                }
+            }
             p = partials.get(leader);
             if (p != null && (p.gone || !p.identity.equals(identity))) {
                 if (!p.gone) stale = p;
@@ -162,12 +189,24 @@ final class SnapshotReceiver {
             if (p == null) {
                 Path file = source.newIncomingFile();
                 try {
+                    long usable = Files.getFileStore(file).getUsableSpace();
+                    if (identity.totalSize() > usable) {
+                        Files.deleteIfExists(file);
+                        throw new Refusal(Status.RESOURCE_EXHAUSTED.withDescription("node " + selfId + " has " + usable
+                                + " bytes of disk left, not enough for a snapshot of " + identity.totalSize()));
+                    }
                     p = new Partial(leader, identity, file);
                 } catch (IOException e) {
                     Files.deleteIfExists(file);
                     throw e;
                 }
                 partials.put(leader, p);
+            }
+        }
+        for (Partial other : staleOthers) {
+            synchronized (other) {
+                log.debug("snapshot from node {}: dropping the partial of node {}, an older leader", leader, other.leader);
+                if (!other.gone) other.end(true);
             }
         }
         if (stale != null) {
@@ -237,7 +276,7 @@ final class SnapshotReceiver {
             if (answered.get() || complete) return;
             try {
                 if (request == null) {
-                    begin(chunk);
+                    if (!begin(chunk)) return;
                 } else if (chunk.hasHeader()) {
                     throw new IllegalArgumentException("SnapshotChunk.header: set in a chunk after the first");
                 }
@@ -254,11 +293,20 @@ final class SnapshotReceiver {
                 fail(e.status);
             } catch (IOException e) {
                 log.warn("snapshot from node {}: cannot write it: {}", request == null ? "?" : request.from(), e.toString());
+                // Likely a full disk: keep nothing, so the failure frees what the stream took.
+                Partial p = partial;
+                if (p != null) {
+                    synchronized (p) {
+                        if (!p.gone) p.end(true);
+                    }
+                    forget(p);
+                }
                 fail(Status.INTERNAL.withDescription("node " + selfId + " cannot store the snapshot: " + e));
             }
         }
 
-        private void begin(SnapshotChunk chunk) throws IOException {
+        /** Checks the first chunk and claims the partial; false if the stream was answered instead. */
+        private boolean begin(SnapshotChunk chunk) throws IOException {
             if (!chunk.hasHeader()) throw new IllegalArgumentException("SnapshotChunk.header: missing in the first chunk");
             SnapshotHeader header = chunk.getHeader();
             if (!cluster.admits(header.getClusterId(), "InstallSnapshot from", header.getLeaderId())) {
@@ -274,8 +322,21 @@ final class SnapshotReceiver {
             }
             request = r;
             totalSize = ProtoCodec.totalSize(chunk.getHeader());
-            if (refused.test(r.from())) return; // refused by the caller, before any file is made
+            if (totalSize > maxSnapshotBytes()) {
+                throw new IllegalArgumentException("SnapshotHeader.total_size: " + totalSize + " bytes is over the "
+                        + maxSnapshotBytes() + " this node accepts (its maximum heap, which must hold the store)");
+            }
+            if (refused.test(r.from())) return true; // refused by the caller, before any file is made
+            long known = highestTerm.get();
+            if (r.term() < known) {
+                log.debug("snapshot from node {} refused: its term {} is below term {}", r.from(), r.term(), known);
+                complete = true;
+                answer(ProtoCodec.snapshotProgress(known, 0));
+                return false;
+            }
+            highestTerm.accumulateAndGet(r.term(), Math::max);
             partial = claim(r.from(), new Identity(r.term(), r.snapshot().index(), r.snapshot().term(), totalSize), this);
+            return true;
         }
 
         private void write(SnapshotChunk chunk) throws IOException {

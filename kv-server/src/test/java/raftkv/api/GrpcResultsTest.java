@@ -44,7 +44,8 @@ class GrpcResultsTest {
     void aStatusTheNodeDidNotSendMeansTheOutcomeIsUnknown() {
         // grpc-java reports a connection reset mid-call as INTERNAL ("Rst Stream") or UNKNOWN at times.
         for (Status s : List.of(Status.INTERNAL.withDescription("Rst Stream"), Status.UNKNOWN, Status.UNAVAILABLE,
-                Status.CANCELLED, Status.DEADLINE_EXCEEDED, Status.RESOURCE_EXHAUSTED)) {
+                Status.CANCELLED, Status.DEADLINE_EXCEEDED,
+                Status.RESOURCE_EXHAUSTED.withDescription("message too large"))) {
             assertInstanceOf(KvResult.Unavailable.class, GrpcResults.fromStatus(s, new Metadata()), s.toString());
             assertInstanceOf(KvResult.Unavailable.class, GrpcResults.fromStatus(s, null), s.toString());
         }
@@ -55,5 +56,12 @@ class GrpcResultsTest {
         // A Found is not an error: mapping it is a caller's bug, reported as INTERNAL, never lost.
         assertEquals(Status.Code.INTERNAL,
                 GrpcResults.toStatus(new KvResult.Found(ByteString.EMPTY, 1, 0)).getStatus().getCode());
+    }
+
+    @Test
+    void aFullStoreIsResourceExhaustedAndSurvivesForwarding() {
+        StatusRuntimeException e = GrpcResults.toStatus(new KvResult.NoSpace());
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertEquals(new KvResult.NoSpace(), GrpcResults.fromStatus(e.getStatus(), e.getTrailers()));
     }
 }

@@ -83,6 +83,7 @@ class ConfigLoaderTest {
         assertEquals(64 << 20, config.walSegmentBytes());
         assertTrue(config.forward());
         assertFalse(config.testFaultInjection());
+        assertEquals(new Limits(256L << 20, 100_000, 10_000, 128L << 20), config.limits());
         assertEquals(List.of(), config.warnings());
         assertEquals(ClusterConfig.withDefaults(tmp.resolve("data"), config.servers()), config);
     }
@@ -92,7 +93,8 @@ class ConfigLoaderTest {
         String json = withTopLevel("""
                 "path": "state", "heartbeatMs": 50, "electionTimeoutMs": 600, "requestTimeoutMs": 2000,
                 "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false,
-                "walSegmentBytes": 1048576, "testFaultInjection": true""");
+                "walSegmentBytes": 1048576, "testFaultInjection": true, "quotaBytes": 3000000000,
+                "maxSessions": 10, "maxConnections": 20, "textBufferBytes": 4096""");
 
         ClusterConfig config = ConfigLoader.parse(json, tmp);
 
@@ -106,6 +108,7 @@ class ConfigLoaderTest {
         assertEquals(1048576, config.walSegmentBytes());
         assertFalse(config.forward());
         assertTrue(config.testFaultInjection());
+        assertEquals(new Limits(3_000_000_000L, 10, 20, 4096), config.limits());
         assertEquals(List.of(), config.warnings());
     }
 

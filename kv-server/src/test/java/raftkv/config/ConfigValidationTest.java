@@ -208,6 +208,12 @@ class ConfigValidationTest {
         "snapshotEntries   | -100",
         "snapshotEntries   | '{}'",
         "walSegmentBytes   | 0",
+        "quotaBytes        | 0",
+        "quotaBytes        | '\"1g\"'",
+        "quotaBytes        | 1.5",
+        "maxSessions       | -1",
+        "maxConnections    | 0",
+        "textBufferBytes   | false",
     })
     void tuningKeysMustBePositiveIntegers(String key, String value) {
         assertRejected("config.json: " + key + ": must be a positive integer, got " + value,
@@ -218,6 +224,25 @@ class ConfigValidationTest {
     void tuningKeysMustFitAnInt() {
         assertRejected("config.json: maxValueBytes: must be a positive integer no larger than 2147483647,"
                 + " got 4294967296", withTopLevel("\"maxValueBytes\": 4294967296"));
+    }
+
+    @Test
+    void maxValueBytesIsCappedAtWhatALogRecordCarries() {
+        assertRejected("config.json: maxValueBytes: must be at most 267386880 (255 MiB: a value travels in one log record,"
+                + " and the log takes records of up to 256 MiB), got 267386881",
+                withTopLevel("\"maxValueBytes\": 267386881"));
+        assertEquals(Limits.MAX_VALUE_BYTES_CAP, parse(withTopLevel("\"maxValueBytes\": 267386880")).maxValueBytes());
+    }
+
+    @Test
+    void theTextBufferBudgetHoldsAtLeastOneValue() {
+        assertRejected("config.json: textBufferBytes: must be at least maxValueBytes (1048576), got 1048575",
+                withTopLevel("\"textBufferBytes\": 1048575"));
+    }
+
+    @Test
+    void quotaBytesMayExceedAnInt() {
+        assertEquals(8L << 30, parse(withTopLevel("\"quotaBytes\": 8589934592")).limits().quotaBytes());
     }
 
     @Test

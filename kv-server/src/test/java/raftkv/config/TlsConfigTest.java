@@ -122,7 +122,7 @@ class TlsConfigTest {
     void aConfigWithTlsButACertlessServerCannotBeBuilt() {
         // The loader names the field; this guards the record against other builders.
         assertThrows(IllegalArgumentException.class, () -> new ClusterConfig(BASE, List.of(new ServerSpec(0, "h", 1, 2)),
-                100, 1000, 15000, 1 << 20, true, 100000, 1 << 26, true, false, null, List.of(),
+                100, 1000, 15000, 1 << 20, true, 100000, 1 << 26, true, false, null, Limits.DEFAULTS, List.of(),
                 new TlsSettings(BASE.resolve("ca.crt"), false, false)));
     }
 

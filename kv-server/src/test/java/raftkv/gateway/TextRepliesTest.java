@@ -27,6 +27,13 @@ class TextRepliesTest {
     }
 
     @Test
+    void aFullStoreIsErrNoSpaceAndAReusedRequestIdAnInvalidCommand() {
+        assertEquals("ERR_NO_SPACE\r\n", reply(SET, new KvResult.NoSpace()));
+        assertEquals("ERR_NO_SPACE\r\n", reply(CAS, new KvResult.NoSpace()));
+        assertEquals("ERR_CMD_ERR\r\n", reply(SET, new KvResult.Invalid("request id already used for a different command", false)));
+    }
+
+    @Test
     void foundForGetShowsSizeAndValue() {
         assertEquals("VALUE 5\r\nhello\r\n", reply(GET, new KvResult.Found(bs("hello"), 7, 300)));
         assertEquals("VALUE 0\r\n\r\n", reply(GET, new KvResult.Found(ByteString.EMPTY, 7, 0)));

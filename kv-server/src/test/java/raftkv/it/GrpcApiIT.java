@@ -372,8 +372,7 @@ class GrpcApiIT {
         long other = toLeader.set("retry-set", "other");
         assertTrue(other > v1);
         assertEquals(v1, toOtherFollower.set("retry-set", "first", id(client, 1)), "retry through another node");
-        assertEquals(v1, toLeader.set("retry-set", "different payload", id(client, 1)),
-                "the cluster compares only the request id");
+        expect(Code.INVALID_ARGUMENT, () -> toLeader.set("retry-set", "different payload", id(client, 1)));
         GetResponse r = toFollower.get("retry-set");
         assertEquals("other", r.getValue().toStringUtf8());
         assertEquals(other, r.getVersion());
@@ -390,14 +389,14 @@ class GrpcApiIT {
         long v2 = toLeader.set("retry-cas", "two");
         expect(Code.FAILED_PRECONDITION, () -> toFollower.cas("retry-cas", v1, "stale", id(client, 1)));
         expect(Code.FAILED_PRECONDITION, () -> toOtherFollower.cas("retry-cas", v1, "stale", id(client, 1)));
-        // Even with the right version now, the remembered result stands and nothing is written.
-        expect(Code.FAILED_PRECONDITION, () -> toLeader.cas("retry-cas", v2, "stale", id(client, 1)));
+        // The same id with the version that would now succeed is another command: refused, nothing written.
+        expect(Code.INVALID_ARGUMENT, () -> toLeader.cas("retry-cas", v2, "stale", id(client, 1)));
         assertEquals(v2, toFollower.get("retry-cas").getVersion());
 
         // A Cas that found no key: NOT_FOUND again, even after the key appears.
         expect(Code.NOT_FOUND, () -> toFollower.cas("retry-cas-missing", v2, "x", id(client, 2)));
         long created = toLeader.set("retry-cas-missing", "now here");
-        expect(Code.NOT_FOUND, () -> toOtherFollower.cas("retry-cas-missing", created, "x", id(client, 2)));
+        expect(Code.NOT_FOUND, () -> toOtherFollower.cas("retry-cas-missing", v2, "x", id(client, 2)));
         assertEquals(created, toLeader.get("retry-cas-missing").getVersion());
 
         // A successful Cas: the retry returns its version and does not write again.

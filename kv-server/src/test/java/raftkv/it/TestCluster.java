@@ -115,7 +115,12 @@ final class TestCluster implements AutoCloseable {
 
     /** Starts node {@code id} as its own JVM, logging to {@code node-<id>.log}. */
     Process start(int id) throws IOException {
-        Process p = new ProcessBuilder(serverCommand("--id", Integer.toString(id), "--config", configFile.toString()))
+        return start(id, System.getProperty("raftkv.it.heap", "256m"));
+    }
+
+    /** As {@link #start(int)}, with a heap of {@code heap} ("64m"). */
+    Process start(int id, String heap) throws IOException {
+        Process p = new ProcessBuilder(serverCommandWithHeap(heap, "--id", Integer.toString(id), "--config", configFile.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile()))
                 .start();
@@ -128,9 +133,14 @@ final class TestCluster implements AutoCloseable {
      * is 256 MiB unless the system property {@code raftkv.it.heap} says otherwise (benchmarks).
      */
     static List<String> serverCommand(String... args) {
+        return serverCommandWithHeap(System.getProperty("raftkv.it.heap", "256m"), args);
+    }
+
+    /** As the scripts run it: out of heap, the JVM exits (exit 3) rather than limp on. */
+    static List<String> serverCommandWithHeap(String heap, String... args) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx" + System.getProperty("raftkv.it.heap", "256m"), "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-XX:+UseSerialGC", "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-cp", classpath, "raftkv.server.ServerMain"));
         cmd.addAll(List.of(args));
         return cmd;

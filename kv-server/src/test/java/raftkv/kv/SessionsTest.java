@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import raftkv.kv.ApplyResult.Deleted;
 import raftkv.kv.ApplyResult.NotFound;
+import raftkv.kv.ApplyResult.RequestIdReused;
 import raftkv.kv.ApplyResult.StaleRequest;
 import raftkv.kv.ApplyResult.VersionMismatch;
 import raftkv.kv.ApplyResult.Written;
@@ -31,7 +32,8 @@ class SessionsTest {
         feed.set("k2", "c", 0, 0);
         assertEquals(new Written(1), feed.set("k", "a", 0, 0, id(1, 1)));
         assertEquals(Optional.of(new Stored(Feed.b("b"), 2, 0)), feed.get("k", 0), "the retry wrote nothing");
-        assertEquals(new Written(1), feed.set("k", "different", 0, 0, id(1, 1)), "only the id is compared");
+        assertEquals(new RequestIdReused(), feed.set("k", "different", 0, 0, id(1, 1)),
+                "another command under the same id is refused, not told OK");
         assertEquals("b", feed.value("k", 0));
     }
 
@@ -66,7 +68,7 @@ class SessionsTest {
     void aHigherSequenceAppliesAndReplacesAndMaySkipNumbers() {
         assertEquals(new Written(1), feed.set("k", "1", 0, 0, id(1, 1)));
         assertEquals(new Written(2), feed.set("k", "10", 0, 0, id(1, 10)));
-        assertEquals(new Sessions.Session(10, new Written(2), 0), sm.sessions().get(1).orElseThrow());
+        assertEquals(new Sessions.Session(10, new Written(2), 0, CommandCodec.fingerprint(new Command.Set(Feed.b("k"), Feed.b("10"), 0, id(1, 10)))), sm.sessions().get(1).orElseThrow());
         assertEquals(new StaleRequest(), feed.set("k", "1", 0, 0, id(1, 1)));
         // Sequences are unsigned 64-bit numbers, as in kv.proto.
         assertEquals(new Written(4), feed.set("k", "big", 0, 0, id(1, Long.MIN_VALUE)));
@@ -145,6 +147,6 @@ class SessionsTest {
         assertEquals(List.of(1L, 2L), List.copyOf(sm.sessions().all().keySet()));
         feed.tick(HOUR);
         assertEquals(0, sm.sessions().size());
-        assertEquals(Map.of(1L, new Sessions.Session(1, new Written(1), 0)), then);
+        assertEquals(Map.of(1L, new Sessions.Session(1, new Written(1), 0, CommandCodec.fingerprint(new Command.Set(Feed.b("k"), Feed.b("a"), 0, id(1, 1))))), then);
     }
 }

@@ -35,7 +35,9 @@ class SnapshotValidationTest {
         SnapshotKey z = key("z", 4, CLOCK + 1);
         SnapshotSession s1 = session(1, SessionResult.SESSION_RESULT_WRITTEN, 3);
         return Stream.of(
-                broken("format 2, this node reads format 1", header(2, 5, 1, 0)),
+                broken("format 3, this node reads formats 1 and 2", header(3, 5, 1, 0)),
+                broken("session 0 has a command fingerprint in format 1", header(1, 5, 0, 1),
+                        rec(s1.toBuilder().setCommandCrc32C(7).build())),
                 broken("applied_index 5 with applied_term 0", header(1, 5, 0, 0).toBuilder()
                         .setHeader(SnapshotHeader.newBuilder().setFormat(1).setAppliedIndex(5).setClockMs(CLOCK)).build()),
                 broken("clock_ms out of range", SnapshotRecord.newBuilder().setHeader(SnapshotHeader.newBuilder()
@@ -83,6 +85,18 @@ class SnapshotValidationTest {
         assertEquals(2, sm.size());
         assertEquals(b("z"), sm.keys().lastKey());
         assertEquals(new ApplyResult.Written(3), sm.sessions().get(1).orElseThrow().result());
+    }
+
+    @Test
+    void aFormatOneSessionHasNoFingerprintAndAnswersAnyRetryAsBefore() throws IOException {
+        KvStateMachine sm = Feed.restore(craft(List.of(header(1, 5, 1, 1), rec(key("a", 3, 0)),
+                rec(session(1, SessionResult.SESSION_RESULT_WRITTEN, 3)))));
+        assertEquals(Sessions.UNKNOWN_FINGERPRINT, sm.sessions().get(1).orElseThrow().fingerprint());
+        Feed feed = new Feed(sm);
+        assertEquals(new ApplyResult.Written(3), feed.set("a", "whatever", 0, CLOCK, new RequestId(1, 1)));
+        // Written again in format 2, the session still has no fingerprint, and reads back the same.
+        byte[] again = Feed.snapshot(sm);
+        assertEquals(sm.sessions().all(), Feed.restore(again).sessions().all());
     }
 
     private static Arguments broken(String reason, SnapshotRecord... records) {

@@ -251,6 +251,39 @@ class SnapshotReceiverTest {
     }
 
     @Test
+    void aStreamFromADeposedLeaderIsAnsweredWithTheNewerTermBeforeAnyFileIsMade() throws Exception {
+        // The node answers a vote of term 9: this node has seen term 9.
+        RaftPeerGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .requestVote(raftkv.proto.raft.VoteRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(9)
+                        .setCandidateId(3).build());
+        assertEquals(progress(9, 0), stream(opening(header(5, DATA.length), 0), data(0, DATA.length, crc())));
+        assertEquals(List.of(), files.incomingFiles());
+        assertTrue(node.snapshots.isEmpty());
+        // A leader of term 9 or later is served as before.
+        Object answer = stream(opening(header(9, DATA.length), 0), data(0, DATA.length, crc()));
+        assertEquals(InstallSnapshotResponse.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(9)
+                .setSuccess(true).setNextOffset(DATA.length).setMatchIndex(40).build(), answer);
+    }
+
+    @Test
+    void anAnnouncedSizeOverTheBoundIsRefusedWithoutAFile() throws Exception {
+        long tooBig = SnapshotReceiver.maxSnapshotBytes() + 1;
+        Object answer = stream(opening(header(5, tooBig), 0), data(0, 100, 0));
+        assertCode(Status.Code.INVALID_ARGUMENT, answer);
+        assertTrue(((Status) answer).getDescription().contains("total_size"), answer::toString);
+        assertEquals(List.of(), files.incomingFiles());
+    }
+
+    @Test
+    void aNewerLeadersTransferDropsTheDeposedLeadersPartial() throws Exception {
+        assertEquals(progress(5, 3000), stream(opening(header(5, DATA.length), 0), data(0, 3000, 0)));
+        assertEquals(1, files.incomingFiles().size());
+        SnapshotHeader fromThree = header(6, DATA.length).toBuilder().setLeaderId(3).build();
+        assertEquals(progress(6, 2000), stream(opening(fromThree, 0), data(0, 2000, 0)));
+        assertEquals(1, files.incomingFiles().size(), "only the new leader's partial is left");
+    }
+
+    @Test
     void stopDeletesPartialSnapshots() throws Exception {
         assertEquals(progress(5, 3000), stream(opening(header(5, DATA.length), 0), data(0, 3000, 0)));
         assertEquals(1, files.incomingFiles().size());
