@@ -48,6 +48,8 @@ import picocli.CommandLine.Spec;
                 "  kvctl status                      kvctl bench --duration 10 --clients 16",
                 "Run 'kvctl COMMAND --help' for a command's options."})
 public final class KvCtl implements Callable<Integer> {
+    private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+
     private final CliEnv env;
 
     @Spec
@@ -63,6 +65,9 @@ public final class KvCtl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Netty registers its JFR events at start-up when JFR is present: tens of milliseconds a
+        // one-shot command does not need. Set before any Netty class loads; -D overrides it.
+        if (System.getProperty(NETTY_JFR) == null) System.setProperty(NETTY_JFR, "false");
         System.exit(commandLine(CliEnv.system()).execute(args));
     }
 
