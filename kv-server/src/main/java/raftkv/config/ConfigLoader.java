@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
             "forward", "testFaultInjection");
-    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort");
+    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "HttpPort");
 
     private ConfigLoader() {}
 
@@ -131,15 +131,23 @@ public final class ConfigLoader {
                     entry.integer("Id", entry.require("Id"), 0, Integer.MAX_VALUE),
                     entry.hostname("Hostname", entry.require("Hostname")),
                     entry.integer("ClientPort", entry.require("ClientPort"), 1, 65535),
-                    entry.integer("LogPort", entry.require("LogPort"), 1, 65535));
+                    entry.integer("LogPort", entry.require("LogPort"), 1, 65535),
+                    httpPort(entry));
             if (!ids.add(server.id())) {
                 throw entry.error("Id", "duplicate id " + server.id());
             }
             claim(ports, entry, at, "ClientPort", server.hostname(), server.clientPort());
             claim(ports, entry, at, "LogPort", server.hostname(), server.logPort());
+            if (server.httpPort() != ServerSpec.NO_HTTP) claim(ports, entry, at, "HttpPort", server.hostname(), server.httpPort());
             servers.add(server);
         }
         return servers;
+    }
+
+    /** The optional "HttpPort" (SPEC 10: /metrics, /livez, /readyz), or {@link ServerSpec#NO_HTTP}. */
+    private static int httpPort(JsonFields entry) {
+        JsonNode value = entry.optional("HttpPort");
+        return value == null ? ServerSpec.NO_HTTP : entry.integer("HttpPort", value, 1, 65535);
     }
 
     private static void claim(PortClaims ports, JsonFields entry, String at, String field, String host, int port) {

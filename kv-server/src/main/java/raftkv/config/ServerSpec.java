@@ -4,12 +4,20 @@ import java.util.Objects;
 
 /**
  * One server entry of config.json. The text protocol listens on {@code clientPort}, gRPC
- * (Raft peers and the client service) on {@code logPort}.
+ * (Raft peers and the client service) on {@code logPort}, and, where {@code httpPort} is not
+ * {@link #NO_HTTP}, the HTTP endpoints (/metrics, /livez, /readyz) on {@code httpPort}.
  */
-public record ServerSpec(int id, String hostname, int clientPort, int logPort) {
+public record ServerSpec(int id, String hostname, int clientPort, int logPort, int httpPort) {
+    /** The optional "HttpPort" was not given: no HTTP endpoints. */
+    public static final int NO_HTTP = 0;
 
     public ServerSpec {
         Objects.requireNonNull(hostname, "hostname");
+    }
+
+    /** A server without HTTP endpoints. */
+    public ServerSpec(int id, String hostname, int clientPort, int logPort) {
+        this(id, hostname, clientPort, logPort, NO_HTTP);
     }
 
     /** {@code host:port} of the text protocol. */

@@ -65,6 +65,7 @@ final class Node implements AutoCloseable {
     private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
     private PeerServer grpcServer;
     private TextServer textServer;
+    private Operations operations;
 
     private Node(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
                  ScheduledExecutorService scheduler, LeaderForwarder forwarder) {
@@ -128,7 +129,12 @@ final class Node implements AutoCloseable {
         });
         List<BindableService> services = new ArrayList<>();
         services.add(transport.peerService());
-        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints));
+        // SPEC 10: metrics, health, reflection (and HttpPort, started below).
+        Operations operations = new Operations(raftNode, transport, peers.keySet(), config.nodeDir(id));
+        node.operations = operations;
+        if (storage instanceof Wal wal) wal.observeFsyncs(operations.metrics()::observeFsync);
+        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, operations.grpcMetrics()));
+        services.addAll(operations.grpcServices());
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
             log.warn("node {}: test fault injection is ON (\"testFaultInjection\": true): anyone who reaches "
@@ -143,11 +149,13 @@ final class Node implements AutoCloseable {
             node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services);
             node.textServer = TextServer.start(self.hostname(), self.clientPort(), service, config.maxValueBytes(),
                     new RequestIdSource());
+            operations.start(self, node.textServer);
         } catch (IOException e) {
             node.close();
             throw new BindException(e.getMessage());
         }
         scheduler.scheduleAtFixedRate(raftNode::tick, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        operations.watchLeader(raftNode, scheduler, tickMs);
         log.info("node {} started: text protocol on {}, gRPC on {}; recovered term {}, snapshot at entry {} with {} keys "
                         + "({} ms), then {} log entries up to entry {} ({} ms in all)",
                 id, self.clientAddress(), self.logAddress(), recovered.hardState().term(), loaded.meta().index(),
@@ -173,6 +181,7 @@ final class Node implements AutoCloseable {
     /** Stops serving clients, then peers, then the loop, and closes the log last. */
     @Override
     public void close() {
+        if (operations != null) operations.close();
         if (textServer != null) textServer.close();
         if (grpcServer != null) grpcServer.close();
         scheduler.shutdownNow();
