@@ -23,7 +23,7 @@ public final class NodeMetrics {
     public record RaftView(long term, Role role, long leader, long commitIndex, long appliedIndex, long lastIndex, int keys) {}
 
     /** Sizes read off the data folder at scrape time. */
-    public record DiskView(long walBytes, int snapshots, long newestSnapshotIndex, long newestSnapshotBytes) {}
+    public record DiskView(long walBytes, int snapshots, long newestSnapshotIndex, long newestSnapshotBytes, long dataBytes) {}
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Histogram fsyncSeconds;
@@ -64,6 +64,8 @@ public final class NodeMetrics {
 
         GaugeWithCallback.builder().name("raftkv_wal_bytes").help("Bytes in the write-ahead log's segment files")
                 .callback(cb -> cb.call(disk.get().walBytes())).register(registry);
+        GaugeWithCallback.builder().name("raftkv_data_bytes").help("Bytes of the files in the node's data folder")
+                .callback(cb -> cb.call(disk.get().dataBytes())).register(registry);
         GaugeWithCallback.builder().name("raftkv_snapshot_files").help("Snapshot files in the data folder")
                 .callback(cb -> cb.call(disk.get().snapshots())).register(registry);
         GaugeWithCallback.builder().name("raftkv_snapshot_index").help("Log index of the newest snapshot, 0 if none")

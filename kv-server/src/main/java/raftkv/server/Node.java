@@ -133,7 +133,8 @@ final class Node implements AutoCloseable {
         Operations operations = new Operations(raftNode, transport, peers.keySet(), config.nodeDir(id));
         node.operations = operations;
         if (storage instanceof Wal wal) wal.observeFsyncs(operations.metrics()::observeFsync);
-        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, operations.grpcMetrics()));
+        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, operations.statusExtras(),
+                operations.grpcMetrics()));
         services.addAll(operations.grpcServices());
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.

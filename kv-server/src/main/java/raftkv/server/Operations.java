@@ -1,6 +1,10 @@
 package raftkv.server;
 
 import io.grpc.BindableService;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -23,6 +27,7 @@ import raftkv.metrics.HttpEndpoints;
 import raftkv.metrics.NodeMetrics;
 import raftkv.node.RaftNode;
 import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.StatusResponse;
 import raftkv.raft.RaftCore;
 import raftkv.transport.GrpcTransport;
 import raftkv.transport.PeerStats;
@@ -37,6 +42,7 @@ final class Operations implements AutoCloseable {
     private static final long RAFT_VIEW_MAX_AGE_MS = 200;
 
     private final NodeMetrics metrics;
+    private final Supplier<NodeMetrics.DiskView> disk;
     private final Supplier<NodeMetrics.RaftView> raftView;
     private final HealthStatusManager health = new HealthStatusManager();
     private volatile TextServer textServer;
@@ -44,7 +50,7 @@ final class Operations implements AutoCloseable {
 
     Operations(RaftNode node, GrpcTransport transport, Collection<Long> peers, Path nodeDir) {
         this.raftView = cached(RAFT_VIEW_MAX_AGE_MS, () -> view(node));
-        Supplier<NodeMetrics.DiskView> disk = cached(1000, () -> diskView(nodeDir));
+        this.disk = cached(1000, () -> diskView(nodeDir));
         Supplier<List<PeerStats>> peerStats = () -> peers.stream().sorted().map(transport::stats).toList();
         this.metrics = new NodeMetrics(raftView, disk, peerStats, () -> textServer == null ? null : textServer.stats());
     }
@@ -55,6 +61,28 @@ final class Operations implements AutoCloseable {
 
     ServerInterceptor grpcMetrics() {
         return new GrpcMetricsInterceptor(metrics);
+    }
+
+    /** Adds the build's version, the newest snapshot's index and the data folder's size to Status answers. */
+    ServerInterceptor statusExtras() {
+        String version = BuildInfo.version() + " (commit " + BuildInfo.commit() + ")";
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (!call.getMethodDescriptor().getFullMethodName().equals(KeyValueGrpc.getStatusMethod().getFullMethodName())) {
+                    return next.startCall(call, headers);
+                }
+                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    @SuppressWarnings("unchecked")
+                    public void sendMessage(R message) {
+                        NodeMetrics.DiskView d = disk.get();
+                        super.sendMessage((R) ((StatusResponse) message).toBuilder().setVersion(version)
+                                .setSnapshotIndex(d.newestSnapshotIndex()).setDataBytes(d.dataBytes()).build());
+                    }
+                }, headers);
+            }
+        };
     }
 
     /** grpc.health.v1 (SERVING for "" and the client service while the node runs) and reflection. */
@@ -124,7 +152,13 @@ final class Operations implements AutoCloseable {
                 newestBytes = size(f);
             }
         }
-        return new NodeMetrics.DiskView(walBytes, snapshots, newestIndex, newestBytes);
+        long dataBytes = 0;
+        try (Stream<Path> files = Files.walk(nodeDir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) dataBytes += size(f);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            dataBytes = walBytes + newestBytes; // a file vanished mid-walk: the main parts will do
+        }
+        return new NodeMetrics.DiskView(walBytes, snapshots, newestIndex, newestBytes, dataBytes);
     }
 
     private static List<Path> list(Path dir) {
