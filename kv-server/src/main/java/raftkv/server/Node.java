@@ -25,6 +25,7 @@ import raftkv.config.ServerSpec;
 import raftkv.gateway.RequestIdSource;
 import raftkv.gateway.TextServer;
 import raftkv.kv.KvStateMachine;
+import raftkv.metrics.MeteredKvApi;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
@@ -148,7 +149,8 @@ final class Node implements AutoCloseable {
         raftNode.start();
         try {
             node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services);
-            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service, config.maxValueBytes(),
+            node.textServer = TextServer.start(self.hostname(), self.clientPort(),
+                    new MeteredKvApi(service, operations.metrics(), "text"), config.maxValueBytes(),
                     new RequestIdSource());
             operations.start(self, node.textServer);
         } catch (IOException e) {

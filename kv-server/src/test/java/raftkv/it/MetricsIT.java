@@ -88,6 +88,7 @@ class MetricsIT {
                 assertTrue(names.contains(required), required + " missing from /metrics");
             }
             assertTrue(body.contains("raftkv_raft_role{role=\"leader\"} 1.0"), "the leader says so");
+            assertEquals(5.0, value(body, "raftkv_client_requests_total{op=\"set\",outcome=\"WRITTEN\",protocol=\"text\"}"), body);
             assertTrue(value(body, "raftkv_wal_fsync_seconds_count") > 0, "writes were fsynced");
             promtoolAccepts(body);
             dashboardQueriesOnly(names);
@@ -151,7 +152,7 @@ class MetricsIT {
     }
 
     private static double value(String body, String name) {
-        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+        return body.lines().filter(l -> l.startsWith(name + " ") || (!name.contains("{") && l.startsWith(name + "{")))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
