@@ -99,7 +99,8 @@ class MessageRoundTripTest {
         StatusResponse.newBuilder().setNodeId(3).setClientAddress("127.0.0.4:8003")
             .setPeerAddress("127.0.0.4:9003").setRole(Role.ROLE_FOLLOWER).setTerm(4)
             .setCommitIndex(120).setAppliedIndex(119).setLastLogIndex(121).setLeaderId(1)
-            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001").build(),
+            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001")
+            .setVersion("0.1.0 (commit 0123456789)").setSnapshotIndex(100).setDataBytes(65536).build(),
         // raft.proto
         VoteRequest.newBuilder().setTerm(5).setCandidateId(2).setLastLogIndex(121)
             .setLastLogTerm(4).setPreVote(true).setLeadershipTransfer(true).build(),
