@@ -2,6 +2,9 @@
 # shellcheck shell=bash
 
 RAFTKV_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Where kv-server is (the release package has its own common.sh, with bin/ here).
+RAFTKV_BIN="$RAFTKV_ROOT/scripts"
+RAFTKV_KVCTL="scripts/kvctl"
 
 # Installs Java 17 and Maven from Debian's packages if they are missing (fresh machines).
 raftkv_require_toolchain() {

@@ -4,16 +4,31 @@ import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** One gRPC channel per endpoint, made on first use and shut down together by {@link #close()}. */
+/**
+ * One gRPC channel per endpoint, made on first use and shut down together by {@link #close()}.
+ *
+ * <p>The channels share an event loop group of their own rather than gRPC's shared one, which
+ * outlives its last channel by a second: {@link #close()} ends its threads, so a one-shot kvctl
+ * exits at once instead of waiting for a thread still parked in epoll (the JVM gives threads in
+ * native code up to 300 ms to settle when it exits).
+ */
 final class Channels implements AutoCloseable {
     private final int maxMessageBytes;
     private final String userAgent;
     private final ChannelCredentials credentials;
     private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
+    // Threads start lazily, one per channel at most, up to Netty's default (twice the cores).
+    private final EventLoopGroup eventLoops =
+            new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("kvctl-grpc", true), NioIoHandler.newFactory());
 
     /** @param maxMessageBytes the largest message accepted from a server (kv.proto "Message size") */
     Channels(int maxMessageBytes, String userAgent) {
@@ -29,6 +44,8 @@ final class Channels implements AutoCloseable {
 
     ManagedChannel get(Endpoint endpoint) {
         return channels.computeIfAbsent(endpoint, e -> NettyChannelBuilder.forAddress(e.host(), e.port(), credentials)
+                .eventLoopGroup(eventLoops)
+                .channelType(NioSocketChannel.class)
                 .maxInboundMessageSize(maxMessageBytes)
                 .userAgent(userAgent)
                 .build());
@@ -49,5 +66,7 @@ final class Channels implements AutoCloseable {
             }
         }
         channels.clear();
+        // No quiet period: every channel is closed, nothing will submit work again.
+        eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
 }

@@ -3,6 +3,9 @@ package raftkv.cli;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,16 +26,6 @@ import picocli.CommandLine.Spec;
                 "The command-line client of raftkv, a key-value store replicated with Raft. It talks gRPC to "
                         + "the cluster's nodes (their LogPorts) and fails over when one is down.",
                 ""},
-        subcommands = {
-                SetCommand.class,
-                GetCommand.class,
-                GetMetaCommand.class,
-                CasCommand.class,
-                DeleteCommand.class,
-                StatusCommand.class,
-                MoveLeaderCommand.class,
-                BenchCommand.class,
-                CommandLine.HelpCommand.class},
         footer = {
                 "",
                 "Endpoints, first found wins: --endpoints HOST:PORT,...; --config FILE; the KVCTL_ENDPOINTS "
@@ -49,6 +42,13 @@ import picocli.CommandLine.Spec;
                 "  kvctl status                      kvctl bench --duration 10 --clients 16",
                 "Run 'kvctl COMMAND --help' for a command's options."})
 public final class KvCtl implements Callable<Integer> {
+    private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+    // The commands, in the order --help lists them. Added in code rather than in @Command, so that a
+    // one-shot run builds picocli's model (reflection over every option) of its own command only.
+    private static final Map<String, Class<?>> COMMANDS = commands(SetCommand.class, GetCommand.class,
+            GetMetaCommand.class, CasCommand.class, DeleteCommand.class, StatusCommand.class, MoveLeaderCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class);
+
     private final CliEnv env;
 
     @Spec
@@ -64,19 +64,44 @@ public final class KvCtl implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(CliEnv.system()).execute(args));
+        // Netty registers its JFR events at start-up when JFR is present: tens of milliseconds a
+        // one-shot command does not need. Set before any Netty class loads; -D overrides it.
+        if (System.getProperty(NETTY_JFR) == null) System.setProperty(NETTY_JFR, "false");
+        System.exit(commandLine(CliEnv.system(), args).execute(args));
     }
 
-    /** kvctl with its output, error handling and exit codes wired to {@code env}. */
+    /** kvctl with its output, error handling and exit codes wired to {@code env}, and every command. */
     public static CommandLine commandLine(CliEnv env) {
+        return commandLine(env, new String[0]);
+    }
+
+    /**
+     * The same, with only the command that {@code args} names when it names one (start-up time:
+     * picocli reads every option of every command it is given); with every command otherwise, for
+     * {@code kvctl --help}, {@code kvctl help ...} and the "missing a command" error.
+     */
+    public static CommandLine commandLine(CliEnv env, String[] args) {
         ExitCodes exitCodes = new ExitCodes();
-        CommandLine cmd = new CommandLine(new KvCtl(env))
+        CommandLine cmd = new CommandLine(new KvCtl(env));
+        Class<?> only = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+        if (only != null) {
+            cmd.addSubcommand(only);
+        } else {
+            for (Class<?> c : COMMANDS.values()) cmd.addSubcommand(c);
+        }
+        cmd
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(exitCodes)
                 .setParameterExceptionHandler(exitCodes);
         cmd.setOut(new PrintWriter(new OutputStreamWriter(env.stdout(), StandardCharsets.UTF_8), true));
         cmd.setErr(new PrintWriter(new OutputStreamWriter(env.stderr(), StandardCharsets.UTF_8), true));
         return cmd;
+    }
+
+    private static Map<String, Class<?>> commands(Class<?>... classes) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> c : classes) byName.put(c.getAnnotation(Command.class).name(), c);
+        return Collections.unmodifiableMap(byName);
     }
 
     /** {@code kvctl} alone: a usage error that lists the commands. */

@@ -97,17 +97,33 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /** 1536 -> "1.5 KiB". */
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     static List<String> table(List<Row> rows) {
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"ID", "ADDRESS", "TEXT", "ROLE", "TERM", "COMMIT", "APPLIED", "LEADER"});
+        cells.add(new String[] {"ID", "ADDRESS", "TEXT", "ROLE", "TERM", "COMMIT", "APPLIED", "LEADER", "SNAPSHOT", "DATA",
+                "VERSION"});
         for (Row r : rows) {
             StatusResponse s = r.status();
             if (s == null) {
-                cells.add(new String[] {"-", r.endpoint().toString(), "-", "down", "-", "-", "-", "-"});
+                cells.add(new String[] {"-", r.endpoint().toString(), "-", "down", "-", "-", "-", "-", "-", "-", "-"});
             } else {
                 cells.add(new String[] {Long.toString(s.getNodeId()), r.endpoint().toString(), s.getClientAddress(),
                         roleName(s.getRole()), Long.toString(s.getTerm()), Long.toString(s.getCommitIndex()),
-                        Long.toString(s.getAppliedIndex()), s.getLeaderKnown() ? Long.toString(s.getLeaderId()) : "-"});
+                        Long.toString(s.getAppliedIndex()), s.getLeaderKnown() ? Long.toString(s.getLeaderId()) : "-",
+                        Long.toString(s.getSnapshotIndex()), bytes(s.getDataBytes()),
+                        s.getVersion().isEmpty() ? "-" : s.getVersion()});
             }
         }
         int[] width = new int[cells.get(0).length];
@@ -118,7 +134,7 @@ final class StatusCommand implements Callable<Integer> {
         for (String[] row : cells) {
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
-                boolean number = i >= 4; // TERM, COMMIT, APPLIED, LEADER: right-aligned
+                boolean number = i >= 4 && i <= 9; // TERM ... DATA: right-aligned
                 String cell = number ? " ".repeat(width[i] - row[i].length()) + row[i]
                         : row[i] + " ".repeat(width[i] - row[i].length());
                 sb.append(cell).append(i + 1 < row.length ? "  " : "");
@@ -148,6 +164,9 @@ final class StatusCommand implements Callable<Integer> {
                 n.put("last_log_index", s.getLastLogIndex());
                 n.put("leader_id", s.getLeaderKnown() ? s.getLeaderId() : null);
                 n.put("leader_address", s.getLeaderKnown() ? s.getLeaderAddress() : null);
+                n.put("snapshot_index", s.getSnapshotIndex());
+                n.put("data_bytes", s.getDataBytes());
+                n.put("version", s.getVersion().isEmpty() ? null : s.getVersion());
             }
             nodes.add(n);
         }

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Runs kvctl in-process, as {@code KvCtl.commandLine(env).execute(args)}, with captured streams. */
+/** Runs kvctl in-process, as {@code KvCtl.commandLine(env, args).execute(args)} (as main does), with captured streams. */
 final class Cli {
     /** One run: exit code, stdout's bytes, stderr's text. */
     record Result(int exit, byte[] stdoutBytes, String stderr) {
@@ -61,7 +61,7 @@ final class Cli {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         CliEnv cliEnv = CliEnv.of(new ByteArrayInputStream(stdin), out, errStream, env, workingDir).withInteractive(interactive);
-        int exit = KvCtl.commandLine(cliEnv).execute(args);
+        int exit = KvCtl.commandLine(cliEnv, args).execute(args);
         errStream.flush();
         return new Result(exit, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }

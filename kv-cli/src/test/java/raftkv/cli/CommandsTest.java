@@ -183,6 +183,6 @@ class CommandsTest {
     @Test
     void versionComesFromTheBuild() {
         String version = cli.run("--version").stdout();
-        assertTrue(version.matches("kvctl \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(raftkv; Java .*\\)\\n"), version);
+        assertTrue(version.matches("kvctl \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,40}|unknown); raftkv; Java .*\\)\\n"), version);
     }
 }

@@ -26,7 +26,8 @@ class StatusCommandTest {
     @Test
     void tableShowsEveryEndpointAndTheLeader() throws Exception {
         try (FakeKeyValue a = FakeKeyValue.start(); FakeKeyValue b = FakeKeyValue.start()) {
-            a.status(status(0, Role.ROLE_LEADER, 0, a.endpoint()));
+            a.status(status(0, Role.ROLE_LEADER, 0, a.endpoint()).toBuilder().setVersion("0.1.0 (commit abc1234)")
+                    .setSnapshotIndex(12).setDataBytes(1536).build());
             b.status(status(1, Role.ROLE_FOLLOWER, 0, b.endpoint()));
             String down = "127.0.0.1:" + Ports.unused();
             Cli.Result r = new Cli(dir).run("status", "--endpoints", a.endpoint() + "," + b.endpoint() + "," + down);
@@ -34,10 +35,12 @@ class StatusCommandTest {
             assertEquals("", r.stderr());
             List<String> lines = r.stdout().lines().toList();
             assertEquals(5, lines.size(), r::toString);
-            assertTrue(lines.get(0).matches("ID +ADDRESS +TEXT +ROLE +TERM +COMMIT +APPLIED +LEADER"), lines.get(0));
-            assertTrue(lines.get(1).matches("0 +" + a.endpoint() + " +127\\.0\\.0\\.1:8000 +leader +3 +40 +39 +0"), lines.get(1));
-            assertTrue(lines.get(2).matches("1 +" + b.endpoint() + " +127\\.0\\.0\\.1:8001 +follower +3 +41 +40 +0"), lines.get(2));
-            assertTrue(lines.get(3).matches("- +" + down + " +- +down +- +- +- +-"), lines.get(3));
+            assertTrue(lines.get(0).matches("ID +ADDRESS +TEXT +ROLE +TERM +COMMIT +APPLIED +LEADER +SNAPSHOT +DATA +VERSION"),
+                    lines.get(0));
+            assertTrue(lines.get(1).matches("0 +" + a.endpoint() + " +127\\.0\\.0\\.1:8000 +leader +3 +40 +39 +0 +12 +1\\.5 KiB"
+                    + " +0\\.1\\.0 \\(commit abc1234\\)"), lines.get(1));
+            assertTrue(lines.get(2).matches("1 +" + b.endpoint() + " +127\\.0\\.0\\.1:8001 +follower +3 +41 +40 +0 +0 +0 B +-"), lines.get(2));
+            assertTrue(lines.get(3).matches("- +" + down + " +- +down +- +- +- +- +- +- +-"), lines.get(3));
             assertEquals("leader: node 0 at 127.0.0.1:leader (named by 2 of 3 endpoints)", lines.get(4));
         }
     }

@@ -44,7 +44,8 @@ public final class ConfigLoader {
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
             "forward", "testFaultInjection", "clusterName", "tls", "quotaBytes", "maxSessions", "maxConnections",
             "textBufferBytes");
-    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "CertFile", "KeyFile");
+    private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "HttpPort", "CertFile",
+            "KeyFile");
     private static final Set<String> TLS_KEYS = Set.of("caFile", "clientCertAuth", "text");
 
     private ConfigLoader() {}
@@ -199,6 +200,7 @@ public final class ConfigLoader {
                     entry.hostname("Hostname", entry.require("Hostname")),
                     entry.integer("ClientPort", entry.require("ClientPort"), 1, 65535),
                     entry.integer("LogPort", entry.require("LogPort"), 1, 65535),
+                    httpPort(entry),
                     serverFile(entry, "CertFile", tls, baseDir),
                     serverFile(entry, "KeyFile", tls, baseDir));
             if (!ids.add(server.id())) {
@@ -206,9 +208,16 @@ public final class ConfigLoader {
             }
             claim(ports, entry, at, "ClientPort", server.hostname(), server.clientPort());
             claim(ports, entry, at, "LogPort", server.hostname(), server.logPort());
+            if (server.httpPort() != ServerSpec.NO_HTTP) claim(ports, entry, at, "HttpPort", server.hostname(), server.httpPort());
             servers.add(server);
         }
         return servers;
+    }
+
+    /** The optional "HttpPort" (SPEC 10: /metrics, /livez, /readyz), or {@link ServerSpec#NO_HTTP}. */
+    private static int httpPort(JsonFields entry) {
+        JsonNode value = entry.optional("HttpPort");
+        return value == null ? ServerSpec.NO_HTTP : entry.integer("HttpPort", value, 1, 65535);
     }
 
     private static void claim(PortClaims ports, JsonFields entry, String at, String field, String host, int port) {

@@ -5,13 +5,16 @@ import java.util.Objects;
 
 /**
  * One server entry of config.json. The text protocol listens on {@code clientPort}, gRPC
- * (Raft peers and the client service) on {@code logPort}.
+ * (Raft peers and the client service) on {@code logPort}, and, where {@code httpPort} is not
+ * {@link #NO_HTTP}, the HTTP endpoints (/metrics, /livez, /readyz) on {@code httpPort}.
  *
  * @param certFile absolute path of the node's PEM certificate ({@code "CertFile"}), or null: set for
  *                 every server when the config has {@code "tls"} (SPEC section 8), null otherwise
  * @param keyFile  absolute path of the node's PEM private key ({@code "KeyFile"}), or null with certFile
  */
-public record ServerSpec(int id, String hostname, int clientPort, int logPort, Path certFile, Path keyFile) {
+public record ServerSpec(int id, String hostname, int clientPort, int logPort, int httpPort, Path certFile, Path keyFile) {
+    /** The optional "HttpPort" was not given: no HTTP endpoints. */
+    public static final int NO_HTTP = 0;
 
     public ServerSpec {
         Objects.requireNonNull(hostname, "hostname");
@@ -20,9 +23,14 @@ public record ServerSpec(int id, String hostname, int clientPort, int logPort, P
         }
     }
 
-    /** A server of a plaintext cluster: no certificate. */
+    /** A server of a plaintext cluster without HTTP endpoints. */
     public ServerSpec(int id, String hostname, int clientPort, int logPort) {
-        this(id, hostname, clientPort, logPort, null, null);
+        this(id, hostname, clientPort, logPort, NO_HTTP);
+    }
+
+    /** A server of a plaintext cluster: no certificate. */
+    public ServerSpec(int id, String hostname, int clientPort, int logPort, int httpPort) {
+        this(id, hostname, clientPort, logPort, httpPort, null, null);
     }
 
     /** {@code host:port} of the text protocol. */

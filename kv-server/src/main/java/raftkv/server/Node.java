@@ -31,6 +31,7 @@ import raftkv.gateway.TextServer;
 import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.node.Clock;
+import raftkv.metrics.MeteredKvApi;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
@@ -79,6 +80,7 @@ final class Node implements AutoCloseable {
     private CompletableFuture<Void> silenced;
     private PeerServer grpcServer;
     private TextServer textServer;
+    private Operations operations;
 
     private Node(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
                  ScheduledExecutorService scheduler, LeaderForwarder forwarder, long handoverMillis) {
@@ -154,9 +156,16 @@ final class Node implements AutoCloseable {
         services.add(tls.enabled()
                 ? () -> ServerInterceptors.intercept(peerService, new PeerIdentityInterceptor(id))
                 : peerService);
-        // Client calls only: peers' traffic is never refused or held back by client limits.
+        // SPEC 10: metrics, health, reflection (and HttpPort, started below).
+        Operations operations = new Operations(raftNode, transport, peers.keySet(), config.nodeDir(id));
+        node.operations = operations;
+        if (storage instanceof Wal wal) wal.observeFsyncs(operations.metrics()::observeFsync);
+        // Client calls only: peers' traffic is never refused or held back by client limits (the
+        // last interceptor runs first, so a refused call costs nothing else).
         ClientCallLimits callLimits = new ClientCallLimits(config.limits().maxConnections(), maxMessageBytes);
-        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, callLimits));
+        services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, operations.statusExtras(),
+                operations.grpcMetrics(), callLimits));
+        services.addAll(operations.grpcServices());
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
             log.warn("node {}: test fault injection is ON (\"testFaultInjection\": true): anyone who reaches "
@@ -170,13 +179,16 @@ final class Node implements AutoCloseable {
         try {
             node.grpcServer = PeerServer.start(self.hostname(), self.logPort(), maxMessageBytes, services,
                     tls.logPortCredentials(), List.of(callLimits.transportFilter()));
-            node.textServer = TextServer.start(self.hostname(), self.clientPort(), service,
+            node.textServer = TextServer.start(self.hostname(), self.clientPort(),
+                    new MeteredKvApi(service, operations.metrics(), "text"),
                     GatewayLimits.of(config.maxValueBytes(), config.limits()), new RequestIdSource(), tls.textContext());
+            operations.start(self, node.textServer);
         } catch (IOException e) {
             node.close();
             throw new BindException(e.getMessage());
         }
         scheduler.scheduleAtFixedRate(raftNode::tick, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        operations.watchLeader(raftNode, scheduler, tickMs);
         log.info("node {} started: text protocol on {}, gRPC on {}; recovered term {}, snapshot at entry {} with {} keys "
                         + "({} ms), then {} log entries up to entry {} ({} ms in all)",
                 id, self.clientAddress(), self.logAddress(), recovered.hardState().term(), loaded.meta().index(),
@@ -231,6 +243,7 @@ final class Node implements AutoCloseable {
     /** Stops serving clients, then peers, then the loop, and closes the log last. */
     @Override
     public void close() {
+        if (operations != null) operations.close();
         if (textServer != null) textServer.close();
         if (grpcServer != null) grpcServer.close();
         scheduler.shutdownNow();

@@ -1,7 +1,6 @@
 package raftkv.server;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -10,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigException;
 import raftkv.config.ConfigLoader;
@@ -17,9 +18,10 @@ import raftkv.wal.PrivateFiles;
 import raftkv.wal.WalCorruptException;
 
 /**
- * {@code scripts/kv-server --id N [--config FILE]}: runs one node in the foreground, logging to
- * stderr. SIGTERM (or SIGINT) stops it gracefully (SPEC 2, {@link Node#stopGracefully}) with exit code 0; a bad config, a data folder
- * in use or a port in use stops it at start with one line and exit code 2.
+ * {@code scripts/kv-server --id N [--config FILE] [--log-...]} ({@link ServerOptions}): runs one
+ * node in the foreground, logging to stderr or a rotated file. SIGTERM (or SIGINT) stops it
+ * gracefully (SPEC 2, {@link Node#stopGracefully}) with exit code 0; a bad command line, a bad
+ * config, a data folder in use or a port in use stops it at start with one line and exit code 2.
  */
 public final class ServerMain {
     private static final Logger log = LoggerFactory.getLogger(ServerMain.class);
@@ -70,23 +72,16 @@ public final class ServerMain {
         });
     }
 
-    /** Parses arguments, loads the config, claims the data folder and starts the node. */
+    /** Parses arguments, sets up logging, loads the config, claims the data folder and starts the node. */
     static Node start(String[] args) throws StartupException {
-        Integer id = null;
-        Path configFile = Path.of("config.json");
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--id" -> id = parseId(value(args, ++i, a));
-                case "--config" -> configFile = Path.of(value(args, ++i, a));
-                case "-h", "--help" -> {
-                    usage(System.out);
-                    System.exit(EXIT_OK);
-                }
-                default -> throw new StartupException(EXIT_USAGE, "unknown option " + a + " (usage: kv-server --id N [--config FILE])");
-            }
+        ServerOptions options = parse(args);
+        try {
+            LogSetup.configure(options.logSettings());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(EXIT_USAGE, e.getMessage());
         }
-        if (id == null) throw new StartupException(EXIT_USAGE, "missing --id N (usage: kv-server --id N [--config FILE])");
+        int id = options.id;
+        Path configFile = options.config;
         ClusterConfig config;
         try {
             config = ConfigLoader.load(configFile);
@@ -154,29 +149,28 @@ public final class ServerMain {
         }
     }
 
-    private static String value(String[] args, int i, String option) throws StartupException {
-        if (i >= args.length) throw new StartupException(EXIT_USAGE, option + " needs a value");
-        return args[i];
-    }
-
-    private static int parseId(String s) throws StartupException {
+    /**
+     * The command line, checked; {@code --help} and {@code --version} print to stdout and exit 0
+     * here. Any usage error is one line (picocli's message), exit code 2.
+     */
+    static ServerOptions parse(String[] args) throws StartupException {
+        ServerOptions options = new ServerOptions();
+        CommandLine cmd = new CommandLine(options).setCaseInsensitiveEnumValuesAllowed(true);
         try {
-            int id = Integer.parseInt(s);
-            if (id >= 0) return id;
-        } catch (NumberFormatException ignored) {
-            // reported below
+            cmd.parseArgs(args);
+        } catch (ParameterException e) {
+            throw new StartupException(EXIT_USAGE, e.getMessage() + " (see kv-server --help)");
         }
-        throw new StartupException(EXIT_USAGE, "--id must be a non-negative integer, got \"" + s + "\"");
-    }
-
-    private static void usage(PrintStream out) {
-        out.println("usage: kv-server --id N [--config FILE]");
-        out.println("  Runs node N of the cluster described by FILE (default ./config.json) in the foreground.");
-        out.println("  Logs go to stderr. SIGTERM stops it gracefully (exit 0): a follower leaves Raft at once, a leader");
-        out.println("  first hands leadership to its most up-to-date follower; commands in flight are answered or sent");
-        out.println("  to the leader. A bad config or a port in use: exit 2;");
-        out.println("  a write-ahead log damaged in the middle (not just a torn tail), or one that does not reach back");
-        out.println("  to the newest usable snapshot: exit 74.");
+        if (cmd.isUsageHelpRequested()) {
+            cmd.usage(System.out);
+            System.exit(EXIT_OK);
+        }
+        if (cmd.isVersionHelpRequested()) {
+            cmd.printVersionHelp(System.out);
+            System.exit(EXIT_OK);
+        }
+        if (options.id < 0) throw new StartupException(EXIT_USAGE, "--id must be a non-negative integer, got " + options.id);
+        return options;
     }
 
     /** A start-up failure: one line for the user and the exit code. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.raft.Entry;
@@ -65,6 +66,7 @@ public final class Wal implements RaftStorage {
     private IOException failure;
     private boolean closed;
     private long fsyncCount;
+    private volatile LongConsumer fsyncObserver = nanos -> { };
 
     /**
      * Called after each file operation of a log restart (and of starting a segment); a test
@@ -430,11 +432,17 @@ public final class Wal implements RaftStorage {
         dirty = false;
     }
 
+    /** {@code observer} is told how long each fsync of a segment took, in nanoseconds (metrics). */
+    public void observeFsyncs(LongConsumer observer) {
+        this.fsyncObserver = observer;
+    }
+
     private void force(SegmentWriter w) throws IOException {
         long start = System.nanoTime();
         w.force();
         long took = System.nanoTime() - start;
         fsyncCount++;
+        fsyncObserver.accept(took);
         if (took > SLOW_FSYNC_NANOS) LOG.warn("wal: fsync of {} took {} ms", w.file(), TimeUnit.NANOSECONDS.toMillis(took));
     }
 

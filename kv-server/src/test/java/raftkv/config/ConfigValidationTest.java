@@ -143,6 +143,17 @@ class ConfigValidationTest {
     }
 
     @Test
+    void httpPortIsOptionalAndChecked() {
+        assertEquals(ServerSpec.NO_HTTP, parse(config("", OK0)).server(0).httpPort());
+        String withHttp = OK0.replace("\"LogPort\": 9000", "\"LogPort\": 9000, \"HttpPort\": 7000");
+        assertEquals(7000, parse(config("", withHttp)).server(0).httpPort());
+        assertRejected("config.json: servers[0].HttpPort: must be an integer from 1 to 65535, got 0",
+                config("", OK0.replace("\"LogPort\": 9000", "\"LogPort\": 9000, \"HttpPort\": 0")));
+        assertRejected("config.json: servers[1].HttpPort: 9000 is already used by servers[0].LogPort on localhost",
+                config("", OK0, OK1.replace("\"LogPort\": 9001", "\"LogPort\": 9001, \"HttpPort\": 9000")));
+    }
+
+    @Test
     void clientPortTakenByAnotherServersLogPort() {
         assertRejected("config.json: servers[1].ClientPort: 9000 is already used by servers[0].LogPort on localhost",
                 config("", OK0, server(1, "localhost", 9000, 9001)));

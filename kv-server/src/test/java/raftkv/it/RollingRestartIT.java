@@ -76,7 +76,7 @@ class RollingRestartIT {
         pb.environment().put("RAFTKV_CLASSPATH",
                 System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         pb.environment().put("RAFTKV_JAVA_OPTS",
-                "-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+                "-XX:+UseSerialGC -Xmx256m -XX:TieredStopAtLevel=1");
         Process p = pb.start();
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -44,6 +44,60 @@ class ServerProcessIT {
     }
 
     @Test
+    void versionAndHelpPrintToStdoutAndExit0() throws Exception {
+        Run version = runToExit("--version");
+        assertEquals(0, version.exitCode(), version.output().toString());
+        assertEquals(1, version.output().size(), version.output().toString());
+        assertTrue(version.output().get(0).matches("kv-server \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,40}|unknown); .*"),
+                version.output().get(0));
+        Run help = runToExit("--help");
+        assertEquals(0, help.exitCode(), help.output().toString());
+        String text = String.join("\n", help.output());
+        for (String option : List.of("--id", "--config", "--log-level", "--log-format", "--log-file", "--version")) {
+            assertTrue(text.contains(option), option + " missing from --help: " + text);
+        }
+    }
+
+    @Test
+    void aBadOptionOrValueIsOneLineAndExitCode2() throws Exception {
+        for (String[] args : List.of(new String[] {"--id", "0", "--bogus"}, new String[] {"--id", "zero"},
+                new String[] {"--id", "0", "--log-format", "xml"}, new String[] {"--id", "0", "--log-level", "loud"},
+                new String[] {"--id", "-1"})) {
+            Run r = runToExit(args);
+            assertEquals(2, r.exitCode(), List.of(args) + ": " + r.output());
+            assertEquals(1, r.output().size(), List.of(args) + ": " + r.output());
+            assertTrue(r.output().get(0).startsWith("kv-server: "), r.output().get(0));
+        }
+    }
+
+    @Test
+    void aNodeLogsJsonLinesToItsLogFile() throws Exception {
+        try (TestCluster c = TestCluster.onLocalhost(dir, 1)) {
+            Path logFile = dir.resolve("json.log");
+            Process p = new ProcessBuilder(TestCluster.serverCommand("--id", "0", "--config", c.configFile().toString(),
+                    "--log-format", "json", "--log-file", logFile.toString()))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
+            try {
+                TestCluster.awaitCondition(Duration.ofSeconds(60), "the node to log that it became leader", () -> {
+                    try {
+                        return Files.exists(logFile) && Files.readString(logFile).contains("leader");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+                var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                for (String line : Files.readAllLines(logFile)) {
+                    assertTrue(json.readTree(line).hasNonNull("formattedMessage"), line);
+                }
+                assertEquals("", Files.readString(dir.resolve("out")), "nothing on stderr with --log-file");
+            } finally {
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void unknownIdAndMissingArgumentsExitWith2() throws Exception {
         TestCluster c = TestCluster.onLocalhost(dir, 3);
         Run unknown = runToExit("--id", "7", "--config", c.configFile().toString());

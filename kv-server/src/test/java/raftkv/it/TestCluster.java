@@ -140,7 +140,7 @@ final class TestCluster implements AutoCloseable {
     static List<String> serverCommandWithHeap(String heap, String... args) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-XX:+UseSerialGC", "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
                 "-cp", classpath, "raftkv.server.ServerMain"));
         cmd.addAll(List.of(args));
         return cmd;

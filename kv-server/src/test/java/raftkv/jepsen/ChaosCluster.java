@@ -246,9 +246,6 @@ final class ChaosCluster implements AutoCloseable {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-Dorg.slf4j.simpleLogger.showShortLogName=true",
-                "-Dorg.slf4j.simpleLogger.log.io.grpc=warn", "-Dorg.slf4j.simpleLogger.log.io.netty=warn",
                 "-cp", classpath, "raftkv.server.ServerMain", "--id", Integer.toString(id),
                 "--config", configFile.toString());
     }

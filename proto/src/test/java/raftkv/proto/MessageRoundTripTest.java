@@ -103,7 +103,8 @@ class MessageRoundTripTest {
         StatusResponse.newBuilder().setNodeId(3).setClientAddress("127.0.0.4:8003")
             .setPeerAddress("127.0.0.4:9003").setRole(Role.ROLE_FOLLOWER).setTerm(4)
             .setCommitIndex(120).setAppliedIndex(119).setLastLogIndex(121).setLeaderId(1)
-            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001").build(),
+            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001")
+            .setVersion("0.1.0 (commit 0123456789)").setSnapshotIndex(100).setDataBytes(65536).build(),
         MoveLeaderRequest.newBuilder().setTargetId(2).build(),
         MoveLeaderResponse.newBuilder().setTerm(5).build(),
         // raft.proto
