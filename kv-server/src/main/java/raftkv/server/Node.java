@@ -217,7 +217,11 @@ final class Node implements AutoCloseable {
      * over. Idempotent.
      */
     synchronized void beginStop() {
-        if (silenced == null) silenced = node.beginGracefulStop();
+        if (silenced != null) return;
+        silenced = node.beginGracefulStop();
+        // Logged once the node has left (a follower) or is handing over (a leader): its timestamp
+        // bounds when the signal was handled, for anyone matching it against a client's view.
+        log.info("node {}: stop requested (signal handled)", id);
     }
 
     /**

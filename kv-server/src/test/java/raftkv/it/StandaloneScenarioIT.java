@@ -90,7 +90,13 @@ class StandaloneScenarioIT {
         stopped.add(cluster.terminate(3));
         try (TextClient t = new TextClient(cluster.server(0), 10_000)) {
             String reply = t.replyOrNull("get after\r\n");
-            assertEquals(null, reply, "a get answered without a quorum\n" + cluster.logs());
+            long answeredAt = System.currentTimeMillis();
+            // Unless node 3's JVM handled the SIGTERM only after the client had its answer (see
+            // GracefulStopIT: SPEC 2's promise starts when the signal is handled).
+            if (reply != null) {
+                assertTrue(cluster.signalHandledAt(3) > answeredAt,
+                        "a get answered without a quorum (" + reply + ")\n" + cluster.logs());
+            }
         }
         for (Process p : stopped) assertEquals(0, TestCluster.exitCode(p), "exit code after SIGTERM");
     }

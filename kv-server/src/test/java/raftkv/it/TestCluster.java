@@ -9,6 +9,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -205,6 +208,30 @@ final class TestCluster implements AutoCloseable {
         });
         awaitCondition(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
                 () -> status(server(id)).getRole() == Role.ROLE_LEADER);
+    }
+
+    /**
+     * When node {@code id} handled its newest SIGTERM (epoch ms), from the "stop requested" line
+     * its log gets once the node is out of Raft or handing over; waits up to 30 s for the line.
+     */
+    long signalHandledAt(int id) {
+        String[] line = new String[1];
+        awaitCondition(Duration.ofSeconds(30), "node " + id + " logging that it handled SIGTERM", () -> {
+            try {
+                List<String> lines = Files.readAllLines(log(id));
+                for (int i = lines.size() - 1; i >= 0; i--) {
+                    if (lines.get(i).contains("stop requested (signal handled)")) {
+                        line[0] = lines.get(i);
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        LocalDateTime at = LocalDateTime.parse(line[0].substring(0, 23), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS"));
+        return at.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
     }
 
     boolean running(int id) {
