@@ -218,7 +218,7 @@ public final class NodeStep {
     }
 
     /** Drops the files of snapshots received in the batch that the core did not install. */
-    public void discardUnusedSnapshots() {
+    private void discardUnusedSnapshots() {
         receivedSnapshots.values().forEach(unused -> SnapshotKeeper.discard(unused.file()));
         receivedSnapshots.clear();
     }
