@@ -159,11 +159,10 @@ public final class KvService implements KvApi {
             return new KvResult.Invalid("value of " + value.size() + " bytes is over the limit of "
                     + config.maxValueBytes(), true);
         }
-        if (ttl < 0 || ttl > KvRules.MAX_TTL_SECONDS) return new KvResult.Invalid("ttl must be 0.." + KvRules.MAX_TTL_SECONDS, false);
+        String badTtl = KvRules.ttlProblem(ttl);
+        if (badTtl != null) return new KvResult.Invalid(badTtl, false);
         RequestId id = requestId(request);
-        if (!id.isNone() && (id.clientId() == 0 || id.sequence() == 0)) {
-            return new KvResult.Invalid("request id needs a non-zero client id and sequence", false);
-        }
-        return null;
+        String badId = id.isNone() ? null : KvRules.requestIdProblem(id.clientId(), id.sequence());
+        return badId == null ? null : new KvResult.Invalid(badId, false);
     }
 }
