@@ -84,6 +84,8 @@ public final class NodeStep {
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
+    // Shown each Ready before it is handled: the simulator checks Raft's invariants on it.
+    private Consumer<Ready> readyWatcher = r -> {};
 
     public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
                     Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
@@ -104,6 +106,14 @@ public final class NodeStep {
     /** The leader this node knew of at its last Ready, or {@link RaftCore#NONE}. Any thread. */
     public long knownLeader() {
         return knownLeader;
+    }
+
+    /**
+     * Shows {@code watcher} every non-empty Ready before it is handled, on the caller's thread; it
+     * must not change anything. The simulator checks Raft's safety properties with it.
+     */
+    public void watchReady(Consumer<Ready> watcher) {
+        this.readyWatcher = java.util.Objects.requireNonNull(watcher, "watcher");
     }
 
     /** Whether this node has left Raft (graceful stop): it steps, answers and sends no peer message. Any thread. */
@@ -335,6 +345,7 @@ public final class NodeStep {
             core.advance(r);
             return;
         }
+        readyWatcher.accept(r);
         if (r.softState() != null) {
             knownLeader = r.softState().leader();
             logRoleChange(r.softState());

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,10 +47,10 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     static final int ENTRY_FRAMING_BYTES = 32;
 
     /** What a background write ended with: {@code failure} is null on success. */
-    record Written(SnapshotMeta meta, long bytes, long millis, Throwable failure) {}
+    public record Written(SnapshotMeta meta, long bytes, long millis, Throwable failure) {}
 
     /** A snapshot received from a leader, already read and checked: it only waits for the core's word. */
-    record Received(Path file, KvStateMachine machine) {}
+    public record Received(Path file, KvStateMachine machine) {}
 
     /** The state a node starts from: its newest valid snapshot, or an empty store. */
     public record Loaded(SnapshotMeta meta, KvStateMachine machine) {}
@@ -59,7 +60,9 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     private final RaftStorage storage;
     private final int snapshotEntries;
     private final long segmentBytes;
-    private final ExecutorService writer;
+    private final Executor writer;
+    // The writer's thread when this keeper made it (stopped by close); null when it was given one.
+    private final ExecutorService ownWriter;
     // Given to every machine this keeper restores, so that a node's machine always applies its
     // cluster's bounds, whether it started empty, from its own snapshot or from the leader's.
     private final KvLimits limits;
@@ -86,6 +89,15 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     /** @param limits the cluster's bounds, set on each machine received from a leader */
     public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
                           SnapshotMeta recovered, KvLimits limits) {
+        this(id, files, storage, snapshotEntries, segmentBytes, recovered, limits, null);
+    }
+
+    /**
+     * @param writer where background snapshot writes run (the simulator gives one that runs them
+     *               at a simulated time); null: a daemon thread of this keeper's own
+     */
+    public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
+                          SnapshotMeta recovered, KvLimits limits, Executor writer) {
         this.limits = java.util.Objects.requireNonNull(limits, "limits");
         if (snapshotEntries < 1) throw new IllegalArgumentException("snapshotEntries must be >= 1, got " + snapshotEntries);
         if (segmentBytes < 1) throw new IllegalArgumentException("segmentBytes must be >= 1, got " + segmentBytes);
@@ -97,11 +109,12 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         this.lastIndex = recovered.index();
         this.lastAttempt = recovered.index();
         this.snapshotBytes = files.newest().filter(s -> s.meta().equals(recovered)).map(SnapshotFiles.Stored::bytes).orElse(0L);
-        this.writer = Executors.newSingleThreadExecutor(r -> {
+        this.ownWriter = writer != null ? null : Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "raft-snapshot-" + id);
             t.setDaemon(true);
             return t;
         });
+        this.writer = writer != null ? writer : ownWriter;
     }
 
     /**
@@ -152,7 +165,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
      * Reads and checks a whole snapshot a leader streamed to {@code file} (any thread); empty, with
      * a warning, if it is unusable. The caller keeps or discards the file.
      */
-    static Optional<Received> receive(long id, Message.SnapshotRequest request, Path file) {
+    public static Optional<Received> receive(long id, Message.SnapshotRequest request, Path file) {
         try {
             return Optional.of(new Received(file, read(file, request.snapshot())));
         } catch (IOException | RuntimeException e) {
@@ -293,11 +306,12 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     /** Stops the writer; a write in flight finishes (its temporary file is cleaned at the next start if not). */
     @Override
     public void close() {
-        writer.shutdown();
+        if (ownWriter == null) return;
+        ownWriter.shutdown();
         try {
-            if (!writer.awaitTermination(10, TimeUnit.SECONDS)) writer.shutdownNow();
+            if (!ownWriter.awaitTermination(10, TimeUnit.SECONDS)) ownWriter.shutdownNow();
         } catch (InterruptedException e) {
-            writer.shutdownNow();
+            ownWriter.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -126,6 +126,33 @@ public final class MemoryStorage implements RaftStorage {
         pending.clear();
     }
 
+    /**
+     * The term of entry {@code index} in what a crash now would keep (the synced writes), or -1 if
+     * that holds no such entry; the base of the log (its snapshot point) counts.
+     */
+    public long durableTerm(long index) {
+        if (index == baseIndex) return baseTerm;
+        long at = index - baseIndex - 1;
+        return at >= 0 && at < durableEntries.size() ? durableEntries.get((int) at).term() : -1;
+    }
+
+    /**
+     * A crash in the middle of writing: the first {@code keptWrites} writes since the last sync
+     * reached the disk (as a log file keeps a prefix of its records), the rest are lost, and the
+     * storage is closed. {@link #restart(SnapshotMeta)} then recovers what the disk holds.
+     */
+    public void crash(int keptWrites) {
+        int kept = Math.max(0, Math.min(keptWrites, pending.size()));
+        pending.subList(0, kept).forEach(Runnable::run);
+        pending.clear();
+        closed = true;
+    }
+
+    /** How many writes wait for the next sync. */
+    public int unsyncedWrites() {
+        return pending.size();
+    }
+
     /** Deletes every entry, then syncs, as {@link Wal#installSnapshot} does. */
     @Override
     public void installSnapshot(SnapshotMeta snapshot) {

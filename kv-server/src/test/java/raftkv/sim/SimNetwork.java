@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
-import raftkv.raft.Message;
 
 /**
  * A simulated network: every message gets a random delay (so messages reorder), may be lost
@@ -15,16 +14,10 @@ import raftkv.raft.Message;
  */
 final class SimNetwork {
     /**
-     * A message on the wire. A {@link Message.SnapshotRequest} carries the state machine its
-     * sender streams with it ({@code snapshotState}); every other message carries null.
+     * What travels from {@code from} to {@code to}: a Raft message, a snapshot transfer, or a
+     * client command a node forwards to the leader and its answer.
      */
-    record Packet(Message message, Register snapshotState) {
-        Packet {
-            if ((message instanceof Message.SnapshotRequest) != (snapshotState != null)) {
-                throw new IllegalArgumentException("a snapshot request, and only one, carries a state: " + message);
-            }
-        }
-    }
+    record Packet(long from, long to, Object payload) {}
 
     record InFlight(long deliverAt, long seq, Packet packet) {}
 
@@ -52,13 +45,22 @@ final class SimNetwork {
     }
 
     void send(long now, Packet p) {
+        send(now, p, true);
+    }
+
+    /**
+     * Sends {@code p}; {@code mayDuplicate} false for what travels over one connection (a
+     * forwarded client command and its answer), which may be lost with the connection but never
+     * arrives twice.
+     */
+    void send(long now, Packet p, boolean mayDuplicate) {
         sent++;
         if (random.nextDouble() < lossRate) {
             dropped++;
             return;
         }
         enqueue(now, p);
-        if (random.nextDouble() < duplicateRate) enqueue(now, p);
+        if (mayDuplicate && random.nextDouble() < duplicateRate) enqueue(now, p);
     }
 
     private void enqueue(long now, Packet p) {
@@ -71,8 +73,7 @@ final class SimNetwork {
         List<Packet> out = new ArrayList<>();
         while (!queue.isEmpty() && queue.peek().deliverAt <= now) {
             Packet p = queue.poll().packet;
-            Message m = p.message();
-            if (blocked.contains(link(m.from(), m.to())) || isolated.contains(m.from()) || isolated.contains(m.to())) {
+            if (blocked.contains(link(p.from(), p.to())) || isolated.contains(p.from()) || isolated.contains(p.to())) {
                 dropped++;
             } else {
                 out.add(p);

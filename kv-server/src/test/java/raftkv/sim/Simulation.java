@@ -1,41 +1,61 @@
 package raftkv.sim;
 
-import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import raftkv.config.ClusterConfig;
+import raftkv.config.Limits;
+import raftkv.config.ServerSpec;
+import raftkv.kv.KvLimits;
+import raftkv.node.KvRequest;
+import raftkv.node.KvResult;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
-import raftkv.raft.ProposeResult;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.Ready;
 import raftkv.raft.Role;
+import raftkv.transport.SnapshotSource;
 
 /**
- * A deterministic simulation of a Raft cluster: one {@link SplittableRandom} seeded from
- * {@code seed} drives the network, the disks, the workload, the faults and every node's
- * election jitter, so a seed replays exactly.
+ * A deterministic simulation of a whole raftkv cluster: one {@link SplittableRandom} seeded from
+ * {@code seed} drives the network, the clients, the faults, every node's election jitter and the
+ * timing of its snapshot writes, so a seed replays exactly.
  *
- * <p>A safety phase runs the cluster under faults (loss, delay and reordering, duplication,
- * symmetric and one-way partitions, crashes, crashes in the middle of a write, restarts,
- * snapshots, leadership transfers) while clients write and read, and checks Raft's
- * invariants after every event. Snapshots work as in the real node: a node snapshots at its
- * applied index and deletes its disk's log up to there, but its core keeps some entries; a
- * follower too far behind is sent the newest snapshot on the leader's disk, whose state travels
- * with the request and is what the follower installs. A liveness phase then heals everything and requires a leader
- * and a newly acknowledged write within a bounded number of ticks.
+ * <p>Each node is the production node step with its state machine, pending requests, snapshot
+ * keeper and key-value service ({@link SimNode}); only the disk (an in-memory log that survives
+ * a crash as a disk does), the network and time are simulated. Clients ({@link SimClients}) send
+ * set, get, cas and delete through any node's service, which validates, forwards to the leader
+ * over the simulated network and retries as it does in production; their history is checked for
+ * linearizability after the run. A safety phase runs the cluster under faults (loss, delay and
+ * reordering, duplication, symmetric and one-way partitions, crashes, crashes in the middle of a
+ * write, graceful stops, restarts, leadership transfers, a laggard that needs a snapshot) and
+ * checks Raft's invariants after every event; a liveness phase then heals everything and requires
+ * a write to be acknowledged within a bounded number of ticks.
  */
 public final class Simulation {
     /** Time units per tick: message delays are a fraction of a tick. */
     static final int UNITS_PER_TICK = 10;
     static final int ELECTION_TICKS = 10;
     static final int HEARTBEAT_TICKS = 1;
+    /** A node's tick, on its own clock; a unit is a tenth of it. */
+    static final long NANOS_PER_TICK = 50_000_000L;
+    static final long NANOS_PER_UNIT = NANOS_PER_TICK / UNITS_PER_TICK;
 
     /**
-     * The outcome of one run; {@code failure} is null when every check held. {@code snapshotsSent}
-     * counts the snapshot requests nodes sent, {@code installs} the snapshots followers wrote, of
-     * which {@code installsAfterRestart} on a node that had crashed and restarted.
+     * The outcome of one run; {@code failure} is null when every check held. {@code acks} counts
+     * the writes acknowledged to clients, {@code reads} the reads answered, {@code snapshotsSent}
+     * the snapshot transfers, {@code installs} the snapshots followers installed, of which
+     * {@code installsAfterRestart} on a node that had crashed or stopped and restarted.
      */
     public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
                          long reads, long snapshotsSent, long installs, long installsAfterRestart, String failure) {
@@ -43,6 +63,18 @@ public final class Simulation {
             return failure == null;
         }
     }
+
+    private record Task(long at, long seq, SimNode node, int incarnation, Runnable action) {}
+
+    /** A snapshot on the wire: the request, naming the file's snapshot, and the file's bytes. */
+    private record SnapshotTransfer(Message.SnapshotRequest request, byte[] bytes) {}
+
+    /** A client command a node forwards to the leader, and the answer. */
+    private record ForwardCall(long callId, KvRequest request) {}
+
+    private record ForwardReply(long callId, KvResult result) {}
+
+    private record Forward(SimNode from, int incarnation, CompletableFuture<KvResult> result) {}
 
     private final long seed;
     private final int clusterSize;
@@ -52,32 +84,35 @@ public final class Simulation {
     private final SimNetwork network;
     private final List<SimNode> nodes = new ArrayList<>();
     private final Invariants invariants;
+    private final SimClients clients;
+    private final Path dataDir;
+    private final PriorityQueue<Task> tasks = new PriorityQueue<>(Comparator.comparingLong(Task::at).thenComparingLong(Task::seq));
+    private final Map<Long, Forward> forwards = new HashMap<>();
+    // Nodes stopped gracefully, and when they start again.
+    private final Map<SimNode, Long> restartAt = new HashMap<>();
+    private long nextTaskSeq;
+    private long nextCallId = 1;
 
     // Per-run fault rates, drawn from the seed so that runs differ in character.
     private final double crashRate;
+    private final double stopRate;
     private final double partitionRate;
-    private final double compactRate;
-    // A node that snapshots at its applied index A compacts its core only to A - retainEntries, so
-    // that followers a little behind catch up by AppendEntries rather than by snapshot.
-    private final int retainEntries;
     // One run in four has a laggard: this node is cut off over [lagFrom, lagUntil) (crashed, or
-    // isolated while it runs on) while the others compact often, so it comes back behind every
+    // isolated while it runs on) while the others snapshot often, so it comes back behind every
     // leader's log and needs a snapshot. 0 in the other runs.
     private final long laggard;
     private final boolean laggardCrashes;
     private final long lagFrom;
     private final long lagUntil;
     private final double transferRate;
-    // Some runs crash every new leader with this probability per tick of its first election timeout.
+    // Some runs crash every new leader with this probability per unit.
     private final double leaderKillRate;
-    private final double writeRate;
-    private final double readRate;
 
     private long now;
-    private long nextRequestId = 1;
     private long snapshotsSent;
     private long installs;
     private long installsAfterRestart;
+    private String clientFailure;
 
     public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
         this.seed = seed;
@@ -91,191 +126,214 @@ public final class Simulation {
         network.duplicateRate = random.nextDouble() * 0.1;
         network.maxDelay = 1 + random.nextInt(3 * UNITS_PER_TICK);
         crashRate = random.nextDouble() * 0.002;
+        stopRate = random.nextDouble() * 0.0005;
         partitionRate = random.nextDouble() * 0.002;
         transferRate = random.nextDouble() * 0.0005;
         // One run in eight sends one entry per AppendEntries: an old leader's entries then reach
         // followers without the new leader's no-op behind them, the setting of the paper's figure 8.
-        // Fewer writes keep the backlog such a run can replicate within the liveness bound.
         boolean oneEntryPerAppend = random.nextInt(8) == 0;
         leaderKillRate = oneEntryPerAppend || random.nextInt(4) == 0 ? random.nextDouble() * 0.01 : 0;
-        writeRate = oneEntryPerAppend ? 0.002 + random.nextDouble() * 0.01 : 0.02 + random.nextDouble() * 0.2;
-        readRate = 0.02 + random.nextDouble() * 0.1;
-        // A quarter of the runs keep no entries behind a snapshot: then any lag needs one.
-        retainEntries = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(48);
+        int snapshotEntries;
         if (random.nextInt(4) == 0) {
             long quarter = Math.max(1, (long) safetyTicks * UNITS_PER_TICK / 4);
             laggard = 1 + random.nextInt(clusterSize);
             laggardCrashes = random.nextBoolean();
             lagFrom = quarter / 2 + random.nextLong(quarter);
             lagUntil = lagFrom + quarter + random.nextLong(quarter);
-            compactRate = 0.005 + random.nextDouble() * 0.01;
+            snapshotEntries = 5 + random.nextInt(30);
         } else {
             laggard = 0;
             laggardCrashes = false;
             lagFrom = 0;
             lagUntil = 0;
-            compactRate = random.nextDouble() * 0.002;
+            snapshotEntries = 20 + random.nextInt(300);
         }
-
+        try {
+            dataDir = Files.createTempDirectory("raftkv-sim-" + seed + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<ServerSpec> servers = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
-        for (long i = 1; i <= clusterSize; i++) ids.add(i);
+        for (int i = 1; i <= clusterSize; i++) {
+            servers.add(new ServerSpec(i, "127.0.0.1", 9000 + i, 9100 + i, ServerSpec.NO_HTTP, null, null));
+            ids.add((long) i);
+        }
+        ClusterConfig base = ClusterConfig.withDefaults(dataDir, servers);
+        ClusterConfig config = new ClusterConfig(dataDir, servers, base.heartbeatMs(), base.electionTimeoutMs(),
+                3_000, 1 << 10, false, snapshotEntries, ClusterConfig.MIN_WAL_SEGMENT_BYTES, true, false, null,
+                Limits.DEFAULTS, List.of(), null);
+        int processes = 2 + random.nextInt(5);
+        // The session table holds every client: one evicted from it would lose at-most-once for its
+        // retries (README: maxSessions), which the history check would rightly report.
+        KvLimits limits = new KvLimits(Limits.DEFAULTS.quotaBytes(), processes + 1 + random.nextInt(4));
         for (long id : ids) {
-            // Small batch and pipeline limits exercise their edges; they still let a follower catch
-            // up on a backlog of a thousand entries within the liveness bound.
-            RaftConfig config = new RaftConfig(id, ids, ELECTION_TICKS, HEARTBEAT_TICKS, true, true,
+            // Small batch and pipeline limits exercise their edges.
+            RaftConfig raft = new RaftConfig(id, ids, ELECTION_TICKS, HEARTBEAT_TICKS, true, true,
                     oneEntryPerAppend ? 1 : 8 + random.nextInt(57), 1 << 16, 1 + random.nextInt(16));
-            // Clocks drift: each node ticks at its own rate, up to 20% off.
-            SimNode node = new SimNode(id, config, (0.8 + random.nextDouble() * 0.4) / UNITS_PER_TICK);
-            node.start(random.split());
+            // Clocks drift: each node's runs at its own rate, up to 20% off, its wall clock up to a minute off.
+            SimNode node = new SimNode(id, this, raft, config, limits, dataDir.resolve("node-" + id),
+                    0.8 + random.nextDouble() * 0.4, random.nextLong(-60_000, 60_000));
+            node.start(random.split(), invariants);
             nodes.add(node);
         }
+        clients = new SimClients(random.split(), nodes, processes, () -> now, this::clientFailed);
     }
 
     public Result run() {
         String failure = null;
         try {
             long safetyEnd = (long) safetyTicks * UNITS_PER_TICK;
-            while (now < safetyEnd) {
+            while (now < safetyEnd && clientFailure == null) {
                 nemesis();
-                step();
+                step(true);
             }
-            heal();
-            failure = awaitProgress();
+            if (clientFailure == null) {
+                heal();
+                failure = awaitProgress();
+            }
+            if (failure == null && clientFailure == null) failure = clients.checkHistory();
         } catch (SafetyViolation v) {
             failure = "t=" + now / UNITS_PER_TICK + ": " + v.getMessage();
-        } catch (RuntimeException e) {
-            // The core threw on an invariant of its own: that is a failure with this seed too.
-            failure = "t=" + now / UNITS_PER_TICK + ": core threw " + e;
+        } catch (RuntimeException | AssertionError e) {
+            // The node threw on an invariant of its own: that is a failure with this seed too.
+            failure = "t=" + now / UNITS_PER_TICK + ": node threw " + e;
+        } finally {
+            deleteDataDir();
         }
+        if (failure == null && clientFailure != null) failure = clientFailure;
         return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
-                invariants.acks, invariants.readsServed, snapshotsSent, installs, installsAfterRestart, failure);
+                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, failure);
     }
 
     // ---------------------------------------------------------------- one unit of time
 
-    private void step() {
+    private void step(boolean clientsActive) {
         for (SimNode n : nodes) {
-            if (!n.alive()) continue;
-            n.clock += n.rate;
-            while (n.clock >= 1 && n.alive()) {
-                n.clock -= 1;
-                n.core.tick();
-                handleReady(n);
+            n.advanceClock();
+            Long restart = restartAt.get(n);
+            if (restart != null && restart <= now) {
+                restartAt.remove(n);
+                if (!n.alive()) n.start(random.split(), invariants);
             }
         }
-        workload();
-        for (SimNetwork.Packet p : network.due(now)) {
-            Message m = p.message();
-            SimNode to = node(m.to());
-            if (!to.alive()) continue;
-            network.delivered++;
-            to.receive(p, invariants);
-            handleReady(to);
+        while (!tasks.isEmpty() && tasks.peek().at() <= now) {
+            Task t = tasks.poll();
+            if (t.node().incarnation() == t.incarnation() && t.node().alive()) t.action().run();
+        }
+        if (clientsActive) clients.act();
+        for (SimNetwork.Packet p : network.due(now)) deliver(p);
+        for (SimNode n : nodes) {
+            if (!n.alive()) continue;
+            try {
+                n.runBatch();
+            } catch (SimStorage.Crash crash) {
+                crash(n);
+                continue;
+            }
+            if (!n.alive()) continue;
+            checkNewlyCommitted(n);
+            if (n.stopping != null && n.stopping.isDone()) {
+                clients.nodeDown(n);
+                n.exit();
+                // Its operator starts it again a little later, as a rolling restart does.
+                restartAt.put(n, now + (1 + random.nextInt(10)) * (long) ELECTION_TICKS * UNITS_PER_TICK);
+            }
         }
         invariants.checkDurability(nodes);
         now++;
     }
 
-    /**
-     * Does what the node does with a Ready: persist, then send, then apply and answer reads.
-     * A crash ordered by the nemesis cuts it short after a random prefix of the writes.
-     */
-    private void handleReady(SimNode n) {
-        Ready r = n.core.ready();
-        if (n.crashDuringNextReady && r.mustSync()) {
-            countInstall(n, n.persistPrefix(r, random.nextInt(SimNode.writeCount(r) + 1), invariants));
-            n.crash();
-            return;
+    /** Runs {@code action} {@code units} from now, unless {@code node} has crashed or restarted by then. */
+    void later(SimNode node, int incarnation, long units, Runnable action) {
+        tasks.add(new Task(now + Math.max(1, units), nextTaskSeq++, node, incarnation, action));
+    }
+
+    /** The checks on each Ready a node step is about to handle. */
+    void onReady(SimNode n, Ready r) {
+        if (r.softState() != null && r.softState().role() == Role.LEADER) invariants.onLeader(n.id, r.softState().term(), n.core);
+        if (r.snapshot() != null) {
+            installs++;
+            if (n.starts > 1) installsAfterRestart++;
+            n.installed(r.snapshot());
         }
-        countInstall(n, n.persistPrefix(r, SimNode.writeCount(r), invariants));
-        invariants.onPersist(n, r.entries());
-        if (r.softState() != null && r.softState().role() == Role.LEADER) {
-            invariants.onLeader(n, r.softState().term());
-        }
-        checkNewlyCommitted(n);
-        for (Message m : r.messages()) {
-            SimNetwork.Packet p = n.packet(m);
-            if (p.snapshotState() != null) snapshotsSent++;
-            network.send(now, p);
-        }
-        for (Entry e : r.committedEntries()) {
-            invariants.onApply(n, e);
-            if (n.apply(e)) invariants.onAck(e.index());
-        }
-        for (var rs : r.readStates()) {
-            SimNode.PendingRead p = n.reads.remove(rs.requestId());
-            if (p != null) n.releasedReads.add(new SimNode.ReleasedRead(p.requestId(), rs.index(), p.ackedAtStart()));
-        }
-        for (long id : r.droppedReads()) n.reads.remove(id);
-        serveReleasedReads(n);
-        n.core.advance(r);
-        n.receivedSnapshots.clear();
+        for (Entry e : r.committedEntries()) invariants.onApply(n.id, e);
     }
 
     /** Records the entries this node has newly learned are committed, before anything acts on them. */
     private void checkNewlyCommitted(SimNode n) {
         long commit = n.core.status().commitIndex();
         long from = Math.max(n.commitChecked, n.core.snapshotMeta().index()) + 1;
-        for (long i = from; i <= commit; i++) invariants.onCommit(n, n.core.entry(i));
+        for (long i = from; i <= commit; i++) invariants.onCommit(n.id, n.core.entry(i));
         n.commitChecked = Math.max(n.commitChecked, commit);
     }
 
-    private void countInstall(SimNode n, boolean installed) {
-        if (!installed) return;
-        installs++;
-        if (n.starts > 1) installsAfterRestart++;
+    /** Crashes {@code n}: the disk keeps what was synced and a random prefix of the writes after that. */
+    private void crash(SimNode n) {
+        clients.nodeDown(n);
+        n.crash(random.nextInt(n.unsyncedWrites() + 1));
     }
 
-    private void serveReleasedReads(SimNode n) {
-        Iterator<SimNode.ReleasedRead> it = n.releasedReads.iterator();
-        while (it.hasNext()) {
-            SimNode.ReleasedRead read = it.next();
-            if (n.applied >= read.index()) {
-                invariants.onRead(n, read);
-                it.remove();
+    private void clientFailed(String why) {
+        if (clientFailure == null) clientFailure = "t=" + now / UNITS_PER_TICK + ": " + why;
+    }
+
+    // ---------------------------------------------------------------- the network
+
+    /** A node step sends a Raft message; a snapshot request ships the newest snapshot file, as the transport does. */
+    void sendRaft(SimNode from, Message m) {
+        if (m instanceof Message.SnapshotRequest s) {
+            var local = from.snapshotToSend(s.snapshot().index());
+            if (local.isEmpty()) return; // the transport gives up; the core tries again later
+            SnapshotSource.Local file = local.get();
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file.file());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            snapshotsSent++;
+            Message.SnapshotRequest named = new Message.SnapshotRequest(s.from(), s.to(), s.term(), file.meta());
+            network.send(now, new SimNetwork.Packet(s.from(), s.to(), new SnapshotTransfer(named, bytes)));
+        } else {
+            network.send(now, new SimNetwork.Packet(m.from(), m.to(), m));
         }
     }
 
-    // ---------------------------------------------------------------- clients
-
-    private void workload() {
-        if (random.nextDouble() < writeRate) {
-            SimNode n = pickClientTarget();
-            if (n != null) propose(n);
-        }
-        if (random.nextDouble() < readRate) {
-            SimNode n = pickClientTarget();
-            if (n != null) {
-                long id = nextRequestId++;
-                if (n.core.readIndex(id)) {
-                    n.reads.put(id, new SimNode.PendingRead(id, invariants.ackedMax));
-                    handleReady(n);
-                }
-            }
-        }
+    /** The service of {@code from} forwards a command to {@code leader}; the answer comes back over the network. */
+    CompletableFuture<KvResult> forward(SimNode from, long leader, KvRequest request, long deadlineNanos) {
+        CompletableFuture<KvResult> result = new CompletableFuture<>();
+        long callId = nextCallId++;
+        forwards.put(callId, new Forward(from, from.incarnation(), result));
+        network.send(now, new SimNetwork.Packet(from.id, leader, new ForwardCall(callId, request)), false);
+        later(from, from.incarnation(), from.unitsUntil(deadlineNanos), () -> {
+            forwards.remove(callId);
+            result.complete(new KvResult.Unavailable("no answer from node " + leader + " within the request timeout", null));
+        });
+        return result;
     }
 
-    private boolean propose(SimNode n) {
-        ByteString data = ByteString.copyFromUtf8("w" + nextRequestId++);
-        if (n.core.propose(data) instanceof ProposeResult.Accepted a) {
-            n.proposals.put(a.index(), a.term());
-            handleReady(n);
-            return true;
+    private void deliver(SimNetwork.Packet p) {
+        SimNode to = node(p.to());
+        if (!to.alive()) return;
+        network.delivered++;
+        Object payload = p.payload();
+        if (payload instanceof Message m) {
+            to.receive(m);
+        } else if (payload instanceof SnapshotTransfer t) {
+            invariants.onSnapshotReceived(to.id, t.request().snapshot(), SimNode.digest(t.bytes()));
+            to.receiveSnapshot(t.request(), t.bytes());
+        } else if (payload instanceof ForwardCall call) {
+            int incarnation = to.incarnation();
+            to.service.execute(call.request(), false).whenComplete((result, error) -> {
+                if (to.incarnation() != incarnation) return; // the process died with the call
+                KvResult answer = error == null ? result : new KvResult.Internal(error.toString());
+                network.send(now, new SimNetwork.Packet(to.id, p.from(), new ForwardReply(call.callId(), answer)), false);
+            });
+        } else if (payload instanceof ForwardReply reply) {
+            Forward f = forwards.remove(reply.callId());
+            if (f != null && f.from() == to && f.incarnation() == to.incarnation()) f.result().complete(reply.result());
         }
-        return false;
-    }
-
-    /** Clients mostly find the leader, and sometimes ask any node. */
-    private SimNode pickClientTarget() {
-        List<SimNode> alive = nodes.stream().filter(SimNode::alive).toList();
-        if (alive.isEmpty()) return null;
-        if (random.nextDouble() < 0.8) {
-            for (SimNode n : alive) {
-                if (n.core.role() == Role.LEADER) return n;
-            }
-        }
-        return alive.get(random.nextInt(alive.size()));
     }
 
     // ---------------------------------------------------------------- faults
@@ -287,19 +345,23 @@ public final class Simulation {
             // The laggard stays as it was cut off until its stretch ends.
             if (n.id != laggard || now < lagFrom || now >= lagUntil) {
                 if (n.alive()) {
-                    if (random.nextBoolean()) n.crashDuringNextReady = true;
-                    else n.crash();
+                    if (random.nextBoolean()) n.storage.crashAtNextSync = true;
+                    else crash(n);
                 } else {
-                    n.start(random.split());
+                    n.start(random.split(), invariants);
                 }
             }
+        }
+        if (random.nextDouble() < stopRate) {
+            SimNode n = nodes.get(random.nextInt(nodes.size()));
+            if (n.alive() && n.stopping == null && (n.id != laggard || now < lagFrom || now >= lagUntil)) stopGracefully(n);
         }
         if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
             // Leaders die young: elections pile up over logs that differ in their last terms.
             for (SimNode n : nodes) {
                 if (n.alive() && n.core.role() == Role.LEADER) {
-                    if (random.nextBoolean()) n.crashDuringNextReady = true;
-                    else n.crash();
+                    if (random.nextBoolean()) n.storage.crashAtNextSync = true;
+                    else crash(n);
                 }
             }
         }
@@ -307,29 +369,31 @@ public final class Simulation {
             if (network.partitioned()) network.healAll();
             else partition();
         }
-        if (random.nextDouble() < compactRate) {
-            SimNode n = nodes.get(random.nextInt(nodes.size()));
-            if (n.alive() && n.applied > n.disk.snapshot.index()) n.takeSnapshot(retainEntries, invariants);
-        }
         if (random.nextDouble() < transferRate) {
             for (SimNode n : nodes) {
                 if (n.alive() && n.core.role() == Role.LEADER) {
-                    n.core.transferLeadership(1 + random.nextInt(clusterSize));
-                    handleReady(n);
+                    long target = 1 + random.nextInt(clusterSize);
+                    n.enqueue(n.incarnation(), () -> n.step.transferLeadership(target));
                     break;
                 }
             }
         }
     }
 
+    /** SIGTERM: the signal handler's first step, then the node loop's; the process exits once the node is silent. */
+    private void stopGracefully(SimNode n) {
+        n.step.requestStop();
+        n.enqueue(n.incarnation(), () -> n.stopping = n.step.beginStop());
+    }
+
     private void cutOffLaggard(boolean cut) {
         SimNode n = node(laggard);
         if (cut) {
-            if (laggardCrashes) n.crash();
+            if (laggardCrashes && n.alive()) crash(n);
             else network.isolate(n.id);
         } else {
             network.rejoin(n.id);
-            if (!n.alive()) n.start(random.split());
+            if (!n.alive()) n.start(random.split(), invariants);
         }
     }
 
@@ -368,38 +432,35 @@ public final class Simulation {
         network.duplicateRate = 0;
         network.maxDelay = Math.min(network.maxDelay, UNITS_PER_TICK / 2);
         for (SimNode n : nodes) {
-            n.crashDuringNextReady = false;
-            if (!n.alive()) n.start(random.split());
+            if (n.alive()) n.storage.crashAtNextSync = false;
+            if (!n.alive()) n.start(random.split(), invariants);
         }
     }
 
     /**
-     * After healing, a leader must emerge and acknowledge a new write within the bound. The
-     * client writes once and tries again only when the leader changes or a write seems lost.
+     * After healing, with the other clients quiet, a write sent to a random node must be
+     * acknowledged within the bound; the client sends it again whenever an attempt ends without
+     * an acknowledgement (the service's own request timeout).
      */
     private String awaitProgress() {
         long deadline = now + (long) livenessTicks * UNITS_PER_TICK;
-        long ackedBefore = invariants.acks;
-        long triedWith = -1;
-        long lastTry = 0;
-        while (now < deadline) {
-            if (invariants.acks > ackedBefore) return null;
-            for (SimNode n : nodes) {
-                boolean retry = n.id != triedWith || now - lastTry >= 5L * ELECTION_TICKS * UNITS_PER_TICK;
-                if (n.core.role() == Role.LEADER && retry && propose(n)) {
-                    triedWith = n.id;
-                    lastTry = now;
-                    break;
-                }
-            }
-            step();
+        long acksBefore = clients.acks;
+        while (now < deadline && clientFailure == null) {
+            if (clients.acks > acksBefore) return null;
+            if (!clients.livenessWriteInFlight()) clients.livenessWrite(nodes.get(random.nextInt(nodes.size())));
+            step(false);
         }
-        return "no leader acknowledged a write within " + livenessTicks + " ticks of healing; roles: " + roles();
+        if (clientFailure != null) return null;
+        return "no write was acknowledged within " + livenessTicks + " ticks of healing; roles: " + roles();
     }
 
     private String roles() {
         StringBuilder sb = new StringBuilder();
         for (SimNode n : nodes) {
+            if (!n.alive()) {
+                sb.append(n.id).append("=down ");
+                continue;
+            }
             var s = n.core.status();
             sb.append(n.id).append('=').append(s.role()).append("/t").append(s.term())
                     .append("/c").append(s.commitIndex()).append("/l").append(s.lastIndex()).append(' ');
@@ -409,5 +470,13 @@ public final class Simulation {
 
     private SimNode node(long id) {
         return nodes.get((int) id - 1);
+    }
+
+    private void deleteDataDir() {
+        try (Stream<Path> paths = Files.walk(dataDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Only temporary files are at stake.
+        }
     }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestFactory;
  * seed is named in the report together with the command that replays it.
  */
 class SimulationTest {
-    // 200 seeds for each of 3, 5 and 7 nodes: 600 runs.
-    private static final int SEEDS = 600;
+    // 150 seeds for each of 3, 5 and 7 nodes: 450 runs of whole nodes (scripts/sim runs more).
+    private static final int SEEDS = 450;
 
     @TestFactory
     Stream<DynamicTest> safetyAndLivenessHoldForEverySeed() {
@@ -34,22 +34,22 @@ class SimulationTest {
 
     /**
      * Snapshots are exercised, not merely possible: over the 3-node seeds above, followers install
-     * snapshots in most runs, after restarts and on nodes that never crashed. Measured when
-     * written: an install in 135 of the 200 runs, one after a restart in 129, and 22 installs on
-     * nodes that never crashed; the bounds sit well below so that only a change that stops
-     * snapshots from happening fails here.
+     * snapshots in many runs, after restarts and on nodes that never crashed. Measured when
+     * written (whole nodes, SnapshotKeeper's own triggers): a snapshot installed in 40 of the 150 runs, one after a restart
+     * in 39, and 2 installs on nodes that never crashed (an isolated laggard); the bounds sit well below
+     * so that only a change that stops snapshots from happening fails here.
      */
     @Test
-    void snapshotsAreSentAndInstalledInMostRuns() {
+    void snapshotsAreSentAndInstalledInManyRuns() {
         SimMain.SnapshotTotals totals = new SimMain.SnapshotTotals();
         for (long seed = 0; seed < SEEDS; seed++) {
             if (SimMain.clusterSizeFor(seed) != 3) continue;
             totals.add(new Simulation(seed, 3, SimMain.DEFAULT_SAFETY_TICKS, SimMain.LIVENESS_TICKS).run());
         }
-        assertEquals(200, totals.runs);
-        assertTrue(totals.runsInstalling >= 80, totals::toString);
-        assertTrue(totals.runsInstallingAfterRestart >= 60, totals::toString);
-        assertTrue(totals.installs - totals.installsAfterRestart >= 5, totals::toString);
+        assertEquals(SEEDS / 3, totals.runs);
+        assertTrue(totals.runsInstalling >= 30, totals::toString);
+        assertTrue(totals.runsInstallingAfterRestart >= 25, totals::toString);
+        assertTrue(totals.installs - totals.installsAfterRestart >= 1, totals::toString);
         assertTrue(totals.sent >= totals.installs, totals::toString);
     }
 

@@ -36,6 +36,38 @@ class MemoryStorageContractTest extends RaftStorageContract {
     }
 
     @Test
+    void aCrashInTheMiddleOfAWriteKeepsAPrefixOfTheWritesSinceTheLastSync() {
+        MemoryStorage s = new MemoryStorage();
+        s.append(List.of(entry(1, 1)));
+        s.sync();
+        s.saveHardState(hs(2, -1));
+        s.append(List.of(entry(2, 2)));
+        s.append(List.of(entry(3, 2)));
+        assertEquals(3, s.unsyncedWrites());
+        assertEquals(-1, s.durableTerm(2));
+        s.crash(2); // the hard state and entry 2 reached the disk, entry 3 did not
+        assertThrows(IllegalStateException.class, s::sync);
+        assertEquals(2, s.durableTerm(2));
+        assertEquals(-1, s.durableTerm(3));
+        MemoryStorage after = s.restart();
+        assertEquals(hs(2, -1), after.recovered().hardState());
+        assertEquals(List.of(entry(1, 1), entry(2, 2)), after.recovered().entries());
+    }
+
+    @Test
+    void durableTermCountsTheLogsBase() {
+        MemoryStorage s = new MemoryStorage();
+        assertEquals(0, s.durableTerm(0));
+        s.append(List.of(entry(1, 1), entry(2, 1)));
+        s.sync();
+        s.compact(1);
+        s.sync();
+        assertEquals(1, s.durableTerm(1));
+        assertEquals(1, s.durableTerm(2));
+        assertEquals(-1, s.durableTerm(0));
+    }
+
+    @Test
     void installSnapshotIsDurableWhenItReturnsAndCompactWaitsForTheNextSync() {
         SnapshotMeta snap = new SnapshotMeta(9, 2);
         MemoryStorage s = new MemoryStorage();
