@@ -55,10 +55,12 @@ public final class Simulation {
      * The outcome of one run; {@code failure} is null when every check held. {@code acks} counts
      * the writes acknowledged to clients, {@code reads} the reads answered, {@code snapshotsSent}
      * the snapshot transfers, {@code installs} the snapshots followers installed, of which
-     * {@code installsAfterRestart} on a node that had crashed or stopped and restarted.
+     * {@code installsAfterRestart} on a node that had crashed or stopped and restarted;
+     * {@code stops} counts graceful stops (SIGTERM).
      */
     public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
-                         long reads, long snapshotsSent, long installs, long installsAfterRestart, String failure) {
+                         long reads, long snapshotsSent, long installs, long installsAfterRestart, long stops,
+                         String failure) {
         public boolean passed() {
             return failure == null;
         }
@@ -112,6 +114,7 @@ public final class Simulation {
     private long snapshotsSent;
     private long installs;
     private long installsAfterRestart;
+    private long stops;
     private String clientFailure;
 
     public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
@@ -203,7 +206,7 @@ public final class Simulation {
         }
         if (failure == null && clientFailure != null) failure = clientFailure;
         return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
-                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, failure);
+                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, stops, failure);
     }
 
     // ---------------------------------------------------------------- one unit of time
@@ -353,7 +356,9 @@ public final class Simulation {
             }
         }
         if (random.nextDouble() < stopRate) {
-            SimNode n = nodes.get(random.nextInt(nodes.size()));
+            // Half the stops are of the leader, which hands over first.
+            SimNode n = random.nextBoolean() ? leader() : null;
+            if (n == null) n = nodes.get(random.nextInt(nodes.size()));
             if (n.alive() && n.stopping == null && (n.id != laggard || now < lagFrom || now >= lagUntil)) stopGracefully(n);
         }
         if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
@@ -382,6 +387,7 @@ public final class Simulation {
 
     /** SIGTERM: the signal handler's first step, then the node loop's; the process exits once the node is silent. */
     private void stopGracefully(SimNode n) {
+        stops++;
         n.step.requestStop();
         n.enqueue(n.incarnation(), () -> n.stopping = n.step.beginStop());
     }
@@ -466,6 +472,14 @@ public final class Simulation {
                     .append("/c").append(s.commitIndex()).append("/l").append(s.lastIndex()).append(' ');
         }
         return sb.toString().trim();
+    }
+
+    /** A live node that believes it leads, or null. */
+    private SimNode leader() {
+        for (SimNode n : nodes) {
+            if (n.alive() && n.core.role() == Role.LEADER) return n;
+        }
+        return null;
     }
 
     private SimNode node(long id) {

@@ -73,7 +73,7 @@ class SimulationTest {
         assertEquals(5, lines.size(), out.toString());
         assertTrue(lines.get(0).startsWith("seed 40 nodes 3: elections "), lines.get(0));
         assertTrue(lines.get(0).contains("messages ") && lines.get(0).contains("commits "), lines.get(0));
-        assertTrue(lines.get(0).contains(", snapshots sent ") && lines.get(0).contains(" after a restart)"), lines.get(0));
+        assertTrue(lines.get(0).contains(", snapshots sent ") && lines.get(0).contains(" after a restart), graceful stops "), lines.get(0));
         assertTrue(lines.get(3).matches("snapshots: \\d+ sent, \\d+ installed \\(\\d+ after a restart\\);"
                 + " runs with an install \\d+ of 3 \\(with one after a restart \\d+\\)"), lines.get(3));
         assertEquals("3 passed, 0 failed", lines.get(4));
