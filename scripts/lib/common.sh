@@ -25,14 +25,19 @@ raftkv_require_toolchain() {
 raftkv_ensure_built() {
     [ -z "${RAFTKV_CLASSPATH:-}" ] || return 0
     local stamp="$RAFTKV_ROOT/kv-server/target/kv-server.jar"
-    if [ -f "$stamp" ] && [ -d "$RAFTKV_ROOT/kv-server/target/test-classes" ] && [ -d "$RAFTKV_ROOT/kv-cli/target/lib" ] && [ -f "$RAFTKV_ROOT/kv-cli/target/kv-cli.jar" ] \
-        && [ -z "$(find "$RAFTKV_ROOT/proto/src" "$RAFTKV_ROOT/kv-server/src" "$RAFTKV_ROOT/kv-cli/src" \
+    if [ -f "$stamp" ] && [ -d "$RAFTKV_ROOT/kv-server/target/test-classes" ] && [ -d "$RAFTKV_ROOT/test-support/target/classes" ] && [ -d "$RAFTKV_ROOT/kv-cli/target/lib" ] && [ -f "$RAFTKV_ROOT/kv-cli/target/kv-cli.jar" ] \
+        && [ -z "$(find "$RAFTKV_ROOT/proto/src" "$RAFTKV_ROOT/kv-server/src" "$RAFTKV_ROOT/kv-cli/src" "$RAFTKV_ROOT/test-support/src" \
                     "$RAFTKV_ROOT/pom.xml" "$RAFTKV_ROOT"/*/pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]; then
         return 0
     fi
     raftkv_require_toolchain
     echo "raftkv: building (mvn -B -q -DskipTests package)..." >&2
     (cd "$RAFTKV_ROOT" && mvn -B -q -DskipTests package >&2)
+}
+
+# The test classes the simulation, chaos and bench tools run from, with the test-support module they use.
+raftkv_test_classpath() {
+    echo "$RAFTKV_ROOT/kv-server/target/test-classes:$RAFTKV_ROOT/test-support/target/classes"
 }
 
 raftkv_server_classpath() {

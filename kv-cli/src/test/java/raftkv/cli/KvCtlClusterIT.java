@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.Await;
 
 /**
  * kvctl against a real three-node cluster, found through ./config.json as a user would: every
@@ -29,7 +30,7 @@ class KvCtlClusterIT {
             cluster.startAll();
             Cli cli = new Cli(dir); // endpoints from ./config.json in the working folder
             try {
-                LocalCluster.await(LEADER_WAIT, "3 nodes up and one leader", () -> leaderNamedByAll(cli, 3));
+                Await.until(LEADER_WAIT, "3 nodes up and one leader", () -> leaderNamedByAll(cli, 3));
                 checkStatusTable(cli.run("status"), 3, 0);
 
                 assertOutput(cli.run("set", "greeting", "hello"), "OK \\d+\n");
@@ -45,7 +46,7 @@ class KvCtlClusterIT {
                 // move-leader, through any endpoint: every node then names the target.
                 for (int target : new int[] {1, 2}) {
                     assertOutput(cli.run("move-leader", Integer.toString(target)), "node " + target + " leads in term \\d+\n");
-                    LocalCluster.await(LEADER_WAIT, "every node naming node " + target,
+                    Await.until(LEADER_WAIT, "every node naming node " + target,
                             () -> leaderNamedByAll(cli, 3) && leaderId(cli) == target);
                 }
                 assertEquals(ExitCodes.USAGE, cli.run("move-leader", "7").exit(), "no node 7");
@@ -61,7 +62,7 @@ class KvCtlClusterIT {
                 assertOutput(cli.run("cas", "after", Long.toString(v2), "again"), "OK \\d+\n");
                 assertOutput(cli.run("delete", "after"), "DELETED\n");
                 assertEquals(ExitCodes.NOT_FOUND, cli.run("get", "after").exit());
-                LocalCluster.await(LEADER_WAIT, "a leader named by both live nodes", () -> leaderNamedByAll(cli, 2));
+                Await.until(LEADER_WAIT, "a leader named by both live nodes", () -> leaderNamedByAll(cli, 2));
                 checkStatusTable(cli.run("status"), 2, 1);
 
                 Cli.Result bench = cli.run("bench", "--ops", "200", "--clients", "4", "--keys", "20", "-o", "json");

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.Await;
 
 /**
  * kvctl against a real 3-node cluster with TLS and {@code clientCertAuth} (SPEC section 8),
@@ -30,7 +31,7 @@ class KvCtlTlsIT {
             String key = cluster.certs().resolve("client.key").toString();
             Cli flags = new Cli(dir);
             try {
-                LocalCluster.await(Duration.ofSeconds(60), "a leader, seen over TLS", () -> {
+                Await.until(Duration.ofSeconds(60), "a leader, seen over TLS", () -> {
                     Cli.Result r = flags.run("status", "-o", "json", "--timeout", "3", "--config", "config.json",
                             "--cert", cert, "--key", key);
                     return r.exit() == 0 && r.stdout().contains("\"leader\":{");

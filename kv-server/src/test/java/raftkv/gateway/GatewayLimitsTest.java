@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** SPEC 11: the text gateway's server-wide limits, over real sockets on 127.0.0.1. */
 class GatewayLimitsTest {
@@ -24,7 +27,7 @@ class GatewayLimitsTest {
     }
 
     private TextClient connect() throws IOException {
-        TextClient c = new TextClient(server.port());
+        TextClient c = TextClient.connect(server.port());
         clients.add(c);
         return c;
     }
@@ -51,7 +54,7 @@ class GatewayLimitsTest {
         assertEquals("ERR_NOT_FOUND", a.send("get k\r\n").line(), "the others go on");
 
         b.close();
-        Await.until("the closed connection to be counted out", () -> server.stats().connections() == 1);
+        Await.until(Duration.ofSeconds(20), "the closed connection to be counted out", () -> server.stats().connections() == 1);
         assertEquals("ERR_NOT_FOUND", connect().send("get k\r\n").line(), "room again");
     }
 
@@ -62,7 +65,7 @@ class GatewayLimitsTest {
         String most = "x".repeat(VALUE - 1);
         TextClient a = connect().send(header + most);
         TextClient b = connect().send(header + most);
-        Await.until("two values to be buffered", () -> server.bufferedBytes() >= 2L * (VALUE - 1));
+        Await.until(Duration.ofSeconds(20), "two values to be buffered", () -> server.bufferedBytes() >= 2L * (VALUE - 1));
 
         TextClient c = connect().send(header + most);
         assertEquals("ERR_SERVER_BUSY", c.line());
@@ -72,7 +75,7 @@ class GatewayLimitsTest {
 
         assertTrue(a.send("x\r\n").line().startsWith("OK "), "the others finish their commands");
         assertTrue(b.send("x\r\n").line().startsWith("OK "));
-        Await.until("the budget to be given back", () -> server.bufferedBytes() == 0);
+        Await.until(Duration.ofSeconds(20), "the budget to be given back", () -> server.bufferedBytes() == 0);
         TextClient d = connect().send(header + most + "x\r\n");
         assertTrue(d.line().startsWith("OK "), "room again");
     }
@@ -84,6 +87,6 @@ class GatewayLimitsTest {
         assertEquals("ERR_NOT_FOUND", a.line());
         assertEquals("ERR_SERVER_BUSY", a.line());
         assertTrue(a.atEof());
-        Await.until("the budget to be given back", () -> server.bufferedBytes() == 0);
+        Await.until(Duration.ofSeconds(20), "the budget to be given back", () -> server.bufferedBytes() == 0);
     }
 }

@@ -7,6 +7,7 @@ import static raftkv.gateway.Bytes.bytes;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** Many connections, stalled clients and clients that never read: nobody hurts anybody else. */
 class TextServerLoadTest {
@@ -41,7 +44,7 @@ class TextServerLoadTest {
     }
 
     TextClient connect(int receiveBuffer) throws IOException {
-        TextClient client = new TextClient(server.port(), receiveBuffer);
+        TextClient client = TextClient.connect("127.0.0.1", server.port(), TextClient.DEFAULT_TIMEOUT_MS, receiveBuffer);
         clients.add(client);
         return client;
     }
@@ -52,7 +55,7 @@ class TextServerLoadTest {
         for (int i = 0; i < 1000; i++) {
             connect();
         }
-        Await.until("1000 connections open", () -> server.stats().connections() == 1000);
+        Await.until(Duration.ofSeconds(20), "1000 connections open", () -> server.stats().connections() == 1000);
 
         List<Future<?>> work = new ArrayList<>();
         for (int t = 0; t < 32; t++) {
@@ -77,7 +80,7 @@ class TextServerLoadTest {
         for (TextClient client : clients) {
             client.close();
         }
-        Await.until("all connections closed", () -> server.stats().connections() == 0);
+        Await.until(Duration.ofSeconds(20), "all connections closed", () -> server.stats().connections() == 0);
     }
 
     @Test
@@ -128,8 +131,8 @@ class TextServerLoadTest {
             return null;
         });
 
-        Await.until("the limit of parked commands", api.heldCount::get, n -> n == limit);
-        Await.until("reading paused", () -> server.stats().pausedConnections() == 1);
+        Await.until(Duration.ofSeconds(20), "the limit of parked commands", api.heldCount::get, n -> n == limit);
+        Await.until(Duration.ofSeconds(20), "reading paused", () -> server.stats().pausedConnections() == 1);
         TextClient other = connect();
         other.send("set k 0 1\r\nv\r\nget k\r\n");
         assertTrue(other.line().startsWith("OK "));
@@ -162,7 +165,7 @@ class TextServerLoadTest {
         TextClient slow = connect(16 * 1024);
         slow.send("get big\r\n".repeat(1000)); // a gigabyte of replies
 
-        Await.until("reading paused", () -> server.stats().pausedConnections() == 1);
+        Await.until(Duration.ofSeconds(20), "reading paused", () -> server.stats().pausedConnections() == 1);
         TextClient other = connect();
         other.send("get k\r\n");
         assertEquals("ERR_NOT_FOUND", other.line());

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** The gateway over real sockets on 127.0.0.1, against an in-memory KvApi that answers out of order. */
 class TextServerTest {
@@ -44,7 +46,7 @@ class TextServerTest {
         for (int i = 0; i < 300; i++) {
             request.append("get key").append(i).append("\r\n").append("getm key").append(i).append("\r\n");
         }
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send(request.toString());
             long previous = 0;
             for (int i = 0; i < 300; i++) {
@@ -67,7 +69,7 @@ class TextServerTest {
     @Test
     void pipelinedCommandsOnOneKeyTakeEffectInProgramOrder() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             for (int round = 0; round < 50; round++) {
                 client.send("set k 0 1\r\na\r\nget k\r\nset k 0 1\r\nb\r\nset k 0 1\r\nc\r\ngetm k\r\n"
                         + "delete k\r\nget k\r\ndelete k\r\n");
@@ -92,7 +94,7 @@ class TextServerTest {
             value.append((char) b);
         }
         value.append("\r\nset x 0 1\r\n\r\n");
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("set bin 60 " + value.length() + "\r\n" + value + "\r\nget bin\r\ngetm bin\r\n");
             long version = Long.parseLong(client.line().substring(3));
             assertEquals(value.toString(), client.value()[1]);
@@ -104,7 +106,7 @@ class TextServerTest {
     @Test
     void zeroByteValue() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("set empty 0 0\r\n\r\nget empty\r\ncas empty 0 999 0\r\n\r\n");
             assertTrue(client.line().startsWith("OK "));
             assertArrayEquals(new String[] {"VALUE 0", ""}, client.value());
@@ -115,7 +117,7 @@ class TextServerTest {
     @Test
     void noreplySendsNothingEvenForErrors() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("set k 0 1 noreply\r\na\r\n" // success: silent
                     + "set k -1 1 noreply\r\nb\r\n" // malformed: silent
                     + "cas k 0 12345 1 noreply\r\nc\r\n" // ERR_VERSION: silent
@@ -131,7 +133,7 @@ class TextServerTest {
     @Test
     void tooLargeValueIsSkippedAndTheConnectionStaysInStep() throws IOException {
         start(16);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             // The skipped value looks like commands; none of it may run.
             client.send("set k 0 17\r\nset x 0 1\r\ny\r\nget\r\nset k 0 16\r\n0123456789abcdef\r\nget k\r\n");
             assertEquals("ERR_TOO_LARGE", client.line());
@@ -143,7 +145,7 @@ class TextServerTest {
     @Test
     void hugeAnnouncedValueIsSkippedWhileItStreams() throws IOException {
         start(1024 * 1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             int size = 16 * 1024 * 1024;
             client.send("set big 0 " + size + "\r\n");
             assertEquals("ERR_TOO_LARGE", client.line()); // reported before the value is even sent
@@ -159,7 +161,7 @@ class TextServerTest {
     @Test
     void overlongLineIsAnErrorAndTheNextCommandWorks() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("get " + "a".repeat(100_000) + "\r\nset k 0 1\r\nv\r\n");
             assertEquals("ERR_CMD_ERR", client.line());
             assertTrue(client.line().startsWith("OK "));
@@ -169,7 +171,7 @@ class TextServerTest {
     @Test
     void malformedCommandsGetTheirErrorAndTheConnectionGoesOn() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("bogus\r\n\r\nget\r\nget a\0b\r\nset k x 1\r\nv\r\nset k 0 1\r\nvv\r\nget k\r\n"
                     + "cas k 0 1 1\r\nv\r\ndelete k\ngetm k\n");
             for (int i = 0; i < 6; i++) {
@@ -185,7 +187,7 @@ class TextServerTest {
     @Test
     void brokenKvApiGivesErrInternalForThatCommandOnly() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("get boom\r\nset fail 0 1\r\nx\r\ndelete null\r\nset ok 0 1\r\ny\r\nget ok\r\n");
             assertEquals("ERR_INTERNAL", client.line());
             assertEquals("ERR_INTERNAL", client.line());
@@ -198,7 +200,7 @@ class TextServerTest {
     @Test
     void clientThatShutsItsOutputStillGetsEveryReplyThenEof() throws IOException {
         start(1024);
-        try (TextClient client = new TextClient(server.port())) {
+        try (TextClient client = TextClient.connect(server.port())) {
             client.send("set k 0 1\r\nv\r\nget k\r\nget miss\r\nget k").shutdownOutput();
             assertTrue(client.line().startsWith("OK "));
             assertEquals("v", client.value()[1]);
@@ -211,8 +213,8 @@ class TextServerTest {
     void closeEndsIdleConnectionsAndFreesThePort() throws IOException {
         start(1024);
         int port = server.port();
-        try (TextClient idle = new TextClient(port)) {
-            Await.until("connection registered", () -> server.stats().connections() == 1);
+        try (TextClient idle = TextClient.connect(port)) {
+            Await.until(Duration.ofSeconds(20), "connection registered", () -> server.stats().connections() == 1);
             server.close(Duration.ofSeconds(5));
             assertTrue(idle.atEof());
         }
@@ -224,13 +226,13 @@ class TextServerTest {
     void closeAnswersPendingCommandsThenClosesTheConnection() throws Exception {
         start(1024);
         int port = server.port();
-        try (TextClient client = new TextClient(port)) {
+        try (TextClient client = TextClient.connect(port)) {
             client.send("set a 0 1\r\n1\r\nget hold\r\n");
             assertTrue(client.line().startsWith("OK "));
-            Await.until("command parked", api.heldCount::get, n -> n == 1);
+            Await.until(Duration.ofSeconds(20), "command parked", api.heldCount::get, n -> n == 1);
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> server.close(Duration.ofSeconds(20)));
-            Await.until("listener closed", () -> !accepts(port));
+            Await.until(Duration.ofSeconds(20), "listener closed", () -> !accepts(port));
             assertFalse(closing.isDone(), "close waits for the pending command");
             api.openGate();
 

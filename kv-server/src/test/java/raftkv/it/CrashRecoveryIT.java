@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** kill -9 of every node in the middle of a write load loses no acknowledged write. */
 class CrashRecoveryIT {
@@ -39,7 +41,7 @@ class CrashRecoveryIT {
         for (int w = 0; w < 4; w++) {
             int writer = w;
             Thread t = new Thread(() -> {
-                try (TextClient c = new TextClient(cluster.server(writer % 5), 20_000)) {
+                try (TextClient c = TestCluster.textClient(cluster.server(writer % 5), 20_000)) {
                     for (int i = 0; !stop.get() && i < 100_000; i++) {
                         String key = "w" + writer + "_" + i;
                         String reply = c.set(key, "v" + i);
@@ -53,7 +55,7 @@ class CrashRecoveryIT {
             t.start();
             writers.add(t);
         }
-        TestCluster.awaitCondition(Duration.ofSeconds(60), "200 acknowledged writes", () -> acked.size() >= 200);
+        Await.until(Duration.ofSeconds(60), "200 acknowledged writes", () -> acked.size() >= 200);
         for (int id = 0; id < 5; id++) cluster.kill(id);
         stop.set(true);
         for (Thread t : writers) t.join(30_000);
@@ -61,12 +63,12 @@ class CrashRecoveryIT {
 
         cluster.startAll();
         cluster.awaitLeader(Duration.ofSeconds(60));
-        try (TextClient c = new TextClient(cluster.server(0), 20_000)) {
+        try (TextClient c = TestCluster.textClient(cluster.server(0), 20_000)) {
             for (Map.Entry<String, Long> e : acked.entrySet()) {
                 String meta = c.call("getm " + e.getKey() + "\r\n");
                 String value = "v" + e.getKey().substring(e.getKey().indexOf('_') + 1);
                 assertEquals("VALUE " + e.getValue() + " 0 " + value.length(), meta, "acknowledged write " + e.getKey() + " lost");
-                assertEquals(value, new String(c.readValue(value.length()), java.nio.charset.StandardCharsets.ISO_8859_1));
+                assertEquals(value, new String(c.valueBytes(value.length()), java.nio.charset.StandardCharsets.ISO_8859_1));
             }
             String after = c.set("after-restart", "x");
             assertTrue(after.startsWith("OK "), after);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
+import raftkv.testing.TextClient;
 
 /**
  * SIGTERM (SPEC 2) and a leader's death (issue 11), on real node processes: a node that is
@@ -54,7 +55,7 @@ class GracefulStopIT {
             String value = "run" + run;
             String where = "run " + run + " (leader " + leader + ")";
             List<Process> stopping = new ArrayList<>();
-            try (TextClient t = new TextClient(cluster.server(0), 20_000)) {
+            try (TextClient t = TestCluster.textClient(cluster.server(0), 20_000)) {
                 assertTrue(t.set("tester", value).startsWith("OK "), where);
                 for (int victim : new int[] {1, 2}) {
                     stopping.add(cluster.terminate(victim));
@@ -62,7 +63,7 @@ class GracefulStopIT {
                 }
             }
             stopping.add(cluster.terminate(3));
-            try (TextClient t = new TextClient(cluster.server(0), NO_QUORUM_WAIT_MS)) {
+            try (TextClient t = TestCluster.textClient(cluster.server(0), NO_QUORUM_WAIT_MS)) {
                 long sentAt = System.currentTimeMillis();
                 String reply = t.replyOrNull("get tester\r\n");
                 if (reply != null) {
@@ -97,7 +98,7 @@ class GracefulStopIT {
      */
     private void warmUp(int run) throws Exception {
         for (ServerSpec s : cluster.config().servers()) {
-            try (TextClient t = new TextClient(s, 20_000)) {
+            try (TextClient t = TestCluster.textClient(s, 20_000)) {
                 for (int i = 0; i < 20; i++) {
                     String key = "warm" + run + "-" + s.id() + "-" + i;
                     assertTrue(t.set(key, "w").startsWith("OK "), "warm-up write through node " + s.id());

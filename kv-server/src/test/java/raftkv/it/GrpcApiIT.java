@@ -35,6 +35,7 @@ import raftkv.proto.kv.RequestId;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.SetRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.TextClient;
 
 /**
  * The client service of kv.proto against one real three-node cluster with the default config:
@@ -204,11 +205,11 @@ class GrpcApiIT {
         expect(Code.FAILED_PRECONDITION, () -> toFollower.cas("cas-zero", -1L /* uint64 max */, "x", null));
         expect(Code.NOT_FOUND, () -> toFollower.cas("cas-zero-missing", 0, "x", null));
         expect(Code.NOT_FOUND, () -> toLeader.cas("cas-zero-missing", Long.MIN_VALUE /* 2^63 */, "x", null));
-        try (TextClient text = new TextClient(followers.get(0), 20_000)) {
+        try (TextClient text = TestCluster.textClient(followers.get(0), 20_000)) {
             assertEquals("ERR_VERSION", text.call("cas cas-zero 0 0 1\r\nx\r\n"));
             assertEquals("ERR_NOT_FOUND", text.call("cas cas-zero-missing 0 0 1\r\nx\r\n"));
         }
-        try (TextClient text = new TextClient(leader, 20_000)) {
+        try (TextClient text = TestCluster.textClient(leader, 20_000)) {
             assertEquals("ERR_VERSION", text.call("cas cas-zero 0 0 1\r\nx\r\n"));
         }
         // Nothing was written, and every node still serves.
@@ -347,14 +348,14 @@ class GrpcApiIT {
         assertEquals(current, toLeader.get("max-grpc").getVersion());
 
         // The text protocol: the same limit, ERR_TOO_LARGE above it, and the connection stays in step.
-        try (TextClient text = new TextClient(followers.get(1), 30_000)) {
+        try (TextClient text = TestCluster.textClient(followers.get(1), 30_000)) {
             text.send(("set max-text 0 " + MAX_VALUE + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             text.send(max);
             assertTrue(text.call("\r\n").startsWith("OK "));
             assertEquals("VALUE " + MAX_VALUE, text.call("get max-text\r\n"));
-            assertArrayEquals(max, text.readValue(MAX_VALUE));
+            assertArrayEquals(max, text.valueBytes(MAX_VALUE));
             text.send(("set too-large-text 0 " + (MAX_VALUE + 1) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            assertEquals("ERR_TOO_LARGE", text.readLine());
+            assertEquals("ERR_TOO_LARGE", text.line());
             text.send(tooLarge.toByteArray());
             text.send("\r\n");
             assertEquals("!ERR_NOT_FOUND", text.get("too-large-text"));

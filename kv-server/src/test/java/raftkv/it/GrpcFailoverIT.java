@@ -19,6 +19,8 @@ import raftkv.config.ServerSpec;
 import raftkv.proto.kv.GetMetaResponse;
 import raftkv.proto.kv.GetResponse;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /**
  * kv.proto across failures, on real three-node clusters: a write retried with the same request
@@ -108,7 +110,7 @@ class GrpcFailoverIT {
         long client = newClientId();
         try (GrpcClient c = new GrpcClient(survivor, 10_000)) {
             // Status needs no quorum; wait until the survivor has given up on the dead leader.
-            TestCluster.awaitCondition(Duration.ofSeconds(30), "the survivor to know no leader",
+            Await.until(Duration.ofSeconds(30), "the survivor to know no leader",
                     () -> !c.status().getLeaderKnown());
             StatusResponse status = c.status();
             assertEquals(survivor.id(), status.getNodeId());
@@ -130,7 +132,7 @@ class GrpcFailoverIT {
             expect(Code.UNAVAILABLE, () -> c.set("no-quorum", "v", null));
             expect(Code.UNAVAILABLE, () -> c.delete("no-quorum", null));
         }
-        try (TextClient text = new TextClient(survivor, 10_000)) {
+        try (TextClient text = TestCluster.textClient(survivor, 10_000)) {
             long start = System.nanoTime();
             assertEquals("ERR_TIMEOUT", text.call("get no-quorum\r\n"));
             assertTookAboutTheRequestTimeout(start, "text get");

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.CasRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.TextClient;
 
 /**
  * A three-node cluster configured with {@code "forward": false} and a small {@code maxValueBytes}:
@@ -90,7 +91,7 @@ class GrpcNoForwardIT {
     @Test
     void followersAnswerErrRedirectOverTheTextProtocol() throws Exception {
         for (ServerSpec f : followers) {
-            try (TextClient text = new TextClient(f, 20_000)) {
+            try (TextClient text = TestCluster.textClient(f, 20_000)) {
                 String redirect = "ERR_REDIRECT " + leader.clientAddress();
                 assertEquals(redirect, text.call("set text-redirect 0 1\r\nx\r\n"));
                 assertEquals(redirect, text.call("get text-redirect\r\n"));
@@ -99,7 +100,7 @@ class GrpcNoForwardIT {
                 assertEquals(redirect, text.call("delete text-redirect\r\n"));
             }
         }
-        try (TextClient text = new TextClient(leader, 20_000)) {
+        try (TextClient text = TestCluster.textClient(leader, 20_000)) {
             assertEquals("!ERR_NOT_FOUND", text.get("text-redirect"));
             assertTrue(text.set("text-redirect", "at the leader").startsWith("OK "));
             assertEquals("at the leader", text.get("text-redirect"));
@@ -130,19 +131,19 @@ class GrpcNoForwardIT {
             expect(Code.RESOURCE_EXHAUSTED, () -> toLeader.set("small-huge", huge, 0, null));
             assertEquals(v, toLeader.get("small-max").getVersion(), "the node goes on");
         }
-        try (TextClient text = new TextClient(leader, 20_000)) {
+        try (TextClient text = TestCluster.textClient(leader, 20_000)) {
             text.send(("set small-text 0 " + MAX_VALUE + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             text.send(max);
             assertTrue(text.call("\r\n").startsWith("OK "));
             assertEquals("VALUE " + MAX_VALUE, text.call("get small-text\r\n"));
-            assertArrayEquals(max, text.readValue(MAX_VALUE));
+            assertArrayEquals(max, text.valueBytes(MAX_VALUE));
             assertEquals("ERR_TOO_LARGE", text.call("set small-text 0 " + (MAX_VALUE + 1) + "\r\n"));
             text.send(tooLarge.toByteArray());
             text.send("\r\n");
             assertEquals(MAX_VALUE + "", text.call("getm small-text\r\n").split(" ")[3], "unchanged");
-            text.readValue(MAX_VALUE);
+            text.valueBytes(MAX_VALUE);
         }
-        try (TextClient text = new TextClient(followers.get(1), 20_000)) {
+        try (TextClient text = TestCluster.textClient(followers.get(1), 20_000)) {
             assertEquals("ERR_TOO_LARGE", text.call("set small-text 0 " + (MAX_VALUE + 1) + "\r\n"));
         }
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.TextClient;
 
 /** Nodes told apart by address, as on real hosts: 127.0.0.1 ... 127.0.0.5, all on the same two ports. */
 class HostsIT {
@@ -21,7 +22,7 @@ class HostsIT {
             assertEquals(c.server(0).clientPort(), c.server(4).clientPort());
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(60));
-            try (TextClient first = new TextClient(c.server(0), 20_000); TextClient last = new TextClient(c.server(4), 20_000)) {
+            try (TextClient first = TestCluster.textClient(c.server(0), 20_000); TextClient last = TestCluster.textClient(c.server(4), 20_000)) {
                 assertTrue(first.set("where", "everywhere").startsWith("OK "), c.logs());
                 assertEquals("everywhere", last.get("where"));
             }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.RequestId;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** SPEC 11 against real node processes on 127.0.0.1: each limit is an error to its client, never a crash. */
 class LimitsIT {
@@ -43,7 +44,7 @@ class LimitsIT {
         ServerSpec leader = cluster.awaitLeader(LEADER);
         String big = value(64 << 10, 'q');
         List<String> acked = new ArrayList<>();
-        try (TextClient text = new TextClient(leader, 20_000)) {
+        try (TextClient text = TestCluster.textClient(leader, 20_000)) {
             String reply;
             while ((reply = text.set("k" + acked.size(), big)).startsWith("OK ")) {
                 acked.add("k" + acked.size());
@@ -67,7 +68,7 @@ class LimitsIT {
         for (ServerSpec s : cluster.config().servers()) assertEquals(0, cluster.stop(s.id()));
         cluster.startAll();
         leader = cluster.awaitLeader(LEADER);
-        try (TextClient text = new TextClient(leader, 20_000)) {
+        try (TextClient text = TestCluster.textClient(leader, 20_000)) {
             assertEquals("small", text.get("k0"));
             for (String key : acked.subList(1, acked.size())) assertEquals(big, text.get(key), key);
             // k0 shrank by one value's worth before the restart: exactly that room is left.
@@ -97,11 +98,11 @@ class LimitsIT {
         cluster = TestCluster.onLocalhost(dir, 1, "\"maxConnections\": 2");
         cluster.startAll();
         ServerSpec node = cluster.awaitLeader(LEADER);
-        try (TextClient one = new TextClient(node, 20_000); TextClient two = new TextClient(node, 20_000);
-             TextClient three = new TextClient(node, 20_000)) {
+        try (TextClient one = TestCluster.textClient(node, 20_000); TextClient two = TestCluster.textClient(node, 20_000);
+             TextClient three = TestCluster.textClient(node, 20_000)) {
             assertEquals("!ERR_NOT_FOUND", one.get("k"));
             assertEquals("!ERR_NOT_FOUND", two.get("k"));
-            assertEquals("ERR_SERVER_BUSY", three.readLine());
+            assertEquals("ERR_SERVER_BUSY", three.line());
             assertEquals("!ERR_NOT_FOUND", one.get("k"), "the others go on");
         }
         // Connections the leader probe opened may still be closing: take each client's slot once one is served.
@@ -133,7 +134,7 @@ class LimitsIT {
     /** A new gRPC client once the node serves one (NOT_FOUND for a missing key); refused ones are kept to close later. */
     private static GrpcClient served(ServerSpec node, List<GrpcClient> opened) {
         GrpcClient[] found = new GrpcClient[1];
-        TestCluster.awaitCondition(Duration.ofSeconds(30), "a gRPC connection to be served", () -> {
+        Await.until(Duration.ofSeconds(30), "a gRPC connection to be served", () -> {
             GrpcClient c = new GrpcClient(node, 5_000);
             opened.add(c);
             try {
@@ -163,7 +164,7 @@ class LimitsIT {
         int busy = 0;
         try {
             for (int i = 0; i < 48; i++) {
-                TextClient c = new TextClient(node, 30_000);
+                TextClient c = TestCluster.textClient(node, 30_000);
                 clients.add(c);
                 try {
                     c.send("set held" + i + " 0 " + value + "\r\n");
@@ -178,7 +179,7 @@ class LimitsIT {
                 } catch (IOException e) {
                     // as above
                 }
-                String reply = c.readLine();
+                String reply = c.line();
                 if (reply.startsWith("OK ")) ok++;
                 else if (reply.equals("ERR_SERVER_BUSY")) busy++;
                 else throw new AssertionError("unexpected reply " + reply);
@@ -193,7 +194,7 @@ class LimitsIT {
         assertTrue(busy >= 24, busy + " refused");
         assertEquals(48, ok + busy);
         assertTrue(cluster.running(0));
-        try (TextClient text = new TextClient(node, 20_000)) {
+        try (TextClient text = TestCluster.textClient(node, 20_000)) {
             assertTrue(text.set("after", "v").startsWith("OK "), "the node goes on");
         }
     }
@@ -205,7 +206,7 @@ class LimitsIT {
         ServerSpec node = cluster.awaitLeader(LEADER);
         String big = value(1 << 20, 'h');
         List<String> acked = new ArrayList<>();
-        try (TextClient text = new TextClient(node, 60_000)) {
+        try (TextClient text = TestCluster.textClient(node, 60_000)) {
             while (acked.size() < 500) {
                 String reply = text.set("big" + acked.size(), big);
                 if (!reply.startsWith("OK ")) break;
@@ -223,7 +224,7 @@ class LimitsIT {
 
         cluster.start(0, "256m");
         cluster.awaitLeader(LEADER);
-        try (TextClient text = new TextClient(node, 20_000)) {
+        try (TextClient text = TestCluster.textClient(node, 20_000)) {
             for (String key : acked) assertEquals(big.length(), text.get(key).length(), key);
         }
     }

@@ -41,6 +41,8 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 import raftkv.server.BuildInfo;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /**
  * SPEC 10 on real nodes: HttpPort's /metrics (Prometheus text format, checked by a parser here
@@ -66,11 +68,11 @@ class MetricsIT {
             Map<Integer, Integer> httpPorts = addHttpPorts(c);
             c.startAll();
             ServerSpec leader = c.awaitLeader(Duration.ofSeconds(60));
-            try (TextClient t = new TextClient(leader, 10_000)) {
+            try (TextClient t = TestCluster.textClient(leader, 10_000)) {
                 for (int i = 0; i < 5; i++) assertTrue(t.set("k" + i, "v" + i).startsWith("OK "));
             }
             for (int port : httpPorts.values()) {
-                TestCluster.awaitCondition(Duration.ofSeconds(30), "/readyz 200 on port " + port, () -> status(port, "/readyz") == 200);
+                Await.until(Duration.ofSeconds(30), "/readyz 200 on port " + port, () -> status(port, "/readyz") == 200);
                 assertEquals(200, status(port, "/livez"));
             }
 
@@ -107,7 +109,7 @@ class MetricsIT {
             ServerSpec survivor = c.server(0);
             c.kill(1);
             c.kill(2);
-            TestCluster.awaitCondition(Duration.ofSeconds(60), "/readyz 503 on the node left alone",
+            Await.until(Duration.ofSeconds(60), "/readyz 503 on the node left alone",
                     () -> status(httpPorts.get(survivor.id()), "/readyz") == 503);
             assertTrue(get(httpPorts.get(survivor.id()), "/readyz").body().startsWith("not ready: "));
             assertEquals(200, status(httpPorts.get(survivor.id()), "/livez"));

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import raftkv.config.ServerSpec;
+import raftkv.testing.TextClient;
 
 /**
  * A fast loader for tests: sets over the text protocol on a few connections, each pipelining a
@@ -53,7 +54,7 @@ final class PipelinedSets {
 
     private static void load(ServerSpec server, int first, int step, int n, IntFunction<String> key,
                              IntFunction<String> value, long[] versions) throws IOException {
-        try (TextClient client = new TextClient(server, 60_000)) {
+        try (TextClient client = TestCluster.textClient(server, 60_000)) {
             List<Integer> window = new ArrayList<>(WINDOW);
             StringBuilder batch = new StringBuilder();
             for (int i = first; i < n; i += step) {
@@ -65,7 +66,7 @@ final class PipelinedSets {
                 client.send(batch.toString());
                 batch.setLength(0);
                 for (int k : window) {
-                    String reply = client.readLine();
+                    String reply = client.line();
                     if (!reply.startsWith("OK ")) throw new IOException("set " + key.apply(k) + " answered " + reply);
                     versions[k] = Long.parseLong(reply.substring(3));
                 }

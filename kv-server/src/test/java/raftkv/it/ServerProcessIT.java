@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** The server process's contract (SPEC 2): exit codes and one-line errors. */
 class ServerProcessIT {
@@ -78,7 +80,7 @@ class ServerProcessIT {
                     "--log-format", "json", "--log-file", logFile.toString()))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
             try {
-                TestCluster.awaitCondition(Duration.ofSeconds(60), "the node to log that it became leader", () -> {
+                Await.until(Duration.ofSeconds(60), "the node to log that it became leader", () -> {
                     try {
                         return Files.exists(logFile) && Files.readString(logFile).contains("leader");
                     } catch (IOException e) {
@@ -125,7 +127,7 @@ class ServerProcessIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 1)) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(30));
-            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 10_000)) {
                 assertTrue(t.set("k", "v").startsWith("OK "));
             }
             assertEquals(0, c.stop(0), c.logs());
@@ -137,7 +139,7 @@ class ServerProcessIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 1)) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(30));
-            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 10_000)) {
                 for (int i = 0; i < 50; i++) assertTrue(t.set("k" + i, "value-" + i).startsWith("OK "));
             }
             assertEquals(0, c.stop(0), c.logs());
@@ -160,11 +162,11 @@ class ServerProcessIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 1, "\"snapshotEntries\": 20")) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(30));
-            try (TextClient t = new TextClient(c.server(0), 10_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 10_000)) {
                 for (int i = 0; i < 100; i++) assertTrue(t.set("k" + i, "value-" + i).startsWith("OK "));
             }
             Path snapshots = c.config().nodeDir(0).resolve("snapshots");
-            TestCluster.awaitCondition(Duration.ofSeconds(30), "a snapshot past entry 60", () -> {
+            Await.until(Duration.ofSeconds(30), "a snapshot past entry 60", () -> {
                 try (var files = Files.list(snapshots)) {
                     return files.anyMatch(f -> f.getFileName().toString().compareTo("snapshot-00000000000000000060") > 0);
                 } catch (java.io.IOException e) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.stream.Stream;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.Await;
 
 /**
  * Measures what snapshots cost and buy on real processes (scripts/snapshot-bench): a 3-node
@@ -58,7 +59,7 @@ public final class SnapshotBench {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("load: %d sets in %.1f s (%.0f sets/s)%n", keys, loadSeconds, keys / loadSeconds);
             long commit = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
-            TestCluster.awaitCondition(Duration.ofMinutes(5), "every node applying the load",
+            Await.until(Duration.ofMinutes(5), "every node applying the load",
                     () -> cluster.config().servers().stream().allMatch(s -> TestCluster.appliedIndex(s) >= commit));
             System.out.printf("data folder of node %d: %d bytes%n", follower, TestCluster.folderBytes(cluster.config().nodeDir(follower)));
 
@@ -71,7 +72,7 @@ public final class SnapshotBench {
             start = System.nanoTime();
             cluster.start(follower);
             long target = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
-            TestCluster.awaitCondition(Duration.ofMinutes(10), "the emptied follower catching up",
+            Await.until(Duration.ofMinutes(10), "the emptied follower catching up",
                     () -> TestCluster.appliedIndex(cluster.server(follower)) >= target);
             double ship = (System.nanoTime() - start) / 1e9;
             System.out.printf("empty follower caught up through InstallSnapshot in %.2f s (%.1fx the baseline restart)%n",
@@ -91,7 +92,7 @@ public final class SnapshotBench {
         cluster.stop(id);
         long start = System.nanoTime();
         cluster.start(id);
-        TestCluster.awaitCondition(Duration.ofMinutes(5), "node " + id + " back and caught up", () -> {
+        Await.until(Duration.ofMinutes(5), "node " + id + " back and caught up", () -> {
             StatusResponse own;
             try {
                 own = TestCluster.status(cluster.server(id));

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.Await;
 
 /**
  * Snapshots on real processes: a node that was down while the log moved past what the others
@@ -47,7 +48,7 @@ class SnapshotIT {
         StatusResponse leaderAfterLoad = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30)));
 
         cluster.start(4);
-        TestCluster.awaitCondition(Duration.ofSeconds(120), "node 4 applying everything the load committed",
+        Await.until(Duration.ofSeconds(120), "node 4 applying everything the load committed",
                 () -> TestCluster.appliedIndex(cluster.server(4)) >= leaderAfterLoad.getCommitIndex());
         assertTrue(logOf(4).contains("installed the leader's snapshot"), "node 4 caught up without a snapshot:\n" + cluster.logs());
 
@@ -68,13 +69,13 @@ class SnapshotIT {
 
         long[] first = PipelinedSets.run(cluster.server(leader.id()), 20_000, 4, i -> "key" + i, i -> "first" + i);
         long commit = TestCluster.status(cluster.awaitStableLeader(Duration.ofSeconds(30))).getCommitIndex();
-        TestCluster.awaitCondition(Duration.ofSeconds(60), "node " + victim + " holding the load",
+        Await.until(Duration.ofSeconds(60), "node " + victim + " holding the load",
                 () -> TestCluster.appliedIndex(cluster.server(victim)) >= commit);
         cluster.kill(victim);
         TestCluster.deleteRecursively(cluster.config().nodeDir(victim));
 
         cluster.start(victim);
-        TestCluster.awaitCondition(Duration.ofSeconds(120), "node " + victim + " catching up from nothing",
+        Await.until(Duration.ofSeconds(120), "node " + victim + " catching up from nothing",
                 () -> TestCluster.appliedIndex(cluster.server(victim)) >= commit);
         assertTrue(logOf(victim).contains("installed the leader's snapshot"), cluster.logs());
         long[] second = PipelinedSets.run(cluster.server(leader.id()), 10_000, 4, i -> "key" + i, i -> "second" + i);

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.testing.TextClient;
 
 /**
  * The original project's standalone tester, as an automated test against five real node
@@ -39,7 +40,7 @@ class StandaloneScenarioIT {
         for (int c = 0; c < 3; c++) {
             int node = c;
             clients.add(CompletableFuture.runAsync(() -> {
-                try (TextClient t = new TextClient(cluster.server(node), 20_000)) {
+                try (TextClient t = TestCluster.textClient(cluster.server(node), 20_000)) {
                     for (int i = 0; i < 20; i++) {
                         String key = "client" + node + "_key" + i;
                         String reply = t.set(key, "value" + i);
@@ -47,7 +48,7 @@ class StandaloneScenarioIT {
                         long version = Long.parseLong(reply.substring(3));
                         assertEquals("value" + i, t.get(key));
                         assertEquals("VALUE " + version + " 0 " + ("value" + i).length(), t.call("getm " + key + "\r\n"));
-                        t.readValue(("value" + i).length());
+                        t.valueBytes(("value" + i).length());
                     }
                 } catch (Exception e) {
                     throw new AssertionError(e);
@@ -56,14 +57,14 @@ class StandaloneScenarioIT {
         }
         CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
 
-        try (TextClient a = new TextClient(cluster.server(0), 20_000);
-             TextClient b = new TextClient(cluster.server(1), 20_000)) {
+        try (TextClient a = TestCluster.textClient(cluster.server(0), 20_000);
+             TextClient b = TestCluster.textClient(cluster.server(1), 20_000)) {
             // Two clients race a cas on one version: exactly one wins.
             String v = a.set("race", "start").substring(3);
             a.send("cas race 0 " + v + " 1\r\nA\r\n");
             b.send("cas race 0 " + v + " 1\r\nB\r\n");
-            String ra = a.readLine();
-            String rb = b.readLine();
+            String ra = a.line();
+            String rb = b.line();
             List<String> replies = List.of(ra, rb);
             assertEquals(1, replies.stream().filter(r -> r.startsWith("OK ")).count(), replies.toString());
             assertEquals(1, replies.stream().filter(r -> r.equals("ERR_VERSION")).count(), replies.toString());
@@ -81,14 +82,14 @@ class StandaloneScenarioIT {
         List<Process> stopped = new ArrayList<>();
         stopped.add(cluster.terminate(1));
         stopped.add(cluster.terminate(2));
-        try (TextClient t = new TextClient(cluster.server(0), 30_000)) {
+        try (TextClient t = TestCluster.textClient(cluster.server(0), 30_000)) {
             assertTrue(t.set("after", "two-down").startsWith("OK "), cluster.logs());
             assertEquals("two-down", t.get("after"));
         }
 
         // Stop a third: no quorum, so a get gets no reply within 10 s.
         stopped.add(cluster.terminate(3));
-        try (TextClient t = new TextClient(cluster.server(0), 10_000)) {
+        try (TextClient t = TestCluster.textClient(cluster.server(0), 10_000)) {
             long sentAt = System.currentTimeMillis();
             String reply = t.replyOrNull("get after\r\n");
             // A breach for certain if node 3 had handled its SIGTERM before the get was sent (see

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ConfigLoader;
@@ -31,6 +30,8 @@ import raftkv.proto.testing.FaultInjectionGrpc;
 import raftkv.proto.testing.TransferLeadershipRequest;
 import raftkv.security.AdminChannels;
 import raftkv.server.ClusterTool;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /**
  * A real cluster for tests: one {@code kv-server} JVM per node, on loopback addresses and free
@@ -192,7 +193,7 @@ final class TestCluster implements AutoCloseable {
      * {@code "testFaultInjection": true} in the config.
      */
     void makeLeader(int id) {
-        awaitCondition(Duration.ofSeconds(60), "node " + id + " leading", () -> {
+        Await.until(Duration.ofSeconds(60), "node " + id + " leading", () -> {
             ServerSpec leader = awaitStableLeader(Duration.ofSeconds(30));
             if (leader.id() == id) return true;
             ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort()).usePlaintext().build();
@@ -206,7 +207,7 @@ final class TestCluster implements AutoCloseable {
             }
             return false;
         });
-        awaitCondition(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
+        Await.until(Duration.ofSeconds(30), "node " + id + " reporting itself leader",
                 () -> status(server(id)).getRole() == Role.ROLE_LEADER);
     }
 
@@ -216,7 +217,7 @@ final class TestCluster implements AutoCloseable {
      */
     long signalHandledAt(int id) {
         String[] line = new String[1];
-        awaitCondition(Duration.ofSeconds(30), "node " + id + " logging that it handled SIGTERM", () -> {
+        Await.until(Duration.ofSeconds(30), "node " + id + " logging that it handled SIGTERM", () -> {
             try {
                 List<String> lines = Files.readAllLines(log(id));
                 for (int i = lines.size() - 1; i >= 0; i--) {
@@ -242,7 +243,7 @@ final class TestCluster implements AutoCloseable {
     /** Waits until a majority of nodes name the same leader; returns it. */
     ServerSpec awaitLeader(Duration timeout) {
         ServerSpec[] leader = new ServerSpec[1];
-        awaitCondition(timeout, "a leader agreed by a majority", () -> (leader[0] = ClusterTool.agreedLeader(config)) != null);
+        Await.until(timeout, "a leader agreed by a majority", () -> (leader[0] = ClusterTool.agreedLeader(config)) != null);
         return leader[0];
     }
 
@@ -253,7 +254,7 @@ final class TestCluster implements AutoCloseable {
      */
     ServerSpec awaitStableLeader(Duration timeout) {
         ServerSpec[] leader = new ServerSpec[1];
-        awaitCondition(timeout, "every running node agreeing on one running leader",
+        Await.until(timeout, "every running node agreeing on one running leader",
                 () -> (leader[0] = stableLeader()) != null);
         return leader[0];
     }
@@ -274,19 +275,10 @@ final class TestCluster implements AutoCloseable {
         return own != null && own.getRole() == Role.ROLE_LEADER ? leader : null;
     }
 
-    /** Polls {@code condition} until it holds or the deadline passes (then fails, naming it). */
-    static void awaitCondition(Duration timeout, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            try {
-                // Polling interval of a condition wait with a deadline, not synchronisation by sleeping.
-                TimeUnit.MILLISECONDS.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted");
-            }
-        }
+
+    /** A text-protocol client of {@code server}'s ClientPort; {@code timeoutMs} bounds the connect and every read. */
+    static TextClient textClient(ServerSpec server, int timeoutMs) throws java.io.IOException {
+        return TextClient.connect(server.hostname(), server.clientPort(), timeoutMs);
     }
 
     /** One node's Status (kv.proto), asked with a 5 s deadline; throws if the node does not answer. */

@@ -10,6 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /** SPEC section 4 against real node processes: timeouts, leader changes, bad input. */
 class TextProtocolIT {
@@ -21,7 +23,7 @@ class TextProtocolIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 3, "\"requestTimeoutMs\": 2000")) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(60));
-            try (TextClient t = new TextClient(c.server(0), 20_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 20_000)) {
                 assertTrue(t.set("k", "v").startsWith("OK "));
                 c.kill(1);
                 c.kill(2);
@@ -40,7 +42,7 @@ class TextProtocolIT {
             c.startAll();
             ServerSpec leader = c.awaitLeader(Duration.ofSeconds(60));
             ServerSpec follower = c.config().servers().stream().filter(s -> s.id() != leader.id()).findFirst().orElseThrow();
-            try (TextClient t = new TextClient(follower, 20_000)) {
+            try (TextClient t = TestCluster.textClient(follower, 20_000)) {
                 List<String> acked = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     assertTrue(t.set("before" + i, "v" + i).startsWith("OK "));
@@ -63,7 +65,7 @@ class TextProtocolIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 1, "\"maxValueBytes\": 16")) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(60));
-            try (TextClient t = new TextClient(c.server(0), 20_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 20_000)) {
                 assertEquals("ERR_CMD_ERR", t.call("frobnicate x\r\n"));
                 assertEquals("ERR_CMD_ERR", t.call("get\r\n"));
                 assertEquals("ERR_CMD_ERR", t.call("set k -1 1\r\nx\r\n"));
@@ -75,18 +77,18 @@ class TextProtocolIT {
                 assertEquals("ok", t.get("k"));
                 String v = t.call("getm k\r\n");
                 assertTrue(v.matches("VALUE \\d+ 0 2"), v);
-                t.readValue(2);
+                t.valueBytes(2);
                 assertEquals("ERR_VERSION", t.call("cas k 0 999999 1\r\nz\r\n"));
                 assertEquals("DELETED", t.call("delete k\r\n"));
                 assertEquals("ERR_NOT_FOUND", t.call("delete k\r\n"));
                 // Pipelined commands are answered in order.
                 t.send("set p 0 1\r\n1\r\nget p\r\nset p 0 1\r\n2\r\nget p\r\n");
-                assertTrue(t.readLine().startsWith("OK "));
-                assertEquals("VALUE 1", t.readLine());
-                assertEquals("1", new String(t.readValue(1)));
-                assertTrue(t.readLine().startsWith("OK "));
-                assertEquals("VALUE 1", t.readLine());
-                assertEquals("2", new String(t.readValue(1)));
+                assertTrue(t.line().startsWith("OK "));
+                assertEquals("VALUE 1", t.line());
+                assertEquals("1", new String(t.valueBytes(1)));
+                assertTrue(t.line().startsWith("OK "));
+                assertEquals("VALUE 1", t.line());
+                assertEquals("2", new String(t.valueBytes(1)));
             }
         }
     }
@@ -96,13 +98,13 @@ class TextProtocolIT {
         try (TestCluster c = TestCluster.onLocalhost(dir, 3)) {
             c.startAll();
             c.awaitLeader(Duration.ofSeconds(60));
-            try (TextClient t = new TextClient(c.server(0), 20_000)) {
+            try (TextClient t = TestCluster.textClient(c.server(0), 20_000)) {
                 assertTrue(t.call("set brief 1 1\r\nx\r\n").startsWith("OK "));
                 String meta = t.call("getm brief\r\n");
                 assertTrue(meta.matches("VALUE \\d+ 1 1"), meta);
-                t.readValue(1);
+                t.valueBytes(1);
                 long deadline = System.nanoTime() + 1_000_000_000L;
-                TestCluster.awaitCondition(Duration.ofSeconds(3), "the key to expire", () -> {
+                Await.until(Duration.ofSeconds(3), "the key to expire", () -> {
                     try {
                         return t.get("brief").equals("!ERR_NOT_FOUND");
                     } catch (java.io.IOException e) {
@@ -111,7 +113,7 @@ class TextProtocolIT {
                 });
                 assertTrue(System.nanoTime() - deadline < 1_000_000_000L, "expired more than 1 s after its deadline");
                 for (ServerSpec s : c.config().servers()) {
-                    try (TextClient other = new TextClient(s, 20_000)) {
+                    try (TextClient other = TestCluster.textClient(s, 20_000)) {
                         assertEquals("!ERR_NOT_FOUND", other.get("brief"), "node " + s.id());
                     }
                 }
@@ -126,10 +128,10 @@ class TextProtocolIT {
             c.awaitLeader(Duration.ofSeconds(60));
             List<TextClient> clients = new ArrayList<>();
             try {
-                for (int i = 0; i < 1000; i++) clients.add(new TextClient(c.server(0), 60_000));
+                for (int i = 0; i < 1000; i++) clients.add(TestCluster.textClient(c.server(0), 60_000));
                 // Every connection has a command in flight at once, then a read of its own write.
                 for (int i = 0; i < clients.size(); i++) clients.get(i).send("set conn" + i + " 0 1\r\n" + (i % 10) + "\r\n");
-                for (TextClient t : clients) assertTrue(t.readLine().startsWith("OK "));
+                for (TextClient t : clients) assertTrue(t.line().startsWith("OK "));
                 for (int i = 0; i < clients.size(); i++) assertEquals(Integer.toString(i % 10), clients.get(i).get("conn" + i));
             } finally {
                 for (TextClient t : clients) t.close();

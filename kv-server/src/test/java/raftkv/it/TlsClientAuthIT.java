@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.StatusRequest;
+import raftkv.testing.TextClient;
 
 /**
  * SPEC section 8, {@code "clientCertAuth": true}, on a one-node TLS cluster: a client call without
@@ -62,7 +63,7 @@ class TlsClientAuthIT {
 
         // The text protocol too: the handshake of a client without a certificate fails.
         assertThrows(IOException.class, () -> {
-            try (TextClient text = new TextClient(TlsClients.textSocket(node, certs.resolve("ca.crt"), TIMEOUT_MS), TIMEOUT_MS)) {
+            try (TextClient text = TextClient.over(TlsClients.textSocket(node, certs.resolve("ca.crt"), TIMEOUT_MS), TIMEOUT_MS)) {
                 text.call("get anything\r\n");
             }
         });

@@ -41,6 +41,7 @@ import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.SnapshotHeader;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.VoteRequest;
+import raftkv.testing.TextClient;
 
 /**
  * SPEC section 8 on a real 3-node TLS cluster ({@code "text": true}), certificates made by
@@ -110,16 +111,16 @@ class TlsClusterIT {
     @Test
     void theTextProtocolRunsInsideTls() throws Exception {
         ServerSpec node = cluster.server(1);
-        try (TextClient text = new TextClient(TlsClients.textSocket(node, certs("ca.crt"), TIMEOUT_MS), TIMEOUT_MS)) {
+        try (TextClient text = TextClient.over(TlsClients.textSocket(node, certs("ca.crt"), TIMEOUT_MS), TIMEOUT_MS)) {
             assertTrue(text.set("tls-text", "over tls").startsWith("OK "));
             assertEquals("over tls", text.get("tls-text"));
         }
         // A plaintext client gets no reply: the server drops a connection that does not start a handshake.
-        try (TextClient plain = new TextClient(node, TIMEOUT_MS)) {
+        try (TextClient plain = TestCluster.textClient(node, TIMEOUT_MS)) {
             plain.send("get tls-text\r\n");
             String reply;
             try {
-                reply = plain.readLine();
+                reply = plain.line();
             } catch (SocketTimeoutException timedOut) {
                 throw new AssertionError("the server neither closed nor answered a plaintext client");
             } catch (IOException closed) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.config.ServerSpec;
+import raftkv.testing.Await;
 
 /**
  * A snapshot streams between nodes over mutual TLS (SPEC section 8): the leader's InstallSnapshot
@@ -37,7 +38,7 @@ class TlsSnapshotIT {
         long commit = cluster.appliedIndex(leader.id());
 
         cluster.start(victim);
-        TestCluster.awaitCondition(Duration.ofSeconds(60), "node " + victim + " applying entry " + commit,
+        Await.until(Duration.ofSeconds(60), "node " + victim + " applying entry " + commit,
                 () -> cluster.appliedIndex(victim) >= commit);
         String log = Files.readString(cluster.log(victim));
         assertTrue(log.contains("installed the leader's snapshot"), log);

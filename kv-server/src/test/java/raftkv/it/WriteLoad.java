@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import raftkv.config.ServerSpec;
+import raftkv.testing.Await;
+import raftkv.testing.TextClient;
 
 /**
  * A closed-loop write load on real nodes, as well-behaved clients would make it: text clients
@@ -65,7 +67,7 @@ final class WriteLoad implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (!done.get() && System.nanoTime() < deadline) {
             ServerSpec server = servers.get(at);
-            try (TextClient t = new TextClient(server, 30_000)) {
+            try (TextClient t = TestCluster.textClient(server, 30_000)) {
                 for (; !done.get(); i++) {
                     String key = prefix + i;
                     String reply = t.set(key, "v" + i);
@@ -112,7 +114,7 @@ final class WriteLoad implements AutoCloseable {
 
     /** Waits until {@code n} writes in all have been acknowledged. */
     void awaitAcks(long n) {
-        TestCluster.awaitCondition(Duration.ofSeconds(60), n + " acknowledged writes", () -> acks.get() >= n);
+        Await.until(Duration.ofSeconds(60), n + " acknowledged writes", () -> acks.get() >= n);
     }
 
     /** Stops the clients after their current write and waits for them. */
@@ -127,7 +129,7 @@ final class WriteLoad implements AutoCloseable {
 
     /** Every acknowledged write reads back through {@code server}. */
     void verify(ServerSpec server) throws IOException {
-        try (TextClient t = new TextClient(server, 20_000)) {
+        try (TextClient t = TestCluster.textClient(server, 20_000)) {
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {
                 assertEquals(e.getValue(), t.get(e.getKey()), "acknowledged write of " + e.getKey());
             }

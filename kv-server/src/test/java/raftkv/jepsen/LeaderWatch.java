@@ -16,6 +16,7 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.testing.Await;
 
 /**
  * Polls every node's Status (kv.proto) a few times a second and records each (term, leader) pair
@@ -95,7 +96,7 @@ final class LeaderWatch implements Runnable {
      */
     static List<Integer> awaitServing(ChaosCluster cluster, List<Integer> nodes, Duration timeout) {
         List<Integer> waiting = new ArrayList<>(nodes);
-        Waits.until(timeout, () -> {
+        Await.holds(timeout, () -> {
             Map<Integer, StatusResponse> answers = poll(cluster);
             for (int id : answers.keySet()) cluster.markServing(id);
             waiting.removeIf(answers::containsKey);
@@ -119,7 +120,7 @@ final class LeaderWatch implements Runnable {
      */
     static OptionalInt awaitAgreedLeader(ChaosCluster cluster, Duration timeout) {
         int[] agreed = {-1};
-        Waits.until(timeout, () -> {
+        Await.holds(timeout, () -> {
             Map<Long, Integer> votes = new LinkedHashMap<>();
             List<StatusResponse> answers = new ArrayList<>(poll(cluster).values());
             for (StatusResponse s : answers) if (s.getLeaderKnown()) votes.merge(s.getLeaderId(), 1, Integer::sum);

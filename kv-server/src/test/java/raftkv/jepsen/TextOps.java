@@ -1,17 +1,13 @@
 package raftkv.jepsen;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.BiConsumer;
+import raftkv.testing.TextClient;
 
 /**
  * One chaos client's text-protocol connection to one node: sends a {@link Call} and reads the
@@ -26,9 +22,7 @@ final class TextOps implements AutoCloseable {
     private final String host;
     private final int port;
     private final int timeoutMs;
-    private Socket socket;
-    private InputStream in;
-    private OutputStream out;
+    private TextClient client;
 
     TextOps(String host, int port, int timeoutMs) {
         this.host = host;
@@ -64,8 +58,7 @@ final class TextOps implements AutoCloseable {
         try {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (Call call : calls) batch.writeBytes(encode(call));
-            out.write(batch.toByteArray());
-            out.flush();
+            client.send(batch.toByteArray());
             for (; next < calls.size(); next++) onReply.accept(next, decode(calls.get(next)));
         } catch (SocketTimeoutException e) {
             failFrom(next, calls.size(), new Outcome.Info(NO_REPLY + " " + timeoutMs + " ms"), onReply);
@@ -82,19 +75,7 @@ final class TextOps implements AutoCloseable {
     }
 
     private void connect() throws IOException {
-        if (socket != null) return;
-        Socket s = new Socket();
-        try {
-            s.connect(new InetSocketAddress(host, port), timeoutMs);
-            s.setSoTimeout(timeoutMs);
-            s.setTcpNoDelay(true);
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-        socket = s;
-        in = new BufferedInputStream(s.getInputStream());
-        out = s.getOutputStream();
+        if (client == null) client = TextClient.connect(host, port, timeoutMs);
     }
 
     private static byte[] encode(Call call) {
@@ -146,23 +127,11 @@ final class TextOps implements AutoCloseable {
     }
 
     private String readLine() throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        while (true) {
-            int b = in.read();
-            if (b < 0) throw new IOException("closed by the node");
-            if (b == '\n') break;
-            if (line.size() > 4096) throw new IOException("reply line too long");
-            line.write(b);
-        }
-        String s = line.toString(StandardCharsets.UTF_8);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        return client.line();
     }
 
     private String readValue(int n) throws IOException {
-        byte[] value = in.readNBytes(n);
-        if (value.length != n) throw new IOException("closed by the node in a value");
-        if (in.read() != '\r' || in.read() != '\n') throw new IOException("value not followed by CRLF");
-        return new String(value, StandardCharsets.UTF_8);
+        return new String(client.valueBytes(n), StandardCharsets.UTF_8);
     }
 
     private static byte[] bytes(String s) {
@@ -171,14 +140,12 @@ final class TextOps implements AutoCloseable {
 
     @Override
     public void close() {
-        if (socket == null) return;
+        if (client == null) return;
         try {
-            socket.close();
+            client.close();
         } catch (IOException ignored) {
             // closing a broken connection; nothing more to do
         }
-        socket = null;
-        in = null;
-        out = null;
+        client = null;
     }
 }

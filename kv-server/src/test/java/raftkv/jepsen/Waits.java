@@ -4,22 +4,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Deadline-based waiting: for a condition to hold, or for time to pass (the nemesis's schedule). */
+/** Letting time pass on the nemesis's schedule (waiting for a condition is {@code raftkv.testing.Await}). */
 final class Waits {
     private static final long POLL_MS = 50;
 
     private Waits() {}
-
-    /** Polls {@code condition} until it holds (true) or {@code timeout} passes (false). */
-    static boolean until(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return false;
-            if (!pause(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, POLL_MS))) return false;
-        }
-        return true;
-    }
 
     /**
      * Lets {@code duration} pass, or less if {@code stop} turns true first (checked every poll);
@@ -35,7 +24,7 @@ final class Waits {
         return false;
     }
 
-    /** The poll interval of the waits above; false if interrupted (the flag is kept). */
+    /** The poll interval of the wait above; false if interrupted (the flag is kept). */
     private static boolean pause(long millis) {
         try {
             TimeUnit.MILLISECONDS.sleep(millis);

@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +29,7 @@ import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.raft.Message;
 import raftkv.raft.SnapshotMeta;
+import raftkv.testing.Await;
 
 /**
  * InstallSnapshot between two GrpcTransports over loopback through real PeerServers: node 1 is the
@@ -83,13 +82,6 @@ class SnapshotTransferTest {
         toClose.push(PeerServer.start(Loopback.HOST, port2, MAX_MESSAGE, List.of(tapped)));
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + WAIT + ": " + what);
-            LockSupport.parkNanos(5_000_000);
-        }
-    }
 
     private static void assertSameBytes(Path expected, Path actual) throws IOException {
         assertEquals(-1, Files.mismatch(expected, actual), () -> actual + " differs from " + expected);
@@ -185,11 +177,11 @@ class SnapshotTransferTest {
     void aRequestPastTheNewestLocalSnapshotIsDroppedWithoutACall() throws Exception {
         startPair(options());
         t1.send(new Message.SnapshotRequest(1, 2, 4, META)); // no snapshot at all
-        await(() -> t1.stats(2).dropped() == 1, "first request dropped");
+        Await.until(WAIT, "first request dropped", () -> t1.stats(2).dropped() == 1);
 
         leaderFiles.write(new SnapshotMeta(400, 3), 1000, 14);
         t1.send(new Message.SnapshotRequest(1, 2, 4, META)); // newest is 400 < 500
-        await(() -> t1.stats(2).dropped() == 2, "second request dropped");
+        Await.until(WAIT, "second request dropped", () -> t1.stats(2).dropped() == 2);
         assertEquals(0, t1.stats(2).sent());
         assertTrue(tap.seen.isEmpty());
     }
@@ -226,10 +218,10 @@ class SnapshotTransferTest {
         }
         in.unblockAll();
         long sent = t1.stats(2).sent();
-        await(() -> {
+        Await.until(WAIT, "a new transfer starts", () -> {
             t1.send(new Message.SnapshotRequest(1, 2, 4, META));
             return t1.stats(2).sent() > sent;
-        }, "a new transfer starts");
+        });
         assertEquals(new Message.SnapshotResponse(2, 1, 4, 500), next(leader.responses, WAIT));
         assertEquals(1, follower.snapshots.size());
     }
@@ -287,10 +279,10 @@ class SnapshotTransferTest {
         t.send(new Message.SnapshotRequest(1, 2, 4, META));
         int expected = 1 + 1 + SnapshotSender.MAX_RESUMES; // the probe, the first data stream, the resumed ones
         for (int i = 0; i < expected; i++) assertEquals(Map.entry(2L, Status.Code.OK), code(next(calls, WAIT)));
-        await(() -> {
+        Await.until(WAIT, "the transfer gives up and a new one starts", () -> {
             t.send(new Message.SnapshotRequest(1, 2, 5, META));
             return streams.contains(5L);
-        }, "the transfer gives up and a new one starts");
+        });
         assertEquals(expected, streams.stream().filter(term -> term == 4).count(), "no stream beyond the bound");
         assertTrue(leader.responses.isEmpty(), "a transfer given up delivers nothing");
     }
