@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import raftkv.kv.Command;
 import raftkv.kv.CommandCodec;
 import raftkv.kv.KvStateMachine;
+import raftkv.kv.SnapshotView;
 import raftkv.kv.Stored;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
@@ -173,6 +174,11 @@ public final class NodeStep {
 
     public NodeStatus status() {
         return new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size());
+    }
+
+    /** The state machine as it is now (O(1), immutable): see {@link RaftNode#captureSnapshotView}. */
+    public SnapshotView snapshotView() {
+        return stateMachine.snapshotView();
     }
 
     /** Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads. */

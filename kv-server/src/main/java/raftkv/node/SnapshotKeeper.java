@@ -149,6 +149,20 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     }
 
     /**
+     * Reads a snapshot file that stands alone (a backup from kvctl snapshot save) and checks it
+     * whole: structure, every rule of its contents, its checksum, and that nothing follows it.
+     *
+     * @throws CorruptSnapshotException if it is not a whole, intact snapshot
+     */
+    public static KvStateMachine readBackup(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            KvStateMachine machine = KvStateMachine.readSnapshot(in);
+            if (in.read() != -1) throw new CorruptSnapshotException("corrupt snapshot: bytes after its end record");
+            return machine;
+        }
+    }
+
+    /**
      * Reads and checks a whole snapshot a leader streamed to {@code file} (any thread); empty, with
      * a warning, if it is unusable. The caller keeps or discards the file.
      */
