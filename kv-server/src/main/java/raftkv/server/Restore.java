@@ -54,6 +54,8 @@ final class Restore {
         KvStateMachine machine;
         try {
             machine = SnapshotKeeper.readBackup(snapshotFile);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new Failed(ServerMain.EXIT_USAGE, "cannot restore from " + snapshotFile + ": no such file");
         } catch (IOException e) {
             throw new Failed(ServerMain.EXIT_USAGE, "cannot restore from " + snapshotFile + ": " + e.getMessage());
         }
