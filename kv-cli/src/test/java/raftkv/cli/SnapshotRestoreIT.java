@@ -46,6 +46,7 @@ class SnapshotRestoreIT {
                 for (int i = 0; i < KEYS; i += 7) client.set(key(i), ByteString.copyFromUtf8("again-" + i), i % 2 == 0 ? TTL : 0);
                 client.delete(key(1));
 
+                followersReferToTheLeader(old);
                 Cli.Result saved = cli.run("snapshot", "save", backup.toString(), "-o", "json");
                 assertEquals(0, saved.exit(), saved::toString);
                 JsonNode s = CommandsTest.oneObject(saved);
@@ -107,6 +108,31 @@ class SnapshotRestoreIT {
                 throw new AssertionError(e.getMessage() + "\n" + fresh.logs(), e);
             }
         }
+    }
+
+    /** SaveSnapshot on each node directly: one leader streams, every follower answers UNAVAILABLE naming it. */
+    private static void followersReferToTheLeader(LocalCluster cluster) throws InterruptedException {
+        int leaders = 0;
+        int referrals = 0;
+        for (ClusterFile.Server s : ClusterFile.servers(cluster.configFile())) {
+            Endpoint e = s.grpcEndpoint();
+            io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                    .forAddress(e.host(), e.port()).usePlaintext().build();
+            try {
+                var chunks = raftkv.proto.kv.KeyValueGrpc.newBlockingStub(channel).withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS)
+                        .saveSnapshot(raftkv.proto.kv.SaveSnapshotRequest.getDefaultInstance());
+                while (chunks.hasNext()) chunks.next();
+                leaders++;
+            } catch (io.grpc.StatusRuntimeException x) {
+                assertEquals(io.grpc.Status.Code.UNAVAILABLE, x.getStatus().getCode(), x::toString);
+                assertTrue(x.getTrailers() != null && x.getTrailers().get(KvClient.LEADER_KEY) != null, x::toString);
+                referrals++;
+            } finally {
+                channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(1, leaders);
+        assertEquals(2, referrals);
     }
 
     /** A client of the cluster, once it has a leader that answers reads. */
