@@ -23,7 +23,7 @@ import raftkv.proto.kv.GetMetaResponse;
  */
 class SnapshotRestoreIT {
     private static final Duration LEADER_WAIT = Duration.ofSeconds(60);
-    private static final int KEYS = 300;
+    private static final int KEYS = 200;
     private static final long TTL = 3600;
 
     @TempDir
