@@ -66,6 +66,18 @@ class ReleaseIT {
             assertTrue(set.stdout().startsWith("OK "), set.toString());
             Run get = run(List.of(kvctl, "get", "greeting", "--endpoints", nodes), env);
             assertEquals(new Run(0, "hello", ""), get);
+
+            // Called from another folder, kvctl maps the archive made at build time (Java 17 maps one
+            // only for the class path it was made with), and a relative path is still the caller's.
+            Files.writeString(dir.resolve("value.txt"), "from a file");
+            Path classes = dir.resolve("classes.txt");
+            Map<String, String> traced = new java.util.HashMap<>(env);
+            traced.put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes);
+            Run fromFile = run(List.of(kvctl, "set", "filed", "--file", "value.txt", "--endpoints", nodes), traced);
+            assertEquals(0, fromFile.exitCode(), fromFile.toString());
+            assertTrue(Files.readString(classes).contains("raftkv.cli.KvCtl source: shared objects file"),
+                    "kvctl's classes come from lib/kvctl.jsa");
+            assertEquals(new Run(0, "from a file", ""), run(List.of(kvctl, "get", "filed", "--endpoints", nodes), env));
             Run status = run(List.of(cluster, "status", "--config", config.toString()), env);
             assertEquals(0, status.exitCode(), status.toString());
             assertTrue(status.stdout().contains("leader"), status.stdout());

@@ -32,10 +32,20 @@ public record CliEnv(InputStream stdin, OutputStream stdout, PrintStream stderr,
         Objects.requireNonNull(workingDir, "workingDir");
     }
 
-    /** The real process: System streams, System.getenv, the current folder. */
+    /**
+     * The user's working folder when the launcher ran the JVM elsewhere: the release's bin/kvctl
+     * runs it in the package's folder with a relative class path, the only way the class-data-sharing
+     * archive made at build time matches it on Java 17 (an archive records the class path as given).
+     * Every path kvctl reads or writes is resolved against {@link #workingDir()}, never the JVM's.
+     */
+    static final String WORKDIR_PROPERTY = "kvctl.workdir";
+
+    /** The real process: System streams, System.getenv, the current folder (or {@value #WORKDIR_PROPERTY}). */
     public static CliEnv system() {
+        String dir = System.getProperty(WORKDIR_PROPERTY);
+        Path workingDir = dir == null || dir.isEmpty() ? Path.of("").toAbsolutePath() : Path.of(dir).toAbsolutePath();
         return new CliEnv(System.in, System.out, new PrintStream(System.err, true, StandardCharsets.UTF_8),
-                System::getenv, Path.of("").toAbsolutePath(), System.console() != null);
+                System::getenv, workingDir, System.console() != null);
     }
 
     /** A non-interactive environment with the given variables, for tests. */

@@ -42,7 +42,9 @@ import raftkv.proto.kv.GetResponse;
 import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.RequestId;
+import raftkv.proto.kv.SaveSnapshotRequest;
 import raftkv.proto.kv.SetRequest;
+import raftkv.proto.kv.SnapshotData;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
 
@@ -162,6 +164,36 @@ public final class KvClient implements AutoCloseable {
         return call("move-leader " + target, false, stub -> stub.moveLeader(req)).getTerm();
     }
 
+    /** Where {@link #saveSnapshot} writes: each attempt starts the output afresh. */
+    public interface SnapshotSink {
+        /** An output for a new attempt, empty: what an earlier attempt wrote is discarded. */
+        java.io.OutputStream restart() throws java.io.IOException;
+    }
+
+    /**
+     * Streams a consistent snapshot from the leader (kv.proto SaveSnapshot) into {@code sink},
+     * failing over as any call does (a follower names the leader); {@code timeout} bounds the
+     * whole operation. Returns the bytes received. The caller checks them.
+     */
+    public long saveSnapshot(SnapshotSink sink, Duration timeout) {
+        SaveSnapshotRequest req = SaveSnapshotRequest.getDefaultInstance();
+        return call("snapshot save", false, timeout, stub -> {
+            try {
+                java.io.OutputStream out = sink.restart();
+                long bytes = 0;
+                for (java.util.Iterator<SnapshotData> it = stub.saveSnapshot(req); it.hasNext(); ) {
+                    ByteString data = it.next().getData();
+                    data.writeTo(out);
+                    bytes += data.size();
+                }
+                out.flush();
+                return bytes;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
     /**
      * One node's Status, from that endpoint only (never failed over), with the given deadline:
      * completes with a KvFailure if it does not answer.
@@ -204,6 +236,10 @@ public final class KvClient implements AutoCloseable {
 
     /** Runs {@code rpc} on the hinted leader, then the endpoints in order, until an answer other than UNAVAILABLE. */
     private <T> T call(String what, boolean write, Function<KeyValueGrpc.KeyValueBlockingStub, T> rpc) {
+        return call(what, write, timeout, rpc);
+    }
+
+    private <T> T call(String what, boolean write, Duration timeout, Function<KeyValueGrpc.KeyValueBlockingStub, T> rpc) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<Endpoint, String> failures = new LinkedHashMap<>();
         long backoffMs = FIRST_BACKOFF_MS;

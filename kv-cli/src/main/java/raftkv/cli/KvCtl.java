@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
                 "  kvctl getm greeting               kvctl cas greeting 42 bonjour",
                 "  kvctl set photo --file cat.jpg    kvctl get photo > copy.jpg",
                 "  kvctl status                      kvctl bench --duration 10 --clients 16",
+                "  kvctl snapshot save backup.snap   kvctl snapshot status backup.snap",
                 "Run 'kvctl COMMAND --help' for a command's options."})
 public final class KvCtl implements Callable<Integer> {
     private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
@@ -47,7 +48,7 @@ public final class KvCtl implements Callable<Integer> {
     // one-shot run builds picocli's model (reflection over every option) of its own command only.
     private static final Map<String, Class<?>> COMMANDS = commands(SetCommand.class, GetCommand.class,
             GetMetaCommand.class, CasCommand.class, DeleteCommand.class, StatusCommand.class, MoveLeaderCommand.class,
-            BenchCommand.class, CommandLine.HelpCommand.class);
+            SnapshotCommand.class, BenchCommand.class, CommandLine.HelpCommand.class);
 
     private final CliEnv env;
 
@@ -108,7 +109,7 @@ public final class KvCtl implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing a command: one of set, get, getm, cas, delete, status, bench");
+                "missing a command: one of set, get, getm, cas, delete, status, move-leader, snapshot, bench");
     }
 
     CliEnv env() {

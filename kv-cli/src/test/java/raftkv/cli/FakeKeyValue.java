@@ -94,6 +94,25 @@ final class FakeKeyValue extends KeyValueGrpc.KeyValueImplBase implements AutoCl
         return this;
     }
 
+    private volatile byte[] snapshot = new byte[0];
+
+    /** What SaveSnapshot streams from now on, in chunks of 1000 bytes. */
+    FakeKeyValue snapshot(byte[] bytes) {
+        snapshot = bytes.clone();
+        return this;
+    }
+
+    @Override
+    public void saveSnapshot(raftkv.proto.kv.SaveSnapshotRequest req, StreamObserver<raftkv.proto.kv.SnapshotData> out) {
+        if (failed(out)) return;
+        byte[] bytes = snapshot;
+        for (int off = 0; off < bytes.length; off += 1000) {
+            out.onNext(raftkv.proto.kv.SnapshotData.newBuilder()
+                    .setData(ByteString.copyFrom(bytes, off, Math.min(1000, bytes.length - off))).build());
+        }
+        out.onCompleted();
+    }
+
     /** Key-value calls received, failed or not. */
     long calls() {
         return calls.get();

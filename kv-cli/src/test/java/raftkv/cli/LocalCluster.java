@@ -86,6 +86,25 @@ final class LocalCluster implements AutoCloseable {
         nodes.put(id, p);
     }
 
+    /**
+     * Runs {@code kv-server restore --snapshot SNAPSHOT --config <this config> --id ID} to its end
+     * (at most 60 s); its exit code, and its output after it.
+     */
+    String[] restore(int id, Path snapshot) throws IOException, InterruptedException {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "raftkv.server.ServerMain",
+                "restore", "--snapshot", snapshot.toString(), "--config", configFile().toString(), "--id", Integer.toString(id));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String output = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("restore of node " + id + " did not end within 60 s");
+            return new String[] {Integer.toString(p.exitValue()), output};
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** kill -9 of node {@code id}'s process, by its pid. */
     void kill(int id) throws InterruptedException {
         Process p = nodes.remove(id);

@@ -26,7 +26,9 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.MoveLeaderResponse;
 import raftkv.proto.kv.Role;
+import raftkv.proto.kv.SaveSnapshotRequest;
 import raftkv.proto.kv.SetRequest;
+import raftkv.proto.kv.SnapshotData;
 import raftkv.proto.kv.SetResponse;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
@@ -41,6 +43,7 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
     private final Timer timer;
     // How long MoveLeader waits for the target to lead: two election timeouts.
     private final long moveTimeoutMillis;
+    private final SnapshotStreamer snapshots;
 
     /**
      * @param servers           every server of the config by id, or null for an unknown id
@@ -55,6 +58,7 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
         this.servers = servers;
         this.timer = timer;
         this.moveTimeoutMillis = 2 * electionTimeoutMs;
+        this.snapshots = new SnapshotStreamer(service, node, self.id());
     }
 
     @Override
@@ -143,6 +147,11 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
                 out.onError(GrpcResults.toStatus(new KvResult.Redirect(s.clientAddress(), s.logAddress())));
             }
         });
+    }
+
+    @Override
+    public void saveSnapshot(SaveSnapshotRequest req, StreamObserver<SnapshotData> out) {
+        snapshots.save(out);
     }
 
     /** Answers MoveLeader once this node follows {@code target} (or leads, if it is the target). */

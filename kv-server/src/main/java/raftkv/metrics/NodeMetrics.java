@@ -20,7 +20,8 @@ import raftkv.transport.PeerStats;
  */
 public final class NodeMetrics {
     /** What the Raft loop reports when asked, or null when it did not answer in time. */
-    public record RaftView(long term, Role role, long leader, long commitIndex, long appliedIndex, long lastIndex, int keys) {}
+    public record RaftView(long term, Role role, long leader, long commitIndex, long appliedIndex, long lastIndex, int keys,
+                           long proposals, long readIndexRequests) {}
 
     /** Sizes read off the data folder at scrape time. */
     public record DiskView(long walBytes, int snapshots, long newestSnapshotIndex, long newestSnapshotBytes, long dataBytes) {}
@@ -30,6 +31,7 @@ public final class NodeMetrics {
     private final Counter leaderChanges;
     private final Counter clientRequests;
     private final Histogram clientSeconds;
+    private final Histogram snapshotSeconds;
 
     public NodeMetrics(Supplier<RaftView> raft, Supplier<DiskView> disk, Supplier<List<PeerStats>> peers,
                        Supplier<GatewayStats> gateway) {
@@ -54,6 +56,13 @@ public final class NodeMetrics {
         raftGauge("raftkv_raft_leader_id", "Id of the leader the node knows of, -1 if none", raft,
                 v -> v.leader());
         raftGauge("raftkv_keys", "Keys in the state machine", raft, v -> v.keys());
+        raftCounter("raftkv_raft_proposals", "Entries this node proposed as leader and appended (client writes, "
+                + "expiry ticks), since it started", raft, v -> v.proposals());
+        raftCounter("raftkv_raft_read_index", "ReadIndex reads this node started as leader (each confirmed by a "
+                + "quorum round before it is served), since it started", raft, v -> v.readIndexRequests());
+        snapshotSeconds = Histogram.builder().name("raftkv_snapshot_write_seconds")
+                .help("Time writing one snapshot of the state machine to disk took (its count: snapshots written)")
+                .classicOnly().classicExponentialUpperBounds(0.001, 2, 16).withoutExemplars().register(registry);
         GaugeWithCallback.builder().name("raftkv_raft_role").help("1 for the node's current Raft role")
                 .labelNames("role")
                 .callback(cb -> {
@@ -85,6 +94,8 @@ public final class NodeMetrics {
         peerCounter("raftkv_peer_messages_dropped", "Messages to the peer never sent (queue full, closing)", peers,
                 s -> s.dropped());
         peerCounter("raftkv_peer_snapshot_bytes_sent", "Snapshot bytes sent to the peer", peers, s -> s.snapshotBytes());
+        peerCounter("raftkv_peer_bytes_sent", "Bytes sent to the peer: encoded Raft messages and snapshot chunks' data",
+                peers, s -> s.messageBytes() + s.snapshotBytes());
 
         GaugeWithCallback.builder().name("raftkv_client_connections").help("Open client connections, by protocol")
                 .labelNames("protocol")
@@ -110,6 +121,11 @@ public final class NodeMetrics {
         fsyncSeconds.observe(nanos / 1e9);
     }
 
+    /** One snapshot was written to disk in {@code millis}. */
+    public void snapshotWritten(long millis) {
+        snapshotSeconds.observe(millis / 1e3);
+    }
+
     /** The leader the node knows of changed. */
     public void leaderChanged() {
         leaderChanges.inc();
@@ -123,6 +139,13 @@ public final class NodeMetrics {
 
     private void raftGauge(String name, String help, Supplier<RaftView> raft, java.util.function.ToDoubleFunction<RaftView> f) {
         GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+            RaftView v = raft.get();
+            if (v != null) cb.call(f.applyAsDouble(v));
+        }).register(registry);
+    }
+
+    private void raftCounter(String name, String help, Supplier<RaftView> raft, java.util.function.ToDoubleFunction<RaftView> f) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> {
             RaftView v = raft.get();
             if (v != null) cb.call(f.applyAsDouble(v));
         }).register(registry);

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import raftkv.kv.Command;
 import raftkv.kv.CommandCodec;
 import raftkv.kv.KvStateMachine;
+import raftkv.kv.SnapshotView;
 import raftkv.kv.Stored;
 import raftkv.raft.Entry;
 import raftkv.raft.Message;
@@ -54,8 +55,13 @@ public final class NodeStep {
         record NotExecuted(long leaderHint) implements Outcome {}
     }
 
-    /** A node's view of itself, for Status calls. */
-    public record NodeStatus(Status raft, long appliedIndex, int keys) {}
+    /**
+     * A node's view of itself, for Status calls and metrics.
+     *
+     * @param proposals         entries this node proposed and its core appended (as leader), since start
+     * @param readIndexRequests ReadIndex reads this node's core took to confirm with a quorum, since start
+     */
+    public record NodeStatus(Status raft, long appliedIndex, int keys, long proposals, long readIndexRequests) {}
 
     /** Whether this node led, and so began a leadership transfer, and its term when asked. */
     public record TransferResult(boolean started, long term) {}
@@ -81,6 +87,9 @@ public final class NodeStep {
     // the cluster's members (the core refuses unknown ids before this), so the map stays small.
     private final Map<Long, Long> lastRefusalLogged = new HashMap<>();
     private long lastStampMs;
+    // Counters for metrics, read through status(): plain fields, the node thread's alone.
+    private long proposals;
+    private long readIndexRequests;
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
@@ -182,7 +191,12 @@ public final class NodeStep {
     }
 
     public NodeStatus status() {
-        return new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size());
+        return new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size(), proposals, readIndexRequests);
+    }
+
+    /** The state machine as it is now (O(1), immutable): see {@link RaftNode#captureSnapshotView}. */
+    public SnapshotView snapshotView() {
+        return stateMachine.snapshotView();
     }
 
     /** Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads. */
@@ -268,6 +282,7 @@ public final class NodeStep {
         }
         ProposeResult r = core.propose(CommandCodec.encode(command, stamp()));
         if (r instanceof ProposeResult.Accepted a) {
+            proposals++;
             pending.addWrite(a.index(), a.term(), result, deadlineNanos);
         } else {
             result.complete(new Outcome.NotExecuted(((ProposeResult.NotLeader) r).leaderHint()));
@@ -277,6 +292,7 @@ public final class NodeStep {
     private void read(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         long readId = pending.nextReadId();
         if (core.readIndex(readId)) {
+            readIndexRequests++;
             pending.addRead(readId, request, result, deadlineNanos);
         } else {
             result.complete(new Outcome.NotExecuted(core.leader()));
@@ -294,7 +310,7 @@ public final class NodeStep {
         long now = clock.wallMillis();
         if (now >= stateMachine.nextDeadlineMs() && now - lastExpiryTickMs >= EXPIRY_TICK_INTERVAL_MS) {
             lastExpiryTickMs = now;
-            core.propose(CommandCodec.encode(new Command.Tick(), stamp()));
+            if (core.propose(CommandCodec.encode(new Command.Tick(), stamp())) instanceof ProposeResult.Accepted) proposals++;
         }
     }
 

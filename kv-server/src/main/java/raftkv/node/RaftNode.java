@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.kv.KvStateMachine;
+import raftkv.kv.SnapshotView;
 import raftkv.raft.Message;
 import raftkv.raft.RaftCore;
 import raftkv.transport.Transport;
@@ -45,6 +46,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             implements Event {}
 
     private record StatusQuery(CompletableFuture<NodeStep.NodeStatus> result) implements Event {}
+
+    private record CaptureView(CompletableFuture<SnapshotView> result) implements Event {}
 
     private record TransferLeadership(long target, CompletableFuture<NodeStep.TransferResult> result) implements Event {}
 
@@ -127,6 +130,20 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     }
 
     /**
+     * The state machine as it is now, captured in O(1) on the node thread (an immutable view the
+     * caller may write out on any thread while the node goes on applying). Its applied index is
+     * at least that of every read this node answered before the call: a read confirmed by
+     * ReadIndex and answered here, then this capture, gives a linearizable view of the whole store.
+     */
+    public CompletableFuture<SnapshotView> captureSnapshotView() {
+        CompletableFuture<SnapshotView> result = new CompletableFuture<>();
+        if (!running || !events.offer(new CaptureView(result))) {
+            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
+        }
+        return result;
+    }
+
+    /**
      * Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads; the
      * future says whether it did. The transfer itself completes (or is abandoned after an election
      * timeout) later. Used by the test-only fault injection service.
@@ -205,6 +222,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             step.submit(s.request(), s.result(), s.deadlineNanos());
         } else if (e instanceof StatusQuery q) {
             q.result().complete(step.status());
+        } else if (e instanceof CaptureView c) {
+            c.result().complete(step.snapshotView());
         } else if (e instanceof TransferLeadership t) {
             t.result().complete(step.transferLeadership(t.target()));
         } else if (e instanceof BeginStop b) {
@@ -238,6 +257,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             }
             if (e instanceof StatusQuery q) q.result().completeExceptionally(new IllegalStateException(reason));
             if (e instanceof TransferLeadership t) t.result().completeExceptionally(new IllegalStateException(reason));
+            if (e instanceof CaptureView c) c.result().completeExceptionally(new IllegalStateException(reason));
             if (e instanceof BeginStop b) b.silenced().complete(null);
         }
     }

@@ -160,6 +160,7 @@ final class Node implements AutoCloseable {
         Operations operations = new Operations(raftNode, transport, peers.keySet(), config.nodeDir(id));
         node.operations = operations;
         if (storage instanceof Wal wal) wal.observeFsyncs(operations.metrics()::observeFsync);
+        snapshots.observeWrites(operations.metrics()::snapshotWritten);
         // Client calls only: peers' traffic is never refused or held back by client limits (the
         // last interceptor runs first, so a refused call costs nothing else).
         ClientCallLimits callLimits = new ClientCallLimits(config.limits().maxConnections(), maxMessageBytes);

@@ -128,7 +128,7 @@ final class Operations implements AutoCloseable {
         try {
             NodeStep.NodeStatus s = node.status().get(1, TimeUnit.SECONDS);
             return new NodeMetrics.RaftView(s.raft().term(), s.raft().role(), s.raft().leader(), s.raft().commitIndex(),
-                    s.appliedIndex(), s.raft().lastIndex(), s.keys());
+                    s.appliedIndex(), s.raft().lastIndex(), s.keys(), s.proposals(), s.readIndexRequests());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;

@@ -1,6 +1,7 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -38,7 +39,9 @@ public final class ServerMain {
     public static void main(String[] args) {
         Node node;
         try {
-            node = start(args);
+            ServerOptions options = parse(args);
+            if (options.restore != null) System.exit(restore(options.restore, System.out, System.err));
+            node = start(options);
         } catch (StartupException e) {
             System.err.println("kv-server: " + e.getMessage());
             System.exit(e.exitCode);
@@ -75,6 +78,11 @@ public final class ServerMain {
     /** Parses arguments, sets up logging, loads the config, claims the data folder and starts the node. */
     static Node start(String[] args) throws StartupException {
         ServerOptions options = parse(args);
+        if (options.restore != null) throw new StartupException(EXIT_USAGE, "restore does not start a node");
+        return start(options);
+    }
+
+    private static Node start(ServerOptions options) throws StartupException {
         try {
             LogSetup.configure(options.logSettings());
         } catch (IllegalArgumentException e) {
@@ -112,6 +120,28 @@ public final class ServerMain {
         } catch (RuntimeException e) {
             releaseQuietly(lock);
             throw new StartupException(EXIT_FATAL, "node " + id + " failed to start: " + causes(e));
+        }
+    }
+
+    /**
+     * {@code kv-server restore} ({@link Restore}): one line on {@code out} on success, else one on
+     * {@code err}; returns the exit code.
+     */
+    static int restore(RestoreOptions options, PrintStream out, PrintStream err) {
+        try {
+            LogSetup.configure(LogSetup.Settings.parse("warn", false, null, "64MB", 5));
+            ClusterConfig config = ConfigLoader.load(options.config);
+            config.server(options.id);
+            Restore.Done done = Restore.run(config, options.id, options.snapshot);
+            out.println("node " + options.id + ": restored the snapshot at entry " + done.snapshot().index() + " (term "
+                    + done.snapshot().term() + ", " + done.keys() + " keys) into " + done.dir());
+            return EXIT_OK;
+        } catch (ConfigException e) {
+            err.println("kv-server restore: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (Restore.Failed e) {
+            err.println("kv-server restore: " + e.getMessage());
+            return e.exitCode;
         }
     }
 
@@ -156,19 +186,30 @@ public final class ServerMain {
     static ServerOptions parse(String[] args) throws StartupException {
         ServerOptions options = new ServerOptions();
         CommandLine cmd = new CommandLine(options).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine.ParseResult parsed;
         try {
-            cmd.parseArgs(args);
+            parsed = cmd.parseArgs(args);
         } catch (ParameterException e) {
-            throw new StartupException(EXIT_USAGE, e.getMessage() + " (see kv-server --help)");
+            throw new StartupException(EXIT_USAGE, e.getMessage() + " (see " + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help)");
         }
-        if (cmd.isUsageHelpRequested()) {
-            cmd.usage(System.out);
+        CommandLine asked = parsed.hasSubcommand() ? parsed.subcommand().commandSpec().commandLine() : cmd;
+        if (asked.isUsageHelpRequested()) {
+            asked.usage(System.out);
             System.exit(EXIT_OK);
         }
-        if (cmd.isVersionHelpRequested()) {
-            cmd.printVersionHelp(System.out);
+        if (asked.isVersionHelpRequested()) {
+            asked.printVersionHelp(System.out);
             System.exit(EXIT_OK);
         }
+        if (parsed.hasSubcommand()) {
+            options.restore = parsed.subcommand().commandSpec().commandLine().getCommand();
+            if (options.restore.id < 0) {
+                throw new StartupException(EXIT_USAGE, "--id must be a non-negative integer, got " + options.restore.id);
+            }
+            return options;
+        }
+        if (options.id == null) throw new StartupException(EXIT_USAGE, "Missing required option: '--id=N' (see kv-server --help)");
         if (options.id < 0) throw new StartupException(EXIT_USAGE, "--id must be a non-negative integer, got " + options.id);
         return options;
     }

@@ -10,6 +10,8 @@ import picocli.CommandLine.Option;
         versionProvider = BuildInfo.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        subcommands = RestoreOptions.class,
+        synopsisSubcommandLabel = "[restore]",
         description = {
                 "Runs node N of the raftkv cluster described by the config file, in the foreground. "
                         + "Logs go to stderr unless --log-file is given. SIGTERM (or SIGINT) stops it gracefully: "
@@ -20,13 +22,18 @@ import picocli.CommandLine.Option;
                 "",
                 "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 usage error, bad config, data folder in use or port in use "
                         + "(one line on stderr); 70 fatal error while running; 74 the write-ahead log is damaged in the "
-                        + "middle (not just a torn tail) or does not reach back to the newest usable snapshot."})
+                        + "middle (not just a torn tail) or does not reach back to the newest usable snapshot.",
+                "",
+                "kv-server restore --snapshot FILE --config FILE --id N builds node N's data folder for a new cluster "
+                        + "from a backup (kvctl snapshot save); see kv-server restore --help."})
 final class ServerOptions {
     /** --log-format. */
     enum LogFormat { text, json }
 
-    @Option(names = "--id", required = true, paramLabel = "N", description = "this node's Id in the config's servers")
-    int id;
+    // Required unless the restore subcommand is given (checked in ServerMain.parse): picocli would
+    // otherwise ask for it before "restore", which has its own.
+    @Option(names = "--id", paramLabel = "N", description = "this node's Id in the config's servers (required)")
+    Integer id;
 
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "config.json",
             description = "the cluster config (default: ${DEFAULT-VALUE})")
@@ -52,6 +59,9 @@ final class ServerOptions {
     @Option(names = "--log-keep", paramLabel = "COUNT", defaultValue = "5",
             description = "with --log-file: old files kept, 1 to 20 (default: ${DEFAULT-VALUE})")
     int logKeep;
+
+    /** Set by {@link ServerMain#parse} when the command line is {@code kv-server restore ...}. */
+    RestoreOptions restore;
 
     /** The logging part, checked. */
     LogSetup.Settings logSettings() throws IllegalArgumentException {

@@ -61,6 +61,7 @@ final class PeerLink {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong snapshotBytesSent = new AtomicLong();
+    private final AtomicLong messageBytesSent = new AtomicLong();
     private volatile Status.Code lastFailure;
     // Set by the transport's close: calls failing from then on are expected, not news.
     private volatile boolean closing;
@@ -111,6 +112,7 @@ final class PeerLink {
             return;
         }
         sent.incrementAndGet();
+        messageBytesSent.addAndGet(bytes);
         maybeCutReconnectBackoff();
         // Ends the call exactly once: gRPC may both report a failure to the observer and throw.
         AtomicBoolean ended = new AtomicBoolean();
@@ -179,7 +181,7 @@ final class PeerLink {
     synchronized PeerStats stats() {
         return new PeerStats(peerId, target, sent.get(), answered.get(), failed.get(), dropped.get(),
                 outstandingCalls, outstandingBytes, Boolean.TRUE.equals(reachable), lastFailure,
-                snapshotBytesSent.get());
+                snapshotBytesSent.get(), messageBytesSent.get());
     }
 
     void shutdown() {

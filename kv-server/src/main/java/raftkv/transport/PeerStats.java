@@ -19,7 +19,9 @@ import io.grpc.Status;
  * @param reachable        whether the last call that ended reached the peer (false before any call ended)
  * @param lastFailure      the status code of the last failed call, or null if none failed
  * @param snapshotBytes    snapshot bytes sent in InstallSnapshot chunks, resent ones included
+ * @param messageBytes     encoded bytes of the calls started through the link's bound (every message but
+ *                         InstallSnapshot streams)
  */
 public record PeerStats(long peerId, String target, long sent, long answered, long failed, long dropped,
                         int outstandingCalls, long outstandingBytes, boolean reachable, Status.Code lastFailure,
-                        long snapshotBytes) {}
+                        long snapshotBytes, long messageBytes) {}

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** The fsyncs that make a file's contents, or a file's creation, rename or deletion, durable. */
-final class FileSync {
+public final class FileSync {
     private FileSync() {}
 
     /** Makes the creations, renames and deletions of files in {@code dir} durable. */
-    static void directory(Path dir) throws IOException {
+    public static void directory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }

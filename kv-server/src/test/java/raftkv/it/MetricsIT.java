@@ -64,12 +64,14 @@ class MetricsIT {
 
     @Test
     void metricsHealthAndReadinessOnRealNodes() throws Exception {
-        try (TestCluster c = TestCluster.onLocalhost(dir, 3)) {
+        // Small snapshot intervals, so that snapshots are written within the test.
+        try (TestCluster c = TestCluster.onLocalhost(dir, 3, "\"snapshotEntries\": 4")) {
             Map<Integer, Integer> httpPorts = addHttpPorts(c);
             c.startAll();
             ServerSpec leader = c.awaitLeader(Duration.ofSeconds(60));
             try (TextClient t = TestCluster.textClient(leader, 10_000)) {
                 for (int i = 0; i < 5; i++) assertTrue(t.set("k" + i, "v" + i).startsWith("OK "));
+                for (int i = 0; i < 3; i++) assertEquals("v" + i, t.get("k" + i));
             }
             for (int port : httpPorts.values()) {
                 Await.until(Duration.ofSeconds(30), "/readyz 200 on port " + port, () -> status(port, "/readyz") == 200);
@@ -86,12 +88,23 @@ class MetricsIT {
                     "raftkv_raft_role", "raftkv_raft_leader_changes_total", "raftkv_wal_fsync_seconds_bucket",
                     "raftkv_wal_bytes", "raftkv_snapshot_files", "raftkv_peer_outstanding_calls", "raftkv_peer_reachable",
                     "raftkv_client_requests_total", "raftkv_client_request_seconds_bucket", "raftkv_client_connections",
-                    "jvm_memory_used_bytes", "jvm_threads_current")) {
+                    "raftkv_raft_proposals_total", "raftkv_raft_read_index_total", "raftkv_snapshot_write_seconds_bucket",
+                    "raftkv_peer_bytes_sent_total", "jvm_memory_used_bytes", "jvm_threads_current")) {
                 assertTrue(names.contains(required), required + " missing from /metrics");
             }
             assertTrue(body.contains("raftkv_raft_role{role=\"leader\"} 1.0"), "the leader says so");
             assertEquals(5.0, value(body, "raftkv_client_requests_total{op=\"set\",outcome=\"WRITTEN\",protocol=\"text\"}"), body);
             assertTrue(value(body, "raftkv_wal_fsync_seconds_count") > 0, "writes were fsynced");
+            assertTrue(value(body, "raftkv_raft_proposals_total") >= 5, "the leader proposed the writes");
+            assertTrue(value(body, "raftkv_raft_read_index_total") >= 3, "the reads went through ReadIndex");
+            assertTrue(value(body, "raftkv_peer_bytes_sent_total") > 0, "the leader sent its peers entries");
+            TestCluster.awaitCondition(Duration.ofSeconds(30), "a snapshot written and counted", () -> {
+                try {
+                    return value(get(httpPorts.get(leader.id()), "/metrics").body(), "raftkv_snapshot_write_seconds_count") >= 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             promtoolAccepts(body);
             dashboardQueriesOnly(names);
 

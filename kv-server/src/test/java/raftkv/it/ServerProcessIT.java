@@ -58,6 +58,16 @@ class ServerProcessIT {
         for (String option : List.of("--id", "--config", "--log-level", "--log-format", "--log-file", "--version")) {
             assertTrue(text.contains(option), option + " missing from --help: " + text);
         }
+        assertTrue(text.contains("restore"), "the restore subcommand is named in --help: " + text);
+        Run restoreHelp = runToExit("restore", "--help");
+        assertEquals(0, restoreHelp.exitCode(), restoreHelp.output().toString());
+        String restoreText = String.join("\n", restoreHelp.output());
+        for (String option : List.of("--snapshot", "--config", "--id")) {
+            assertTrue(restoreText.contains(option), option + " missing from restore --help: " + restoreText);
+        }
+        Run restoreWithoutFile = runToExit("restore", "--id", "0");
+        assertEquals(2, restoreWithoutFile.exitCode(), restoreWithoutFile.output().toString());
+        assertEquals(1, restoreWithoutFile.output().size(), restoreWithoutFile.output().toString());
     }
 
     @Test

@@ -10,7 +10,7 @@ import raftkv.raft.Role;
 /** /readyz's rule: a known leader, and everything known committed applied (SPEC 10). */
 class ReadinessTest {
     private static NodeMetrics.RaftView view(long leader, long commit, long applied) {
-        return new NodeMetrics.RaftView(4, Role.FOLLOWER, leader, commit, applied, commit, 0);
+        return new NodeMetrics.RaftView(4, Role.FOLLOWER, leader, commit, applied, commit, 0, 0, 0);
     }
 
     @Test

@@ -34,6 +34,8 @@ import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.KvProto;
 import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.MoveLeaderResponse;
+import raftkv.proto.kv.SaveSnapshotRequest;
+import raftkv.proto.kv.SnapshotData;
 import raftkv.proto.kv.RequestId;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.SetRequest;
@@ -107,6 +109,8 @@ class MessageRoundTripTest {
             .setVersion("0.1.0 (commit 0123456789)").setSnapshotIndex(100).setDataBytes(65536).build(),
         MoveLeaderRequest.newBuilder().setTargetId(2).build(),
         MoveLeaderResponse.newBuilder().setTerm(5).build(),
+        SaveSnapshotRequest.getDefaultInstance(),
+        SnapshotData.newBuilder().setData(ByteString.copyFrom(new byte[] {0, 1, 2, (byte) 0xff})).build(),
         // raft.proto
         VoteRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(5).setCandidateId(2).setLastLogIndex(121)
             .setLastLogTerm(4).setPreVote(true).setLeadershipTransfer(true).build(),
@@ -181,7 +185,7 @@ class MessageRoundTripTest {
     assertEquals(Map.of(
             "Set", MethodType.UNARY, "Get", MethodType.UNARY, "GetMeta", MethodType.UNARY,
             "Cas", MethodType.UNARY, "Delete", MethodType.UNARY, "Status", MethodType.UNARY,
-            "MoveLeader", MethodType.UNARY),
+            "MoveLeader", MethodType.UNARY, "SaveSnapshot", MethodType.SERVER_STREAMING),
         methodTypes(KeyValueGrpc.getServiceDescriptor()));
     assertEquals(Map.of(
             "RequestVote", MethodType.UNARY, "AppendEntries", MethodType.UNARY,
