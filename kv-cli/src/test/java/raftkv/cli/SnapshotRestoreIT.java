@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.proto.kv.GetMetaResponse;
+import raftkv.testing.Await;
 
 /**
  * Backup and restore end to end (SPEC section 10): keys written to a 3-node cluster (some with a
@@ -139,7 +140,7 @@ class SnapshotRestoreIT {
     private static KvClient client(LocalCluster cluster) {
         List<Endpoint> endpoints = ClusterFile.servers(cluster.configFile()).stream().map(s -> s.grpcEndpoint()).toList();
         KvClient client = KvClient.open(endpoints, Duration.ofSeconds(20), EndpointOptions.DEFAULT_MAX_MESSAGE_BYTES, "snapshot-it");
-        LocalCluster.await(LEADER_WAIT, "a leader serving reads", () -> {
+        Await.until(LEADER_WAIT, "a leader serving reads", () -> {
             try {
                 client.get(ByteString.copyFromUtf8("probe"));
                 return true;

@@ -98,7 +98,7 @@ class MetricsIT {
             assertTrue(value(body, "raftkv_raft_proposals_total") >= 5, "the leader proposed the writes");
             assertTrue(value(body, "raftkv_raft_read_index_total") >= 3, "the reads went through ReadIndex");
             assertTrue(value(body, "raftkv_peer_bytes_sent_total") > 0, "the leader sent its peers entries");
-            TestCluster.awaitCondition(Duration.ofSeconds(30), "a snapshot written and counted", () -> {
+            Await.until(Duration.ofSeconds(30), "a snapshot written and counted", () -> {
                 try {
                     return value(get(httpPorts.get(leader.id()), "/metrics").body(), "raftkv_snapshot_write_seconds_count") >= 1;
                 } catch (Exception e) {
