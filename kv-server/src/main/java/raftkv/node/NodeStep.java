@@ -323,6 +323,8 @@ public final class NodeStep {
     public void handleReady() {
         try {
             handleReady(core.ready());
+            // The sync may have let the leader commit its own entries (a cluster of one): apply them now.
+            if (core.hasCommittedToApply()) handleReady(core.ready());
             if (stop.silent() && !stop.silenced().isDone()) finishSilence();
         } finally {
             discardUnusedSnapshots();
@@ -339,11 +341,16 @@ public final class NodeStep {
             knownLeader = r.softState().leader();
             logRoleChange(r.softState());
         }
+        // A leader's AppendEntries go out first, so that followers write while it writes (thesis 10.2.1).
+        if (!stop.silent()) {
+            for (Message m : r.messages()) if (r.sendableBeforeSync(m)) transport.send(m);
+        }
         if (r.hardState() != null) storage.saveHardState(r.hardState());
         if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
         for (Message m : r.messages()) {
+            if (r.sendableBeforeSync(m)) continue; // sent above
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
                 if (!stop.silent()) transport.send(m);
             } else {

@@ -31,6 +31,8 @@ class SimNodeTest {
             n.apply(e);
         }
         n.core.advance(r);
+        // As NodeStep: the leader's sync may have committed its own entries (a cluster of one).
+        if (n.core.hasCommittedToApply()) handleReady(n);
     }
 
     /** A one-node cluster's leader that has applied its no-op (index 1) and {@code writes} writes. */

@@ -183,6 +183,8 @@ public final class Simulation {
     private void handleReady(SimNode n) {
         Ready r = n.core.ready();
         if (n.crashDuringNextReady && r.mustSync()) {
+            // As NodeStep: a leader's AppendEntries left before its sync, which the crash cuts short.
+            for (Message m : r.messages()) if (r.sendableBeforeSync(m)) network.send(now, n.packet(m));
             countInstall(n, n.persistPrefix(r, random.nextInt(SimNode.writeCount(r) + 1), invariants));
             n.crash();
             return;
@@ -210,6 +212,7 @@ public final class Simulation {
         serveReleasedReads(n);
         n.core.advance(r);
         n.receivedSnapshots.clear();
+        if (n.core.hasCommittedToApply()) handleReady(n); // the leader's sync committed its own entries
     }
 
     /** Records the entries this node has newly learned are committed, before anything acts on them. */
