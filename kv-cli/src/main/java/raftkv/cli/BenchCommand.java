@@ -1,6 +1,8 @@
 package raftkv.cli;
 
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,6 +33,9 @@ import raftkv.cli.bench.Progress;
                         + "(clients are spread over the nodes in turn, skipping nodes that refuse connections; followers "
                         + "forward to the leader), and the "
                         + "endpoints are the nodes' ClientPorts (by default from config.json).",
+                "With --spread every operation goes first to a node picked at random, as from clients spread over "
+                        + "the cluster. --protocol etcd loads an etcd v3 cluster instead (Put and linearizable Range; "
+                        + "--endpoints are its client URLs' host:port), for comparisons on the same machine.",
                 "",
                 "Progress goes to stderr: a bar on a terminal, otherwise a line a second (none with --output json "
                         + "or --quiet). The summary goes to "
@@ -44,7 +49,7 @@ import raftkv.cli.bench.Progress;
                 "  kvctl bench --protocol text --duration 30 -o json > result.json"})
 final class BenchCommand implements Callable<Integer> {
     /** The front door to load. */
-    enum Protocol { grpc, text }
+    enum Protocol { grpc, text, etcd }
 
     static final class Limit {
         @Option(names = "--duration", paramLabel = "SECONDS", description = "Run for this long (default: 10 s).")
@@ -63,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--protocol", paramLabel = "PROTOCOL", defaultValue = "grpc",
             description = "grpc (the default; endpoints are LogPorts) or text (the text protocol; endpoints are ClientPorts).")
     Protocol protocol;
+
+    @Option(names = "--spread", description = "Send each operation first to a node picked at random, not to the leader.")
+    boolean spread;
 
     @Option(names = {"-c", "--clients"}, paramLabel = "N", defaultValue = "16",
             description = "Concurrent clients, each with one operation in flight (default ${DEFAULT-VALUE}).")
@@ -83,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Size of each value written, random bytes (default ${DEFAULT-VALUE}).")
     int valueSize;
 
+    @Option(names = "--no-prefill", description = "Do not write every key first (an earlier run wrote the keyspace).")
+    boolean noPrefill;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress reports; only the summary.")
     boolean quiet;
 
@@ -96,11 +107,25 @@ final class BenchCommand implements Callable<Integer> {
                 : options.json() ? Progress.none()
                 : Progress.lines(env.stderr());
         BenchReport report;
+        long seed = System.nanoTime();
         if (protocol == Protocol.grpc) {
             try (KvClient root = kvctl.connect(options)) {
-                report = new BenchRunner(settings, i -> BenchClients.grpc(root.newSession()),
+                report = new BenchRunner(settings, i -> spread ? BenchClients.grpcSpread(root) : BenchClients.grpc(root.newSession()),
                         root::failedAttempts, progress).run();
             }
+        } else if (protocol == Protocol.etcd) {
+            List<ManagedChannel> channels = settings.endpoints().stream().map(e -> NettyChannelBuilder
+                    .forAddress(e.host(), e.port()).usePlaintext().build()).map(ManagedChannel.class::cast).toList();
+            try {
+                report = new BenchRunner(settings, i -> BenchClients.etcd(channels, spread ? -1 : i % channels.size(),
+                        seed + i, settings.timeout()), () -> 0, progress).run();
+            } finally {
+                channels.forEach(ManagedChannel::shutdownNow);
+            }
+        } else if (spread) {
+            LongAdder retries = new LongAdder();
+            report = new BenchRunner(settings, i -> BenchClients.textSpread(settings.endpoints(), seed + i, settings.timeout(),
+                    retries), retries::sum, progress).run();
         } else {
             LongAdder retries = new LongAdder();
             report = new BenchRunner(settings, i -> BenchClients.text(settings.endpoints(), i, settings.timeout(), retries),
@@ -136,10 +161,10 @@ final class BenchCommand implements Callable<Integer> {
             if (!(seconds > 0) || seconds > 7 * 86_400) throw new UsageException("--duration must be above 0 seconds, up to a week");
             duration = Duration.ofNanos((long) (seconds * 1e9));
         }
-        List<Endpoint> endpoints = protocol == Protocol.grpc
+        List<Endpoint> endpoints = protocol != Protocol.text
                 ? options.grpcEndpoints(kvctl.env()).endpoints()
                 : options.textEndpoints(kvctl.env()).endpoints();
         return new BenchSettings(protocol.name(), endpoints, clients, duration, ops, writeRatio, keys, valueSize,
-                options.timeout());
+                options.timeout(), !noPrefill);
     }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -81,9 +82,12 @@ public final class KvClient implements AutoCloseable {
     private final AtomicReference<Endpoint> leaderHint;
     private final LongAdder failedAttempts;
     private final ClientInterceptor hintRecorder = new HintRecorder();
+    // A spread session sends each call first to an endpoint picked at random, not to the leader.
+    private final boolean spread;
 
     private KvClient(Channels channels, boolean ownsChannels, List<Endpoint> endpoints, Duration timeout,
-                     LongSupplier random, AtomicReference<Endpoint> leaderHint, LongAdder failedAttempts) {
+                     LongSupplier random, AtomicReference<Endpoint> leaderHint, LongAdder failedAttempts,
+                     boolean spread) {
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no endpoints");
         this.channels = channels;
         this.ownsChannels = ownsChannels;
@@ -92,6 +96,7 @@ public final class KvClient implements AutoCloseable {
         this.random = random;
         this.leaderHint = leaderHint;
         this.failedAttempts = failedAttempts;
+        this.spread = spread;
         long id;
         do {
             id = random.getAsLong();
@@ -109,7 +114,7 @@ public final class KvClient implements AutoCloseable {
                                 ChannelCredentials credentials) {
         SecureRandom random = new SecureRandom();
         return new KvClient(new Channels(maxMessageBytes, userAgent, credentials), true, endpoints, timeout, random::nextLong,
-                new AtomicReference<>(), new LongAdder());
+                new AtomicReference<>(), new LongAdder(), false);
     }
 
     /**
@@ -117,7 +122,16 @@ public final class KvClient implements AutoCloseable {
      * for another thread's writes. Closing it leaves the channels open for the others.
      */
     public KvClient newSession() {
-        return new KvClient(channels, false, endpoints, timeout, random, leaderHint, failedAttempts);
+        return new KvClient(channels, false, endpoints, timeout, random, leaderHint, failedAttempts, false);
+    }
+
+    /**
+     * A {@link #newSession()} that sends each call first to an endpoint picked at random rather
+     * than to the leader it knows of (followers forward), as a load spread over every node would;
+     * failing over as any session does. For benchmarks.
+     */
+    public KvClient newSpreadSession() {
+        return new KvClient(channels, false, endpoints, timeout, random, leaderHint, failedAttempts, true);
     }
 
     public long clientId() {
@@ -282,6 +296,7 @@ public final class KvClient implements AutoCloseable {
 
     private List<Endpoint> plan() {
         Set<Endpoint> order = new LinkedHashSet<>();
+        if (spread) order.add(endpoints.get(ThreadLocalRandom.current().nextInt(endpoints.size())));
         Endpoint hint = leaderHint.get();
         if (hint != null) order.add(hint);
         order.addAll(endpoints);

@@ -101,7 +101,10 @@ public final class LeaderForwarder implements Forwarder {
 
     private KeyValueGrpc.KeyValueFutureStub stub(ServerSpec leader) {
         return stubs.computeIfAbsent(leader.id(), id -> {
+            // Answers are handled on the network thread (directExecutor): completing the caller's
+            // future only hands the result on, or schedules a retry, and never blocks.
             ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials)
+                    .directExecutor()
                     .maxInboundMessageSize(maxMessageBytes)
                     .build();
             channels.put(id, channel);

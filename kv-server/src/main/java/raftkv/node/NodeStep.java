@@ -349,6 +349,8 @@ public final class NodeStep {
     public void handleReady() {
         try {
             handleReady(core.ready());
+            // The sync may have let the leader commit its own entries (a cluster of one): apply them now.
+            if (core.hasCommittedToApply()) handleReady(core.ready());
             if (stop.silent() && !stop.silenced().isDone()) finishSilence();
         } finally {
             discardUnusedSnapshots();
@@ -366,15 +368,23 @@ public final class NodeStep {
             knownLeader = r.softState().leader();
             logRoleChange(r.softState());
         }
+        // A leader's AppendEntries go out first, so that followers write while it writes (thesis 10.2.1).
+        if (!stop.silent()) {
+            for (Message m : r.messages()) if (r.sendableBeforeSync(m)) transport.send(m);
+        }
         if (r.hardState() != null) storage.saveHardState(r.hardState());
         if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
         for (Message m : r.messages()) {
+            if (r.sendableBeforeSync(m)) continue; // sent above
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
                 if (!stop.silent()) transport.send(m);
             } else {
-                owedReplies.answer(m, stop.silent());
+                // From the moment a stop is asked for, this node acknowledges nothing: a leader handing
+                // over that a successor has already deposed (while its last Ready still said it led,
+                // so the signal did not silence it at once) must not count in the successor's quorums.
+                owedReplies.answer(m, stop.requested());
             }
         }
         for (Entry e : r.committedEntries()) {

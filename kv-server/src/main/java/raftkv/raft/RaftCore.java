@@ -343,6 +343,16 @@ public final class RaftCore {
         if (!ready.committedEntries().isEmpty()) {
             log.appliedTo(ready.committedEntries().get(ready.committedEntries().size() - 1).index());
         }
+        // The leader's own entries count toward commit only now that they are synced (thesis 10.2.1).
+        if (role == Role.LEADER && !ready.entries().isEmpty()) maybeCommit();
+    }
+
+    /**
+     * Whether the next {@link #ready()} has committed entries to apply or reads to answer: after an
+     * {@link #advance} whose sync let the leader commit its own entries (a cluster of one, say).
+     */
+    public boolean hasCommittedToApply() {
+        return log.committed() > log.applied() || !readStates.isEmpty();
     }
 
     public Status status() {
@@ -747,7 +757,9 @@ public final class RaftCore {
      * that entry is of the current term; earlier entries are then committed indirectly.
      */
     private void maybeCommit() {
-        long quorumIndex = quorum.committedIndex(id -> id == config.id() ? log.lastIndex() : progress.get(id).match);
+        // The leader's own match is what it has synced: it may send entries before its own sync
+        // (Ready#sendableBeforeSync), and must never count an entry a crash could still take away.
+        long quorumIndex = quorum.committedIndex(id -> id == config.id() ? log.stableIndex() : progress.get(id).match);
         if (quorumIndex > log.committed() && log.term(quorumIndex) == term) {
             boolean termWasCommitted = committedInCurrentTerm();
             log.commitTo(quorumIndex);

@@ -49,6 +49,11 @@ final class RaftLog {
         return committed;
     }
 
+    /** The last index known to be on stable storage. */
+    long stableIndex() {
+        return stableTo;
+    }
+
     long applied() {
         return applied;
     }

@@ -10,7 +10,8 @@ import java.util.List;
  *       in that order, and sync: nothing below may happen before these are durable. The order
  *       matters if a crash keeps only a prefix of these writes: a snapshot or entry of a term
  *       must never be on disk without that term;</li>
- *   <li>send {@code messages};</li>
+ *   <li>send {@code messages}; those {@link #sendableBeforeSync} may go before the sync instead
+ *       (thesis 10.2.1: the leader writes its log while its followers write theirs);</li>
  *   <li>apply {@code committedEntries} in order;</li>
  *   <li>serve {@code readStates} once the applied index reaches each one's index, and fail
  *       {@code droppedReads} (this node lost leadership: the client should retry).</li>
@@ -43,6 +44,18 @@ public record Ready(SoftState softState, HardState hardState, SnapshotMeta snaps
     public boolean isEmpty() {
         return softState == null && hardState == null && snapshot == null && entries.isEmpty()
                 && messages.isEmpty() && committedEntries.isEmpty() && readStates.isEmpty() && droppedReads.isEmpty();
+    }
+
+    /**
+     * Whether {@code m} may be sent before this Ready's writes are durable: a leader's AppendEntries
+     * (entries or heartbeat), when the Ready persists no term, vote or snapshot. A follower that
+     * stores entries the leader has not synced yet is harmless, because the core counts the leader's
+     * own entries toward commit only once {@code advance} reports them synced; if the leader crashes
+     * first, they are committed only if a majority of the others stored them. Everything else (votes,
+     * acknowledgements, TimeoutNow) waits for the sync.
+     */
+    public boolean sendableBeforeSync(Message m) {
+        return hardState == null && snapshot == null && m instanceof Message.AppendRequest;
     }
 
     /** True if something must be made durable before the messages go out. */

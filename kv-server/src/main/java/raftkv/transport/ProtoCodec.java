@@ -124,14 +124,13 @@ public final class ProtoCodec {
         List<Entry> entries = new ArrayList<>(p.getEntriesCount());
         long lastTerm = prevTerm;
         for (int i = 0; i < p.getEntriesCount(); i++) {
-            String field = "AppendRequest.entries[" + i + "]";
-            Entry e = fromProto(p.getEntries(i), field);
+            Entry e = entryOf(p, i);
             if (e.index() != prevIndex + 1 + i) {
-                throw invalid(field + ".index: " + e.index() + ", expected " + (prevIndex + 1 + i)
+                throw invalid("AppendRequest.entries[" + i + "].index: " + e.index() + ", expected " + (prevIndex + 1 + i)
                         + " (entries are consecutive from prev_log_index + 1)");
             }
             if (e.term() < lastTerm || e.term() > term) {
-                throw invalid(field + ".term: " + e.term() + " is outside [" + lastTerm + ", " + term
+                throw invalid("AppendRequest.entries[" + i + "].term: " + e.term() + " is outside [" + lastTerm + ", " + term
                         + "] (terms never decrease along the log and never exceed the leader's term)");
             }
             lastTerm = e.term();
@@ -319,6 +318,21 @@ public final class ProtoCodec {
 
     public static Entry fromProto(raftkv.proto.raft.Entry p) {
         return fromProto(p, "Entry");
+    }
+
+    /**
+     * Entry {@code i} of an AppendRequest, checked as {@link #fromProto(raftkv.proto.raft.Entry, String)}
+     * checks it; the field's name is formatted only for an error (this runs for every replicated entry).
+     */
+    private static Entry entryOf(AppendRequest p, int i) {
+        raftkv.proto.raft.Entry e = p.getEntries(i);
+        raftkv.proto.raft.EntryType type = e.getType();
+        boolean wellFormed = e.getIndex() > 0 && e.getTerm() > 0
+                && (type == raftkv.proto.raft.EntryType.ENTRY_TYPE_NORMAL
+                    || (type == raftkv.proto.raft.EntryType.ENTRY_TYPE_NOOP && e.getData().isEmpty()));
+        if (!wellFormed) return fromProto(e, "AppendRequest.entries[" + i + "]"); // throws, naming the field
+        return new Entry(e.getIndex(), e.getTerm(),
+                type == raftkv.proto.raft.EntryType.ENTRY_TYPE_NORMAL ? EntryType.NORMAL : EntryType.NOOP, e.getData());
     }
 
     private static Entry fromProto(raftkv.proto.raft.Entry p, String field) {

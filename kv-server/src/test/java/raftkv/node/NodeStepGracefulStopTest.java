@@ -167,6 +167,35 @@ class NodeStepGracefulStopTest {
     }
 
     @Test
+    void aLeaderDeposedBeforeItsLoopHeardOfTheSignalAcknowledgesNothing() throws IOException {
+        Cluster c = new Cluster(3);
+        NodeStep old = c.awaitLeader();
+        c.submit(old, set("a")).join();
+        // Cut off, the old leader misses its successor's election: its last Ready still says it leads.
+        c.down.add(old.id());
+        NodeStep successor = c.awaitLeader();
+        assertTrue(successor != old);
+        assertEquals(old.id(), old.knownLeader());
+
+        // SIGTERM: the handler cannot silence a node that led at its last Ready (it hands over first).
+        old.requestStop();
+        assertFalse(old.silent());
+        c.down.remove(old.id());
+        NodeStep third = c.steps.stream().filter(s -> s != old && s != successor).findFirst().orElseThrow();
+        c.down.add(third.id());
+        c.refused.clear();
+
+        // The successor's appends depose it; it must not acknowledge them, or its successor would count
+        // a node that is stopping towards its quorums.
+        CompletableFuture<NodeStep.Outcome> read = c.submit(successor, new KvRequest.Get(KEY));
+        c.tick(3);
+        assertTrue(c.refused.stream().anyMatch(m -> m.to() == old.id() && m instanceof Message.AppendRequest),
+                "the stopping node refused its successor's appends");
+        assertFalse(read.isDone() && read.join() instanceof NodeStep.Outcome.Done,
+                "a read was served with a stopping node in its quorum");
+    }
+
+    @Test
     void aStoppingLeaderHandsOverAndSendsWhatArrivedMeanwhileToItsSuccessor() throws IOException {
         Cluster c = new Cluster(2);
         NodeStep leader = c.awaitLeader();

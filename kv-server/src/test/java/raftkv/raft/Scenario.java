@@ -65,9 +65,10 @@ final class Scenario {
                 TestNode node = node(words.get(0));
                 for (int i = 0; i < 3 * opts.electionTicks() && out.isEmpty(); i++) {
                     node.tick();
-                    List<String> printed = ready(node);
+                    List<String> printed = readyOnce(node);
                     boolean campaigned = node.lastReady().messages().stream().anyMatch(m -> m instanceof VoteRequest)
                             || (node.lastReady().softState() != null && node.role() != Role.FOLLOWER);
+                    while (node.core().hasCommittedToApply()) printed.addAll(readyOnce(node));
                     if (campaigned) out.addAll(printed);
                     else if (!printed.isEmpty()) throw new IllegalStateException("node " + node.id() + " did more than tick: " + printed);
                 }
@@ -136,7 +137,14 @@ final class Scenario {
         nodes.put(id, TestNode.restored(opts.config(id, ids), hs, log));
     }
 
+    /** Handles the node's Ready, and the next one while the sync let a leader commit its own entries (as NodeStep). */
     private List<String> ready(TestNode node) {
+        List<String> out = readyOnce(node);
+        while (node.core().hasCommittedToApply()) out.addAll(readyOnce(node));
+        return out;
+    }
+
+    private List<String> readyOnce(TestNode node) {
         Ready r = node.ready();
         List<String> out = new ArrayList<>();
         if (r.isEmpty()) return out;

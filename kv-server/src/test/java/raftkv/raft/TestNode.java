@@ -101,6 +101,8 @@ final class TestNode {
         for (int i = 0; i < n; i++) {
             core.tick();
             ready();
+            // As NodeStep: a sync that let the leader commit its own entries (a cluster of one) is followed by their Ready.
+            while (core.hasCommittedToApply()) ready();
         }
         return this;
     }

@@ -1,5 +1,6 @@
 package raftkv.cli.bench;
 
+import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -13,6 +14,21 @@ public final class BenchClients {
     /** A gRPC client over a {@link KvClient} session that it closes when done. */
     public static BenchClient grpc(KvClient session) {
         return new GrpcBenchClient(session);
+    }
+
+    /** A gRPC client whose every operation goes first to a node picked at random (followers forward). */
+    public static BenchClient grpcSpread(KvClient root) {
+        return new GrpcBenchClient(root.newSpreadSession());
+    }
+
+    /** A text-protocol client with a connection to every node, each operation to one picked at random. */
+    public static BenchClient textSpread(List<Endpoint> endpoints, long seed, Duration timeout, LongAdder retries) {
+        return new SpreadTextBenchClient(endpoints, seed, timeout, retries);
+    }
+
+    /** An etcd v3 client (Put and linearizable Range) over shared channels; {@code fixed} -1 picks one per operation. */
+    public static BenchClient etcd(List<ManagedChannel> channels, int fixed, long seed, Duration timeout) {
+        return new EtcdBenchClient(channels, fixed, seed, timeout);
     }
 
     /**

@@ -42,7 +42,7 @@ public final class BenchRunner {
         List<BenchClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < settings.clients(); i++) clients.add(newClient.apply(i));
-            if (settings.writeRatio() < 1) prefill(clients);
+            if (settings.prefill() && settings.writeRatio() < 1) prefill(clients);
             return measure(clients);
         } finally {
             clients.forEach(BenchClient::close);

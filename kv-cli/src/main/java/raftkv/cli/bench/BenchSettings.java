@@ -12,9 +12,11 @@ import raftkv.cli.Endpoint;
  * @param writeRatio the share of operations that are sets, 0 to 1; the rest are gets
  * @param keys       the keyspace: keys bench-0 ... bench-(keys-1), each op picks one at random
  * @param timeout    the deadline of each operation
+ * @param prefill    whether to write every key once before measuring (a run that only writes never does)
  */
 public record BenchSettings(String protocol, List<Endpoint> endpoints, int clients, Duration duration, long ops,
-                            double writeRatio, int keys, int valueSize, Duration timeout) {
+                            double writeRatio, int keys, int valueSize, Duration timeout,
+                            boolean prefill) {
     public BenchSettings {
         endpoints = List.copyOf(endpoints);
         if ((duration == null) == (ops == 0)) throw new IllegalArgumentException("exactly one of duration and ops");
