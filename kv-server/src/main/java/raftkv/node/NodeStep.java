@@ -12,6 +12,9 @@ import raftkv.kv.CommandCodec;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.Stored;
 import raftkv.raft.Entry;
+import raftkv.raft.Membership;
+import raftkv.raft.MembershipChange;
+import raftkv.raft.MembershipResult;
 import raftkv.raft.Message;
 import raftkv.raft.ProposeResult;
 import raftkv.raft.RaftCore;
@@ -84,6 +87,9 @@ public final class NodeStep {
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
+    // Told of each new membership in force before the Ready's messages go out (peer links, addresses).
+    private Consumer<Membership> membershipListener = m -> { };
+    private Membership knownMembership;
 
     public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
                     Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
@@ -99,6 +105,39 @@ public final class NodeStep {
 
     public long id() {
         return id;
+    }
+
+    /** Calls {@code listener} on this node's thread with each membership that comes into force. */
+    public void onMembershipChange(Consumer<Membership> listener) {
+        this.membershipListener = listener;
+    }
+
+    /** The membership in force and, if this node leads, each member's match index. Node thread only. */
+    public Membership membership() {
+        return core.membership();
+    }
+
+    /** The log index of the entry that set {@link #membership()} (0 or the snapshot point: not in the log). */
+    public long membershipIndex() {
+        return core.membershipIndex();
+    }
+
+    /** Each member's match index, if this node leads (empty otherwise). Node thread only. */
+    public java.util.SortedMap<Long, Long> matchIndexes() {
+        return core.matchIndexes();
+    }
+
+    /** Whether the entry at {@code index} of {@code term} is committed here (false if replaced). Node thread only. */
+    public boolean committed(long index, long term) {
+        return core.status().commitIndex() >= index && core.termAt(index) == term;
+    }
+
+    /** Proposes a membership change (see {@link RaftCore#changeMembership}). Node thread only. */
+    public MembershipResult changeMembership(MembershipChange change) {
+        if (stop.requested()) return new MembershipResult.NotLeader(stop.leaderHint());
+        MembershipResult r = core.changeMembership(change);
+        if (r instanceof MembershipResult.Accepted a) log.info("node {}: proposed membership {} at entry {}", id, a.membership(), a.index());
+        return r;
     }
 
     /** The leader this node knew of at its last Ready, or {@link RaftCore#NONE}. Any thread. */
@@ -149,6 +188,9 @@ public final class NodeStep {
 
     /** A whole snapshot a leader sent, read and checked; the Ready shows whether the core installs it. */
     public void stepSnapshot(Message.SnapshotRequest request, SnapshotKeeper.Received received, Consumer<Message> reply) {
+        // The membership the file carries (as of its index) comes into force with it.
+        Membership carried = received.machine().membership();
+        if (carried != null) request = request.withMembership(carried);
         if (stop.silent() || !stepPeer(request)) {
             SnapshotKeeper.discard(received.file());
             reply.accept(null);
@@ -343,6 +385,7 @@ public final class NodeStep {
         if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
+        noticeMembership();
         for (Message m : r.messages()) {
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
                 if (!stop.silent()) transport.send(m);
@@ -361,6 +404,19 @@ public final class NodeStep {
         if (!stop.requested()) pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
         if (snapshots.due(stateMachine.appliedIndex())) snapshots.write(stateMachine.snapshotView(), snapshotDone);
         core.advance(r);
+    }
+
+    /** Tells the listener of a new membership in force, and says so when this node is no longer a member. */
+    private void noticeMembership() {
+        Membership m = core.membership();
+        if (m.equals(knownMembership)) return;
+        boolean wasMember = knownMembership == null || knownMembership.contains(id);
+        knownMembership = m;
+        log.info("node {}: membership {}", id, m);
+        if (wasMember && !m.contains(id)) {
+            log.warn("node {}: removed from the cluster: it no longer takes part in elections or quorums", id);
+        }
+        membershipListener.accept(m);
     }
 
     /**

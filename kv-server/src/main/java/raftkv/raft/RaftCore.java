@@ -459,6 +459,11 @@ public final class RaftCore {
         return leader;
     }
 
+    /** The term of the entry at {@code index}, or -1 if it is compacted away (below the snapshot point) or beyond the log. */
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
     /** The entry at {@code index} if it is still in the log (for tests and status pages). */
     public Entry entry(long index) {
         return log.entry(index);
