@@ -141,7 +141,8 @@ final class Node implements AutoCloseable {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
         GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
-                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, config.clusterId(), tls.peerCredentials());
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, ClusterIdFile.resolve(config, id, join),
+                tls.peerCredentials());
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);
