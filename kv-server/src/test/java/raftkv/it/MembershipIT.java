@@ -29,8 +29,8 @@ import raftkv.proto.kv.MemberListResponse;
 /**
  * Membership changes on real nodes (SPEC 9, issue 11): a three-node cluster under a write load takes
  * a fourth node started with --join, as a learner (refused promotion while it is behind), promotes
- * it once caught up, then removes its leader; every acknowledged write is there, and the refusals
- * change nothing.
+ * it once caught up, restarts it (membership and cluster id come back from its folder), then removes
+ * its leader; every acknowledged write is there, and the refusals change nothing.
  */
 class MembershipIT {
     @TempDir
@@ -85,6 +85,18 @@ class MembershipIT {
                 assertTrue(c.set("joined", "yes").startsWith("OK "));
                 assertEquals("yes", c.get("joined"));
             }
+
+            // Restarted without --join, the new voter recovers its membership and cluster id from its folder.
+            assertEquals(0, cluster.stop(3));
+            cluster.start(3, cluster.configFile());
+            TestCluster.awaitCondition(Duration.ofSeconds(30), "node 3 back as a voter following the leader", () -> {
+                try {
+                    var s = TestCluster.status(joiner);
+                    return !s.getLearner() && !s.getNotMember() && s.getLeaderKnown() && s.getLeaderId() == leader.id();
+                } catch (RuntimeException notUpYet) {
+                    return false;
+                }
+            });
 
             // Remove the leader: it hands over and steps down once the change commits.
             long before = load.acks();
