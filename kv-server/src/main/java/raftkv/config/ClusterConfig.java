@@ -96,20 +96,8 @@ public record ClusterConfig(
      * {@code clusterName}).
      */
     public long clusterId() {
-        return clusterIdOf(servers);
-    }
-
-    /**
-     * The cluster id of a node started with {@code --join}: its own entry is not part of the initial
-     * membership the others computed theirs from.
-     */
-    public long clusterIdWithout(int joiner) {
-        return clusterIdOf(servers.stream().filter(s -> s.id() != joiner).toList());
-    }
-
-    private long clusterIdOf(List<ServerSpec> initial) {
         String identity = clusterName != null ? "name:" + clusterName
-                : initial.stream().map(s -> s.id() + "@" + s.logAddress()).collect(Collectors.joining(","));
+                : servers.stream().map(s -> s.id() + "@" + s.logAddress()).collect(Collectors.joining(","));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
             long id = ByteBuffer.wrap(digest).getLong();

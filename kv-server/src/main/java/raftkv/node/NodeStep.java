@@ -87,9 +87,7 @@ public final class NodeStep {
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
-    // Told of each new membership in force before the Ready's messages go out (peer links, addresses).
-    private Consumer<Membership> membershipListener = m -> { };
-    private Membership knownMembership;
+    private final MembershipWatch membershipWatch;
 
     public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
                     Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
@@ -101,6 +99,7 @@ public final class NodeStep {
         this.transport = transport;
         this.clock = clock;
         this.snapshotDone = snapshotDone;
+        this.membershipWatch = new MembershipWatch(id);
     }
 
     public long id() {
@@ -109,10 +108,10 @@ public final class NodeStep {
 
     /** Calls {@code listener} on this node's thread with each membership that comes into force. */
     public void onMembershipChange(Consumer<Membership> listener) {
-        this.membershipListener = listener;
+        membershipWatch.listener(listener);
     }
 
-    /** The membership in force and, if this node leads, each member's match index. Node thread only. */
+    /** The membership in force. Node thread only. */
     public Membership membership() {
         return core.membership();
     }
@@ -209,6 +208,9 @@ public final class NodeStep {
     public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
         else if (stop.requested()) stop.park(result); // a leader about to hand over: for its successor
+        else if (membershipWatch.redirects(core.membership(), core.leader())) {
+            result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
+        }
         else if (request.isWrite()) propose(request, result, deadlineNanos);
         else read(request, result, deadlineNanos);
     }
@@ -385,7 +387,7 @@ public final class NodeStep {
         if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
-        noticeMembership();
+        membershipWatch.notice(core.membership());
         for (Message m : r.messages()) {
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
                 if (!stop.silent()) transport.send(m);
@@ -397,6 +399,9 @@ public final class NodeStep {
             pending.applied(e, stateMachine.apply(e), core.leader());
             snapshots.applied(e);
         }
+        if (membershipWatch.shouldLetGo(core.membership(), core.role())) {
+            pending.leaving(membershipWatch.nextVoter(core.membership()), "node " + id + " was removed from the cluster: outcome unknown");
+        }
         r.readStates().forEach(pending::confirmed);
         r.droppedReads().forEach(pending::dropped);
         // Once a stop is asked for, reads go to the successor (pending.leaving): a read confirmed by
@@ -404,19 +409,6 @@ public final class NodeStep {
         if (!stop.requested()) pending.serveReadsUpTo(stateMachine.appliedIndex(), this::serve);
         if (snapshots.due(stateMachine.appliedIndex())) snapshots.write(stateMachine.snapshotView(), snapshotDone);
         core.advance(r);
-    }
-
-    /** Tells the listener of a new membership in force, and says so when this node is no longer a member. */
-    private void noticeMembership() {
-        Membership m = core.membership();
-        if (m.equals(knownMembership)) return;
-        boolean wasMember = knownMembership == null || knownMembership.contains(id);
-        knownMembership = m;
-        log.info("node {}: membership {}", id, m);
-        if (wasMember && !m.contains(id)) {
-            log.warn("node {}: removed from the cluster: it no longer takes part in elections or quorums", id);
-        }
-        membershipListener.accept(m);
     }
 
     /**

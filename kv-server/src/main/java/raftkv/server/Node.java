@@ -140,9 +140,14 @@ final class Node implements AutoCloseable {
         for (ServerSpec s : addresses.all().values()) {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
+        java.util.OptionalLong stored = ClusterIdFile.read(config, id);
         GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
-                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, ClusterIdFile.resolve(config, id, join),
-                tls.peerCredentials());
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, stored.orElse(config.clusterId()), tls.peerCredentials());
+        if (stored.isEmpty() && join) {
+            transport.bindClusterIdOnFirstContact(clusterId -> ClusterIdFile.write(config, id, clusterId));
+        } else if (stored.isEmpty()) {
+            ClusterIdFile.write(config, id, config.clusterId());
+        }
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);

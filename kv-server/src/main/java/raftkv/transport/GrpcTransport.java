@@ -337,6 +337,11 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    /** See {@link ClusterGuard#bindOnFirstContact}: for a node joining with no cluster id yet. Before {@link #start}. */
+    public void bindClusterIdOnFirstContact(java.util.function.LongConsumer persist) {
+        cluster.bindOnFirstContact(persist);
+    }
+
     /** The counters of every peer link, in id order. */
     public List<PeerStats> allStats() {
         return links.values().stream().map(PeerLink::stats).toList();
