@@ -1,6 +1,10 @@
 package raftkv.cli;
 
 import com.google.protobuf.ByteString;
+import raftkv.proto.kv.MemberChangeRequest;
+import raftkv.proto.kv.MemberChangeResponse;
+import raftkv.proto.kv.MemberListRequest;
+import raftkv.proto.kv.MemberListResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
@@ -208,6 +212,17 @@ public final class KvClient implements AutoCloseable {
         });
     }
 
+    /** The members, from the leader when one is known (it alone knows match indexes). */
+    public MemberListResponse memberList() {
+        MemberListRequest req = MemberListRequest.getDefaultInstance();
+        return call("member list", false, stub -> stub.memberList(req));
+    }
+
+    /** One membership change, answered once committed; {@code what} names it in errors ("member add 4"). */
+    public MemberChangeResponse memberChange(String what, MemberChangeRequest req) {
+        return call(what, false, stub -> stub.memberChange(req));
+    }
+
     /**
      * One node's Status, from that endpoint only (never failed over), with the given deadline:
      * completes with a KvFailure if it does not answer.
@@ -315,7 +330,9 @@ public final class KvClient implements AutoCloseable {
     private static KvFailure answered(String what, Status status) {
         String message = switch (status.getCode()) {
             case NOT_FOUND -> what + ": key not found";
-            case FAILED_PRECONDITION -> what + ": version mismatch: the key is no longer at that version; nothing was written";
+            case FAILED_PRECONDITION -> what.startsWith("member ")
+                    ? what + ": refused, nothing changed: " + orCode(status)
+                    : what + ": version mismatch: the key is no longer at that version; nothing was written";
             case INVALID_ARGUMENT -> what + ": rejected by the server: " + orCode(status);
             case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().startsWith("store quota")
                     ? what + ": the store is full: " + status.getDescription()

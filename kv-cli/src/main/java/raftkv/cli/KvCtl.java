@@ -48,7 +48,7 @@ public final class KvCtl implements Callable<Integer> {
     // one-shot run builds picocli's model (reflection over every option) of its own command only.
     private static final Map<String, Class<?>> COMMANDS = commands(SetCommand.class, GetCommand.class,
             GetMetaCommand.class, CasCommand.class, DeleteCommand.class, StatusCommand.class, MoveLeaderCommand.class,
-            SnapshotCommand.class, BenchCommand.class, CommandLine.HelpCommand.class);
+            SnapshotCommand.class, MemberCommand.class, BenchCommand.class, CommandLine.HelpCommand.class);
 
     private final CliEnv env;
 

@@ -120,7 +120,7 @@ final class StatusCommand implements Callable<Integer> {
                 cells.add(new String[] {"-", r.endpoint().toString(), "-", "down", "-", "-", "-", "-", "-", "-", "-"});
             } else {
                 cells.add(new String[] {Long.toString(s.getNodeId()), r.endpoint().toString(), s.getClientAddress(),
-                        roleName(s.getRole()), Long.toString(s.getTerm()), Long.toString(s.getCommitIndex()),
+                        roleName(s), Long.toString(s.getTerm()), Long.toString(s.getCommitIndex()),
                         Long.toString(s.getAppliedIndex()), s.getLeaderKnown() ? Long.toString(s.getLeaderId()) : "-",
                         Long.toString(s.getSnapshotIndex()), bytes(s.getDataBytes()),
                         s.getVersion().isEmpty() ? "-" : s.getVersion()});
@@ -157,7 +157,7 @@ final class StatusCommand implements Callable<Integer> {
                 n.put("id", s.getNodeId());
                 n.put("grpc_address", s.getPeerAddress());
                 n.put("text_address", s.getClientAddress());
-                n.put("role", roleName(s.getRole()));
+                n.put("role", roleName(s));
                 n.put("term", s.getTerm());
                 n.put("commit_index", s.getCommitIndex());
                 n.put("applied_index", s.getAppliedIndex());
@@ -184,6 +184,13 @@ final class StatusCommand implements Callable<Integer> {
         json.put("endpoints", rows.size());
         json.put("up", rows.stream().filter(r -> r.status() != null).count());
         return json;
+    }
+
+    /** The Raft role, or "learner" / "not member" for a node outside the voters. */
+    static String roleName(StatusResponse s) {
+        if (s.getNotMember()) return "not member";
+        if (s.getLearner()) return "learner";
+        return roleName(s.getRole());
     }
 
     static String roleName(Role role) {

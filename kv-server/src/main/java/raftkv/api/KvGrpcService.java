@@ -32,6 +32,7 @@ import raftkv.proto.kv.SnapshotData;
 import raftkv.proto.kv.SetResponse;
 import raftkv.proto.kv.StatusRequest;
 import raftkv.proto.kv.StatusResponse;
+import raftkv.node.MemberAddresses;
 import raftkv.raft.RaftCore;
 
 /** The client service of kv.proto: translates calls to {@link KvService} and results back. */
@@ -44,6 +45,8 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
     // How long MoveLeader waits for the target to lead: two election timeouts.
     private final long moveTimeoutMillis;
     private final SnapshotStreamer snapshots;
+    private MemberCalls members;
+    private MemberAddresses addresses;
 
     /**
      * @param servers           every server of the config by id, or null for an unknown id
@@ -118,8 +121,13 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
                     .setCommitIndex(raft.commitIndex())
                     .setAppliedIndex(s.appliedIndex())
                     .setLastLogIndex(raft.lastIndex());
+            ServerSpec leaderSpec = raft.leader() == RaftCore.NONE ? null : servers.apply(raft.leader());
             if (raft.leader() != RaftCore.NONE) {
-                b.setLeaderKnown(true).setLeaderId(raft.leader()).setLeaderAddress(servers.apply(raft.leader()).logAddress());
+                b.setLeaderKnown(true).setLeaderId(raft.leader()).setLeaderAddress(leaderSpec == null ? "" : leaderSpec.logAddress());
+            }
+            MemberAddresses book = addresses;
+            if (book != null) {
+                b.setLearner(book.membership().isLearner(self.id())).setNotMember(!book.membership().contains(self.id()));
             }
             out.onNext(b.build());
             out.onCompleted();
@@ -167,6 +175,25 @@ public final class KvGrpcService extends KeyValueGrpc.KeyValueImplBase {
                 timer.schedule(() -> awaitLeader(target, deadlineNanos, out), 10);
             }
         });
+    }
+
+    /** Membership calls (SPEC 9), when the node wires them in; UNIMPLEMENTED otherwise. */
+    public KvGrpcService withMembers(MemberAddresses addresses) {
+        this.members = new MemberCalls(node, addresses, timer, moveTimeoutMillis * 5);
+        this.addresses = addresses;
+        return this;
+    }
+
+    @Override
+    public void memberList(raftkv.proto.kv.MemberListRequest req, StreamObserver<raftkv.proto.kv.MemberListResponse> out) {
+        if (members == null) super.memberList(req, out);
+        else members.list(out);
+    }
+
+    @Override
+    public void memberChange(raftkv.proto.kv.MemberChangeRequest req, StreamObserver<raftkv.proto.kv.MemberChangeResponse> out) {
+        if (members == null) super.memberChange(req, out);
+        else members.change(req, out);
     }
 
     private <T> void run(KvRequest request, StreamObserver<T> out, Function<KvResult, T> success) {

@@ -45,7 +45,8 @@ final class KvSnapshot {
                 .setAppliedTerm(view.term())
                 .setClockMs(view.clockMs())
                 .setKeyCount(view.keyCount())
-                .setSessionCount(view.sessionCount())), checked);
+                .setSessionCount(view.sessionCount())
+                .setMembership(view.membership())), checked);
         for (Map.Entry<ByteString, Stored> e : view.keys().entrySet()) {
             Stored s = e.getValue();
             record(SnapshotRecord.newBuilder().setKey(SnapshotKey.newBuilder()
@@ -121,6 +122,13 @@ final class KvSnapshot {
             previousKey = key;
         }
         KvStateMachine machine = new KvStateMachine(appliedIndex, appliedTerm, clockMs, TreePMap.fromSortedMap(keys));
+        if (!h.getMembership().isEmpty()) {
+            try {
+                machine.restoreMembership(h.getMembership());
+            } catch (IllegalArgumentException e) {
+                throw corrupt(e.getMessage());
+            }
+        }
 
         Long previousClient = null;
         for (long i = 0; Long.compareUnsigned(i, h.getSessionCount()) < 0; i++) {

@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 import org.pcollections.TreePMap;
 import raftkv.raft.Entry;
+import raftkv.raft.Membership;
+import raftkv.raft.MembershipCodec;
 
 /**
  * The replicated key-value store: committed log entries in, results out. Pure and
@@ -74,6 +76,9 @@ public final class KvStateMachine {
     private long appliedTerm;
     // The highest entry timestamp applied, in ms since the epoch. Never decreases.
     private long clockMs;
+    // The membership of the last CONFIG entry applied (MembershipCodec bytes), carried in snapshots so
+    // that membership survives compaction; empty if none was applied (nor restored).
+    private ByteString membership = ByteString.EMPTY;
 
     /** An empty store, before log index 1. */
     public KvStateMachine() {}
@@ -127,6 +132,12 @@ public final class KvStateMachine {
         switch (entry.type()) {
             case NOOP -> {
                 advanceTo(entry);
+                return NONE;
+            }
+            case CONFIG -> {
+                MembershipCodec.decode(entry.data()); // a corrupt membership stops the node here, not later
+                advanceTo(entry);
+                membership = entry.data();
                 return NONE;
             }
             case NORMAL -> {
@@ -285,6 +296,25 @@ public final class KvStateMachine {
         return appliedIndex;
     }
 
+    /** The membership as of the applied index, or null if no membership change preceded it. */
+    public Membership membership() {
+        return membership.isEmpty() ? null : MembershipCodec.decode(membership);
+    }
+
+    /** Restores the membership a snapshot carried (encoded); for {@link KvSnapshot}. */
+    void restoreMembership(ByteString encoded) {
+        MembershipCodec.decode(encoded);
+        membership = encoded;
+    }
+
+    /**
+     * Forgets the membership: a machine restored into a new cluster (kv-server restore) takes its
+     * members from that cluster's config, as a brand-new cluster does.
+     */
+    public void forgetMembership() {
+        membership = ByteString.EMPTY;
+    }
+
     /** Term of the last entry applied (for the snapshot's metadata); 0 before the first. */
     public long appliedTerm() {
         return appliedTerm;
@@ -326,7 +356,7 @@ public final class KvStateMachine {
      * {@link SnapshotView#writeTo} on any thread, while this machine goes on applying.
      */
     public SnapshotView snapshotView() {
-        return new SnapshotView(appliedIndex, appliedTerm, clockMs, data, sessions.capture());
+        return new SnapshotView(appliedIndex, appliedTerm, clockMs, data, sessions.capture(), membership);
     }
 
     /**

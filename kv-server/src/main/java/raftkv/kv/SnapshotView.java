@@ -23,14 +23,22 @@ public final class SnapshotView {
     // Final fields of immutable maps: safely published to whichever thread writes the view.
     private final TreePMap<ByteString, Stored> keys;
     private final TreePMap<Long, Sessions.Session> sessions;
+    // The encoded membership as of index (raftkv.raft.MembershipCodec); empty if no change preceded it.
+    private final ByteString membership;
 
     SnapshotView(long index, long term, long clockMs, TreePMap<ByteString, Stored> keys,
-            TreePMap<Long, Sessions.Session> sessions) {
+            TreePMap<Long, Sessions.Session> sessions, ByteString membership) {
+        this.membership = membership;
         this.index = index;
         this.term = term;
         this.clockMs = clockMs;
         this.keys = keys;
         this.sessions = sessions;
+    }
+
+    /** The encoded membership as of {@link #index()}; empty if no membership change preceded it. */
+    public ByteString membership() {
+        return membership;
     }
 
     /** Index of the last entry applied at capture: the snapshot replaces the log up to it; 0 if none. */

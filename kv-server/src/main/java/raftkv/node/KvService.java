@@ -26,11 +26,20 @@ public final class KvService implements KvApi {
     private final Forwarder forwarder;
     private final Timer timer;
     private final Clock clock;
+    // Where each node is reached: the config's servers, or, with membership changes, the log's members.
+    private java.util.function.LongFunction<ServerSpec> addresses;
 
     /** @param clock the node's clock: request deadlines are its monotonic time, as the node's own are */
+    /** Looks nodes' addresses up in {@code addresses} (membership changes add nodes the config does not name). */
+    public KvService withAddresses(java.util.function.LongFunction<ServerSpec> addresses) {
+        this.addresses = addresses;
+        return this;
+    }
+
     public KvService(CommandSink node, ClusterConfig config, Forwarder forwarder, Timer timer, Clock clock) {
         this.node = node;
         this.config = config;
+        this.addresses = id -> config.servers().stream().filter(s -> s.id() == id).findFirst().orElse(null);
         this.forwarder = forwarder;
         this.timer = timer;
         this.clock = clock;
@@ -93,7 +102,12 @@ public final class KvService implements KvApi {
             retryLater(request, mayForward, deadline, backoffMs, promise, "no leader elected");
             return;
         }
-        ServerSpec spec = config.server((int) leader);
+        ServerSpec spec = addresses.apply(leader);
+        if (spec == null) {
+            // A leader added by a membership change this node has not yet applied: wait for the log.
+            retryLater(request, mayForward, deadline, backoffMs, promise, "leader " + leader + "'s address unknown yet");
+            return;
+        }
         if (!config.forward() || !mayForward) {
             // Certainly not executed here: the client (or the node that forwarded it) goes to the leader.
             promise.complete(new KvResult.Redirect(spec.clientAddress(), spec.logAddress()));

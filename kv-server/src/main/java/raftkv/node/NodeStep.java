@@ -13,6 +13,9 @@ import raftkv.kv.KvStateMachine;
 import raftkv.kv.SnapshotView;
 import raftkv.kv.Stored;
 import raftkv.raft.Entry;
+import raftkv.raft.Membership;
+import raftkv.raft.MembershipChange;
+import raftkv.raft.MembershipResult;
 import raftkv.raft.Message;
 import raftkv.raft.ProposeResult;
 import raftkv.raft.RaftCore;
@@ -95,6 +98,7 @@ public final class NodeStep {
     private volatile long knownLeader = RaftCore.NONE;
     // Shown each Ready before it is handled: the simulator checks Raft's invariants on it.
     private Consumer<Ready> readyWatcher = r -> {};
+    private final MembershipWatch membershipWatch;
 
     public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
                     Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
@@ -106,10 +110,44 @@ public final class NodeStep {
         this.transport = transport;
         this.clock = clock;
         this.snapshotDone = snapshotDone;
+        this.membershipWatch = new MembershipWatch(id);
     }
 
     public long id() {
         return id;
+    }
+
+    /** Calls {@code listener} on this node's thread with each membership that comes into force. */
+    public void onMembershipChange(Consumer<Membership> listener) {
+        membershipWatch.listener(listener);
+    }
+
+    /** The membership in force. Node thread only. */
+    public Membership membership() {
+        return core.membership();
+    }
+
+    /** The log index of the entry that set {@link #membership()} (0 or the snapshot point: not in the log). */
+    public long membershipIndex() {
+        return core.membershipIndex();
+    }
+
+    /** Each member's match index, if this node leads (empty otherwise). Node thread only. */
+    public java.util.SortedMap<Long, Long> matchIndexes() {
+        return core.matchIndexes();
+    }
+
+    /** Whether the entry at {@code index} of {@code term} is committed here (false if replaced). Node thread only. */
+    public boolean committed(long index, long term) {
+        return core.status().commitIndex() >= index && core.termAt(index) == term;
+    }
+
+    /** Proposes a membership change (see {@link RaftCore#changeMembership}). Node thread only. */
+    public MembershipResult changeMembership(MembershipChange change) {
+        if (stop.requested()) return new MembershipResult.NotLeader(stop.leaderHint());
+        MembershipResult r = core.changeMembership(change);
+        if (r instanceof MembershipResult.Accepted a) log.info("node {}: proposed membership {} at entry {}", id, a.membership(), a.index());
+        return r;
     }
 
     /** The leader this node knew of at its last Ready, or {@link RaftCore#NONE}. Any thread. */
@@ -168,6 +206,9 @@ public final class NodeStep {
 
     /** A whole snapshot a leader sent, read and checked; the Ready shows whether the core installs it. */
     public void stepSnapshot(Message.SnapshotRequest request, SnapshotKeeper.Received received, Consumer<Message> reply) {
+        // The membership the file carries (as of its index) comes into force with it.
+        Membership carried = received.machine().membership();
+        if (carried != null) request = request.withMembership(carried);
         if (stop.silent() || !stepPeer(request)) {
             SnapshotKeeper.discard(received.file());
             reply.accept(null);
@@ -186,6 +227,9 @@ public final class NodeStep {
     public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
         else if (stop.requested()) stop.park(result); // a leader about to hand over: for its successor
+        else if (membershipWatch.redirects(core.membership(), core.leader())) {
+            result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
+        }
         else if (request.isWrite()) propose(request, result, deadlineNanos);
         else read(request, result, deadlineNanos);
     }
@@ -376,6 +420,7 @@ public final class NodeStep {
         if (r.snapshot() != null) installSnapshot(r.snapshot());
         if (!r.entries().isEmpty()) storage.append(r.entries());
         if (r.mustSync()) storage.sync();
+        membershipWatch.notice(core.membership());
         for (Message m : r.messages()) {
             if (r.sendableBeforeSync(m)) continue; // sent above
             if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
@@ -390,6 +435,9 @@ public final class NodeStep {
         for (Entry e : r.committedEntries()) {
             pending.applied(e, stateMachine.apply(e), core.leader());
             snapshots.applied(e);
+        }
+        if (membershipWatch.shouldLetGo(core.membership(), core.role())) {
+            pending.leaving(membershipWatch.nextVoter(core.membership()), "node " + id + " was removed from the cluster: outcome unknown");
         }
         r.readStates().forEach(pending::confirmed);
         r.droppedReads().forEach(pending::dropped);

@@ -53,6 +53,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
 
     private record BeginStop(CompletableFuture<Void> silenced) implements Event {}
 
+    private record OnLoop(Runnable action) implements Event {}
+
     private record Stop() implements Event {}
 
     private final NodeStep step;
@@ -156,6 +158,31 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         return result;
     }
 
+    /** Calls {@code listener} on the node's thread with each membership that comes into force; before {@link #start}. */
+    public void onMembershipChange(java.util.function.Consumer<raftkv.raft.Membership> listener) {
+        step.onMembershipChange(listener);
+    }
+
+    /**
+     * Runs {@code action} with the node's step on the node's thread (membership changes and lists);
+     * the future completes with its result, or exceptionally if the node is overloaded or stopping.
+     */
+    public <T> CompletableFuture<T> call(java.util.function.Function<NodeStep, T> action) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Runnable run = () -> {
+            try {
+                result.complete(action.apply(step));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                throw e;
+            }
+        };
+        if (!running || !events.offer(new OnLoop(run))) {
+            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
+        }
+        return result;
+    }
+
     /**
      * Begins leaving the cluster (SIGTERM, SPEC 2); see {@link NodeStep#beginStop}. A node that did
      * not lead goes silent before this returns, on the caller's thread. The future completes once the
@@ -226,6 +253,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             c.result().complete(step.snapshotView());
         } else if (e instanceof TransferLeadership t) {
             t.result().complete(step.transferLeadership(t.target()));
+        } else if (e instanceof OnLoop o) {
+            o.action().run();
         } else if (e instanceof BeginStop b) {
             step.beginStop().whenComplete((ok, error) -> b.silenced().complete(null));
         } else if (e instanceof Stop) {

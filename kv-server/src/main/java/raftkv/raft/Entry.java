@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param index position in the log, starting at 1
  * @param term  the leader's term when the entry was created
- * @param type  {@link EntryType#NOOP} for the entry a new leader appends to commit its term
+ * @param type  {@link EntryType#NOOP} for the entry a new leader appends to commit its term,
+ *              {@link EntryType#CONFIG} for a membership
  * @param data  opaque to Raft: the encoded state machine command (empty for a no-op)
  */
 public record Entry(long index, long term, EntryType type, ByteString data) {
@@ -25,6 +26,10 @@ public record Entry(long index, long term, EntryType type, ByteString data) {
 
     public static Entry normal(long index, long term, ByteString data) {
         return new Entry(index, term, EntryType.NORMAL, data);
+    }
+
+    public static Entry config(long index, long term, Membership membership) {
+        return new Entry(index, term, EntryType.CONFIG, MembershipCodec.encode(membership));
     }
 
     /** Bytes this entry adds to a message, for batching limits. */

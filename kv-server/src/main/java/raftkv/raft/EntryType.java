@@ -5,5 +5,7 @@ public enum EntryType {
     /** A state machine command proposed by a client. */
     NORMAL,
     /** Appended by a new leader so that it commits an entry of its own term (Raft paper 8). */
-    NOOP
+    NOOP,
+    /** A whole new {@link Membership} ({@link MembershipCodec}); it takes effect once appended (thesis 4.1). */
+    CONFIG
 }

@@ -57,9 +57,20 @@ public sealed interface Message {
 
     /**
      * InstallSnapshot (Raft paper 7). The core only names the snapshot; the node streams its
-     * bytes alongside and hands them to the follower's state machine.
+     * bytes alongside and hands them to the follower's state machine. {@code membership} is the
+     * cluster's membership as of the snapshot's index; null when unknown (a snapshot from before
+     * any membership change: the follower then takes its initial membership).
      */
-    record SnapshotRequest(long from, long to, long term, SnapshotMeta snapshot) implements Message {}
+    record SnapshotRequest(long from, long to, long term, SnapshotMeta snapshot, Membership membership) implements Message {
+        public SnapshotRequest(long from, long to, long term, SnapshotMeta snapshot) {
+            this(from, to, term, snapshot, null);
+        }
+
+        /** This request, carrying the membership stored in the snapshot that came with it. */
+        public SnapshotRequest withMembership(Membership m) {
+            return new SnapshotRequest(from, to, term, snapshot, m);
+        }
+    }
 
     /** Answer to a {@link SnapshotRequest}: the follower's log now matches up to {@code matchIndex}. */
     record SnapshotResponse(long from, long to, long term, long matchIndex) implements Message {}

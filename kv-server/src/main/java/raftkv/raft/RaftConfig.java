@@ -6,7 +6,9 @@ import java.util.List;
  * Static configuration of one core. Times are in ticks: the node decides how long a tick is.
  *
  * @param id                  this node's id
- * @param voters              every voting member, this node included
+ * @param voters              the initial membership of a brand-new cluster, all voters (this node
+ *                            is not among them when it joins later); the log and snapshots hold
+ *                            the membership from the first change on
  * @param electionTicks       base election timeout; each node randomises in [t, 2t)
  * @param heartbeatTicks      leader heartbeat interval; must be below electionTicks
  * @param preVote             run a pre-vote before a real election (thesis 9.6)
@@ -21,7 +23,7 @@ public record RaftConfig(long id, List<Long> voters, int electionTicks, int hear
                          long maxBytesPerAppend, int maxInflight) {
     public RaftConfig {
         voters = List.copyOf(voters.stream().sorted().distinct().toList());
-        if (!voters.contains(id)) throw new IllegalArgumentException("voters " + voters + " must include this node " + id);
+        if (voters.isEmpty()) throw new IllegalArgumentException("voters must not be empty");
         if (voters.stream().anyMatch(v -> v < 0)) throw new IllegalArgumentException("node ids must be >= 0");
         if (heartbeatTicks < 1) throw new IllegalArgumentException("heartbeatTicks must be >= 1");
         if (electionTicks <= heartbeatTicks) throw new IllegalArgumentException("electionTicks must exceed heartbeatTicks");

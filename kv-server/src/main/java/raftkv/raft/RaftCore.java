@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.AppendResponse;
@@ -42,9 +44,24 @@ public final class RaftCore {
      */
     public static final long MAX_TERM = 1L << 62;
 
+    /**
+     * A learner is promoted only if its log is within this many entries of the leader's: a voter far
+     * behind would hold commits back (or, added to a small cluster, stop them) while it catches up.
+     */
+    public static final long PROMOTE_MAX_LAG = 1000;
+
     private final RaftConfig config;
-    // Who must agree to commit, to elect, to keep a lease, to confirm a read.
-    private final Quorum quorum;
+    // The membership of a brand-new cluster (RaftConfig.voters), until the log or a snapshot holds one.
+    private final Membership initialMembership;
+    // The membership in force: that of the last CONFIG entry in the log, committed or not (thesis 4.1),
+    // else the snapshot's, else the initial one. membershipIndex is that entry's index (or the snapshot
+    // point). previousMembership is the one before it: the nodes a change removed still get the log
+    // until the change commits, so that they learn of it. Invariant: one change in flight at a time.
+    private Membership membership;
+    private long membershipIndex;
+    private Membership previousMembership;
+    // Who must agree to commit, to elect, to keep a lease, to confirm a read: a majority of the voters.
+    private Quorum quorum;
     private final RandomGenerator random;
     private final RaftLog log;
 
@@ -85,10 +102,20 @@ public final class RaftCore {
      */
     public RaftCore(RaftConfig config, HardState hardState, SnapshotMeta snapshot, List<Entry> entries,
                     RandomGenerator random) {
+        this(config, hardState, snapshot, null, entries, random);
+    }
+
+    /**
+     * As above, with the membership stored with the snapshot ({@code null} if it holds none: no change
+     * had been made by then, and the initial membership, {@link RaftConfig#voters}, applies).
+     */
+    public RaftCore(RaftConfig config, HardState hardState, SnapshotMeta snapshot, Membership snapshotMembership,
+                    List<Entry> entries, RandomGenerator random) {
         this.config = config;
         this.random = random;
-        this.quorum = MajorityConfig.of(Set.copyOf(config.voters()));
-        this.log = new RaftLog(snapshot, entries);
+        this.initialMembership = Membership.ofVoters(config.voters());
+        this.log = new RaftLog(snapshot, snapshotMembership, entries);
+        refreshMembership();
         if (log.lastTerm() > hardState.term()) {
             throw new IllegalStateException("log term " + log.lastTerm() + " is ahead of persisted term " + hardState.term());
         }
@@ -108,7 +135,8 @@ public final class RaftCore {
             tickLeader();
         } else {
             electionElapsed++;
-            if (electionElapsed >= randomizedElectionTimeout) {
+            // Learners, removed nodes and nodes waiting to join never campaign.
+            if (electionElapsed >= randomizedElectionTimeout && membership.isVoter(config.id())) {
                 campaign(false);
             }
         }
@@ -155,11 +183,12 @@ public final class RaftCore {
             followLeaderOfThisTerm(s.from());
             handleSnapshot(s);
         } else if (m instanceof AppendResponse r) {
-            if (role == Role.LEADER) handleAppendResponse(r);
+            // A late answer from a node no longer replicated to (removed, the change committed) is ignored.
+            if (role == Role.LEADER && progress.containsKey(r.from())) handleAppendResponse(r);
         } else if (m instanceof SnapshotResponse r) {
-            if (role == Role.LEADER) handleSnapshotResponse(r);
+            if (role == Role.LEADER && progress.containsKey(r.from())) handleSnapshotResponse(r);
         } else if (m instanceof TimeoutNow t) {
-            if (role == Role.FOLLOWER && t.from() == leader) campaign(true);
+            if (role == Role.FOLLOWER && t.from() == leader && membership.isVoter(config.id())) campaign(true);
         }
         return StepResult.TAKEN;
     }
@@ -169,12 +198,17 @@ public final class RaftCore {
      * state only, so that a refused message changes nothing (not even the term).
      */
     private String contradiction(Message m) {
-        if (m.from() == config.id() || !config.voters().contains(m.from())) {
-            return "node " + m.from() + " is not a peer of node " + config.id() + " (voters " + config.voters() + ")";
+        boolean fromLeader = m instanceof AppendRequest || m instanceof SnapshotRequest || m instanceof TimeoutNow;
+        // A leader's log may hold members this node has not heard of yet (thesis 4.1: a server takes
+        // entries from a leader outside its configuration), so only the leader's requests may come
+        // from an unknown node.
+        boolean known = membership.contains(m.from()) || previousMembership.contains(m.from())
+                || m instanceof AppendRequest || m instanceof SnapshotRequest;
+        if (m.from() == config.id() || m.from() < 0 || !known) {
+            return "node " + m.from() + " is not a peer of node " + config.id() + " (" + membership + ")";
         }
         if (m.term() > MAX_TERM) return "term " + m.term() + " is above the bound 2^62";
         if (m.term() < term) return null; // stale: answered with our term, whatever it says
-        boolean fromLeader = m instanceof AppendRequest || m instanceof SnapshotRequest || m instanceof TimeoutNow;
         if (fromLeader && m.term() == term) {
             // Election Safety (Raft paper 5.2): at most one leader per term.
             if (role == Role.LEADER) {
@@ -235,6 +269,64 @@ public final class RaftCore {
     }
 
     /**
+     * Proposes one membership change (thesis 4.1: at most one voter added or removed). It takes
+     * effect as soon as it is appended, here and on each follower as it arrives, and is done once
+     * committed. Refused, changing nothing, while another change is uncommitted, before this leader
+     * has committed an entry of its own term (the thesis' fix: a leader of a new term must not
+     * propose a change while one from an earlier term may still be uncommitted on other logs), for a
+     * learner far behind, and for the last voter.
+     */
+    public MembershipResult changeMembership(MembershipChange change) {
+        checkNoOutstandingReady();
+        if (role != Role.LEADER || leadTransferee != NONE) {
+            return new MembershipResult.NotLeader(role == Role.LEADER ? leadTransferee : leader);
+        }
+        String refusal = membershipRefusal(change);
+        if (refusal != null) return new MembershipResult.Refused(refusal);
+        Membership next;
+        if (change instanceof MembershipChange.AddLearner a) {
+            next = membership.with(new Membership.Member(a.id(), false, a.address()));
+        } else if (change instanceof MembershipChange.AddVoter a) {
+            next = membership.with(new Membership.Member(a.id(), true, a.address()));
+        } else if (change instanceof MembershipChange.Promote p) {
+            next = membership.with(new Membership.Member(p.id(), true, membership.members().get(p.id()).address()));
+        } else {
+            next = membership.without(change.id());
+        }
+        Entry e = Entry.config(log.lastIndex() + 1, term, next);
+        log.append(e);
+        refreshMembership();
+        maybeCommit();
+        return new MembershipResult.Accepted(e.index(), e.term(), next);
+    }
+
+    /** Why {@code change} may not be made now, in one line, or null if it may. */
+    private String membershipRefusal(MembershipChange change) {
+        if (!committedInCurrentTerm()) {
+            return "the leader has not yet committed an entry of its term " + term + "; retry in a moment";
+        }
+        if (membershipIndex > log.committed()) {
+            return "another membership change (log entry " + membershipIndex + ") is in flight; retry once it commits";
+        }
+        long id = change.id();
+        String kind = membership.isVoter(id) ? "a voter" : "a learner";
+        if (change instanceof MembershipChange.AddLearner || change instanceof MembershipChange.AddVoter) {
+            return membership.contains(id) ? "node " + id + " is already " + kind : null;
+        }
+        if (change instanceof MembershipChange.Promote) {
+            if (!membership.isLearner(id)) return "node " + id + (membership.contains(id) ? " is already a voter" : " is not a member");
+            Progress pr = progress.get(id);
+            long match = pr == null ? 0 : pr.match;
+            return match == 0 || log.lastIndex() - match > PROMOTE_MAX_LAG
+                    ? "learner " + id + " has not caught up: it holds the log up to entry " + match + " of the leader's "
+                            + log.lastIndex() + " (at most " + PROMOTE_MAX_LAG + " behind to be promoted)"
+                    : null;
+        }
+        if (!membership.contains(id)) return "node " + id + " is not a member";
+        return membership.voters().equals(Set.of(id)) ? "node " + id + " is the last voter" : null;
+    }
+
+    /**
      * Starts a linearizable read (ReadIndex, thesis 6.4). Returns false if this node is not the
      * leader; otherwise the read is later reported in {@link Ready#readStates()} with the index the
      * node must have applied before reading, or in {@link Ready#droppedReads()} if leadership is lost.
@@ -257,7 +349,7 @@ public final class RaftCore {
      */
     public void transferLeadership(long target) {
         checkNoOutstandingReady();
-        if (role != Role.LEADER || target == config.id() || !config.voters().contains(target)) return;
+        if (role != Role.LEADER || target == config.id() || !membership.isVoter(target)) return;
         leadTransferee = target;
         electionElapsed = 0;
         Progress pr = progress.get(target);
@@ -276,6 +368,7 @@ public final class RaftCore {
         long best = NONE;
         Progress bestProgress = null;
         for (Map.Entry<Long, Progress> e : progress.entrySet()) { // id order: ties go to the lowest id
+            if (!membership.isVoter(e.getKey())) continue; // a learner cannot win an election
             Progress pr = e.getValue();
             boolean better = bestProgress == null
                     || (pr.recentActive && !bestProgress.recentActive)
@@ -376,6 +469,11 @@ public final class RaftCore {
         return leader;
     }
 
+    /** The term of the entry at {@code index}, or -1 if it is compacted away (below the snapshot point) or beyond the log. */
+    public long termAt(long index) {
+        return log.term(index);
+    }
+
     /** The entry at {@code index} if it is still in the log (for tests and status pages). */
     public Entry entry(long index) {
         return log.entry(index);
@@ -383,6 +481,85 @@ public final class RaftCore {
 
     public SnapshotMeta snapshotMeta() {
         return log.snapshot();
+    }
+
+    /** The membership in force (the last one in the log, committed or not). */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** The membership as of the snapshot point (what a snapshot taken there must carry), or null if none is known. */
+    public Membership snapshotMembership() {
+        return log.snapshotMembership();
+    }
+
+    /** The log index of the entry that set {@link #membership()}: done once the commit index reaches it. */
+    public long membershipIndex() {
+        return membershipIndex;
+    }
+
+    /** Leader only: each member's match index (how much of its log is known to match this leader's); empty otherwise. */
+    public SortedMap<Long, Long> matchIndexes() {
+        TreeMap<Long, Long> out = new TreeMap<>();
+        if (role != Role.LEADER) return out;
+        progress.forEach((id, pr) -> out.put(id, pr.match));
+        out.put(config.id(), log.lastIndex());
+        return out;
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    /** Takes the membership from the log (its last CONFIG entry), else the snapshot, else the initial one. */
+    private void refreshMembership() {
+        Entry last = log.lastConfigAtOrBelow(log.lastIndex());
+        if (last != null) {
+            membership = MembershipCodec.decode(last.data());
+            membershipIndex = last.index();
+            Membership before = log.membershipAt(last.index() - 1);
+            previousMembership = before != null ? before : initialMembership;
+        } else {
+            Membership atSnapshot = log.snapshotMembership();
+            membership = atSnapshot != null ? atSnapshot : initialMembership;
+            membershipIndex = log.snapshot().index();
+            previousMembership = membership;
+        }
+        quorum = MajorityConfig.of(membership.voters());
+        // A member added now is probed from the change's own entry, which goes out at once.
+        if (role == Role.LEADER) updateReplicationTargets(log.lastIndex());
+        if (leadTransferee != NONE && !membership.isVoter(leadTransferee)) leadTransferee = NONE;
+    }
+
+    /**
+     * Leader: one Progress per member but itself, and, while a change is uncommitted, per node it
+     * removed, so that the node gets the entry that removes it and stops campaigning.
+     */
+    private void updateReplicationTargets(long nextForNewPeers) {
+        TreeSet<Long> targets = new TreeSet<>(membership.members().keySet());
+        if (membershipIndex > log.committed()) targets.addAll(previousMembership.members().keySet());
+        targets.remove(config.id());
+        progress.keySet().retainAll(targets);
+        for (long peer : targets) {
+            progress.computeIfAbsent(peer, p -> {
+                Progress pr = new Progress(Math.max(1, nextForNewPeers), config.maxInflight());
+                pr.recentActive = true;
+                return pr;
+            });
+        }
+    }
+
+    /**
+     * The last change committed: stop replicating to the nodes it removed, and if it removed this
+     * leader, hand leadership to an up-to-date voter and step down. Returns true if it stepped down.
+     */
+    private boolean membershipChangeCommitted() {
+        updateReplicationTargets(log.lastIndex() + 1);
+        if (membership.isVoter(config.id())) return false;
+        long successor = mostUpToDateFollower();
+        if (successor != NONE && progress.get(successor).match == log.lastIndex()) {
+            send(new TimeoutNow(config.id(), successor, term));
+        }
+        becomeFollower(term, NONE);
+        return true;
     }
 
     // ---------------------------------------------------------------- role changes
@@ -456,12 +633,7 @@ public final class RaftCore {
         heartbeatElapsed = 0;
         reads = new ReadIndex();
         progress.clear();
-        for (long peer : config.voters()) {
-            if (peer == config.id()) continue;
-            Progress pr = new Progress(log.lastIndex() + 1, config.maxInflight());
-            pr.recentActive = true;
-            progress.put(peer, pr);
-        }
+        updateReplicationTargets(log.lastIndex() + 1);
         // Raft paper 8: a no-op of the new term lets the leader commit (and learn the commit index of)
         // entries from earlier terms, which it may not commit by counting replicas.
         appendAsLeader(Entry.noop(log.lastIndex() + 1, term));
@@ -485,7 +657,7 @@ public final class RaftCore {
         Role asked = role;
         recordVote(config.id(), true);
         if (role != asked) return; // a single-node cluster has already decided
-        for (long peer : config.voters()) {
+        for (long peer : membership.voters()) {
             if (peer == config.id()) continue;
             send(new VoteRequest(config.id(), peer, voteTerm, log.lastIndex(), log.lastTerm(), preVote, transfer));
         }
@@ -555,7 +727,12 @@ public final class RaftCore {
             long conflict = log.findConflict(m.entries());
             if (conflict != 0) {
                 int from = (int) (conflict - m.entries().get(0).index());
-                log.truncateAndAppend(m.entries().subList(from, m.entries().size()));
+                List<Entry> suffix = m.entries().subList(from, m.entries().size());
+                log.truncateAndAppend(suffix);
+                // A membership takes effect once in the log, and a removed entry's ends with it.
+                if (conflict <= membershipIndex || suffix.stream().anyMatch(e -> e.type() == EntryType.CONFIG)) {
+                    refreshMembership();
+                }
             }
             // Raft paper figure 2: commitIndex = min(leaderCommit, index of last new entry).
             log.commitTo(Math.min(m.leaderCommit(), lastNew));
@@ -580,7 +757,8 @@ public final class RaftCore {
             log.commitTo(s.index());
             send(new SnapshotResponse(config.id(), m.from(), term, s.index()));
         } else {
-            log.restore(s);
+            log.restore(s, m.membership());
+            refreshMembership();
             snapshotToInstall = s;
             send(new SnapshotResponse(config.id(), m.from(), term, s.index()));
         }
@@ -671,7 +849,8 @@ public final class RaftCore {
                 if (pr.state == Progress.State.SNAPSHOT) break;
                 if (pr.next < log.firstIndex()) {
                     pr.becomeSnapshot(log.snapshot().index());
-                    send(new SnapshotRequest(config.id(), peer, term, log.snapshot()));
+                    // null: no change before the snapshot, the follower keeps to the initial membership.
+                    send(new SnapshotRequest(config.id(), peer, term, log.snapshot(), log.snapshotMembership()));
                     break;
                 }
                 boolean probing = pr.state == Progress.State.PROBE;
@@ -762,7 +941,9 @@ public final class RaftCore {
         long quorumIndex = quorum.committedIndex(id -> id == config.id() ? log.stableIndex() : progress.get(id).match);
         if (quorumIndex > log.committed() && log.term(quorumIndex) == term) {
             boolean termWasCommitted = committedInCurrentTerm();
+            boolean changeWasPending = membershipIndex > log.committed();
             log.commitTo(quorumIndex);
+            if (changeWasPending && membershipIndex <= log.committed() && membershipChangeCommitted()) return;
             if (!termWasCommitted && committedInCurrentTerm()) {
                 for (long id : reads.takeAwaitingTermCommit()) reads.add(id, log.committed());
                 releaseReads();

@@ -13,14 +13,17 @@ import java.util.List;
  */
 final class RaftLog {
     private SnapshotMeta snapshot;
+    // The membership as of snapshot.index(), or null if no membership change preceded it.
+    private Membership snapshotMembership;
     private final ArrayList<Entry> entries = new ArrayList<>();
     private long committed;
     private long applied;
     // Last index known to be on stable storage; entries after it still have to be persisted.
     private long stableTo;
 
-    RaftLog(SnapshotMeta snapshot, List<Entry> stored) {
+    RaftLog(SnapshotMeta snapshot, Membership snapshotMembership, List<Entry> stored) {
         this.snapshot = snapshot;
+        this.snapshotMembership = snapshotMembership;
         for (Entry e : stored) {
             appendOne(e);
         }
@@ -31,6 +34,26 @@ final class RaftLog {
 
     SnapshotMeta snapshot() {
         return snapshot;
+    }
+
+    /** The membership as of the snapshot point, or null if none was recorded before it. */
+    Membership snapshotMembership() {
+        return snapshotMembership;
+    }
+
+    /** The last {@link EntryType#CONFIG} entry at or below {@code index} still in the log, or null. */
+    Entry lastConfigAtOrBelow(long index) {
+        for (long i = Math.min(index, lastIndex()); i > snapshot.index(); i--) {
+            Entry e = entry(i);
+            if (e.type() == EntryType.CONFIG) return e;
+        }
+        return null;
+    }
+
+    /** The membership as of {@code index} (at least the snapshot point), or null if no change is known by then. */
+    Membership membershipAt(long index) {
+        Entry e = lastConfigAtOrBelow(index);
+        return e != null ? MembershipCodec.decode(e.data()) : snapshotMembership;
     }
 
     long firstIndex() {
@@ -178,12 +201,13 @@ final class RaftLog {
     }
 
     /** A follower accepted a snapshot that its log does not cover: the log restarts after it. */
-    void restore(SnapshotMeta s) {
+    void restore(SnapshotMeta s, Membership membership) {
         if (s.index() <= committed) {
             throw new IllegalStateException("snapshot " + s + " is behind commit " + committed);
         }
         entries.clear();
         snapshot = s;
+        snapshotMembership = membership;
         committed = s.index();
         applied = s.index();
         stableTo = s.index();
@@ -196,6 +220,7 @@ final class RaftLog {
             throw new IllegalStateException("cannot compact to " + index + " beyond applied " + applied);
         }
         long t = term(index);
+        snapshotMembership = membershipAt(index);
         entries.subList(0, offset(index) + 1).clear();
         snapshot = new SnapshotMeta(index, t);
     }

@@ -221,7 +221,8 @@ public final class ClusterTool {
                 out.printf("%-4d %-22s %-22s %-10s%n", s.id(), s.clientAddress(), s.logAddress(), "down");
             } else {
                 out.printf("%-4d %-22s %-22s %-10s %6d %8d %8d %6s%n", s.id(), s.clientAddress(), s.logAddress(),
-                        roleName(r.getRole()), r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(),
+                        r.getNotMember() ? "not member" : r.getLearner() ? "learner" : roleName(r.getRole()),
+                        r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(),
                         r.getLeaderKnown() ? Long.toString(r.getLeaderId()) : "-");
             }
         }

@@ -37,6 +37,7 @@ import raftkv.node.SnapshotKeeper;
 import raftkv.node.RaftNode;
 import raftkv.node.Timer;
 import raftkv.raft.Entry;
+import raftkv.node.MemberAddresses;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.RaftCore;
 import raftkv.security.NodeTls;
@@ -95,6 +96,14 @@ final class Node implements AutoCloseable {
     }
 
     static Node start(ClusterConfig config, int id, FileLock lock) throws IOException, BindException {
+        return start(config, id, lock, false);
+    }
+
+    /**
+     * @param join the node is not in the initial membership (--join): config.json's servers other than
+     *             itself are, and it waits for a leader to add it
+     */
+    static Node start(ClusterConfig config, int id, FileLock lock, boolean join) throws IOException, BindException {
         ServerSpec self = config.server(id);
         // First, so that a bad certificate stops the node before it touches its log.
         NodeTls tls = NodeTls.forNode(config, id);
@@ -116,19 +125,29 @@ final class Node implements AutoCloseable {
         int tickMs = Math.max(1, config.heartbeatMs() / 2);
         int heartbeatTicks = Math.max(1, config.heartbeatMs() / tickMs);
         int electionTicks = Math.max(heartbeatTicks + 1, config.electionTimeoutMs() / tickMs);
-        List<Long> voters = config.servers().stream().map(s -> (long) s.id()).toList();
+        // The initial membership of a brand-new cluster; the log and snapshot hold it from the first change on.
+        List<Long> voters = config.servers().stream().map(s -> (long) s.id()).filter(s -> !join || s != id).toList();
+        if (voters.isEmpty()) throw new IOException("--join: the config names no server but this node to join");
         RaftConfig raftConfig = new RaftConfig(id, voters, electionTicks, heartbeatTicks, true, true, 512,
                 MAX_APPEND_BYTES, 256);
-        RaftCore core = new RaftCore(raftConfig, recovered.hardState(), recovered.snapshot(), recovered.entries(),
-                new SplittableRandom(new SecureRandom().nextLong()));
+        RaftCore core = new RaftCore(raftConfig, recovered.hardState(), recovered.snapshot(), stateMachine.membership(),
+                recovered.entries(), new SplittableRandom(new SecureRandom().nextLong()));
+        MemberAddresses addresses = new MemberAddresses(config.servers(), core.membership());
+        if (join) log.info("node {}: joining: waiting for a leader to add it ({})", id, core.membership());
 
         int maxMessageBytes = GrpcTransport.maxMessageBytes(Math.max(config.maxValueBytes(), MAX_APPEND_BYTES));
         Map<Long, String> peers = new LinkedHashMap<>();
-        for (ServerSpec s : config.servers()) {
+        for (ServerSpec s : addresses.all().values()) {
             if (s.id() != id) peers.put((long) s.id(), s.logAddress());
         }
+        java.util.OptionalLong stored = ClusterIdFile.read(config, id);
         GrpcTransport transport = new GrpcTransport(id, peers, maxMessageBytes,
-                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, config.clusterId(), tls.peerCredentials());
+                GrpcTransport.Options.defaults(maxMessageBytes), snapshots, stored.orElse(config.clusterId()), tls.peerCredentials());
+        if (stored.isEmpty() && join) {
+            transport.bindClusterIdOnFirstContact(clusterId -> ClusterIdFile.write(config, id, clusterId));
+        } else if (stored.isEmpty()) {
+            ClusterIdFile.write(config, id, config.clusterId());
+        }
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "raft-ticker-" + id);
             t.setDaemon(true);
@@ -138,17 +157,22 @@ final class Node implements AutoCloseable {
         Node[] holder = new Node[1];
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t));
+        // Before each Ready's messages go out: links to new members, none to removed ones.
+        raftNode.onMembershipChange(m -> {
+            if (addresses.update(m)) transport.updatePeers(peerAddresses(addresses, id));
+        });
         Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder,
                 config.electionTimeoutMs() + 1000L);
         holder[0] = node;
 
         Timer timer = (task, delayMillis) -> scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-        KvService service = new KvService(raftNode, config, forwarder, timer, Clock.SYSTEM);
-        KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, serverId -> serverOrNull(config, serverId), timer,
-                config.electionTimeoutMs());
+        KvService service = new KvService(raftNode, config, forwarder, timer, Clock.SYSTEM).withAddresses(addresses::spec);
+        KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, addresses::spec, timer,
+                config.electionTimeoutMs()).withMembers(addresses);
         KvCallInterceptor hints = new KvCallInterceptor(() -> {
             long leader = raftNode.knownLeader();
-            return leader == RaftCore.NONE ? null : config.server((int) leader).logAddress();
+            ServerSpec spec = leader == RaftCore.NONE ? null : addresses.spec(leader);
+            return spec == null ? null : spec.logAddress();
         });
         List<BindableService> services = new ArrayList<>();
         RaftPeerService peerService = transport.peerService();
@@ -264,8 +288,12 @@ final class Node implements AutoCloseable {
         }
     }
 
-    private static ServerSpec serverOrNull(ClusterConfig config, long id) {
-        return config.servers().stream().filter(s -> s.id() == id).findFirst().orElse(null);
+    private static Map<Long, String> peerAddresses(MemberAddresses addresses, long self) {
+        Map<Long, String> peers = new LinkedHashMap<>();
+        addresses.all().forEach((peer, spec) -> {
+            if (peer != self) peers.put(peer, spec.logAddress());
+        });
+        return peers;
     }
 
     private static long lastIndex(List<Entry> entries) {

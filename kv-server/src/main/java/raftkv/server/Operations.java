@@ -52,7 +52,7 @@ final class Operations implements AutoCloseable {
     Operations(RaftNode node, GrpcTransport transport, Collection<Long> peers, Path nodeDir) {
         this.raftView = cached(RAFT_VIEW_MAX_AGE_MS, () -> view(node));
         this.disk = cached(1000, () -> diskView(nodeDir));
-        Supplier<List<PeerStats>> peerStats = () -> peers.stream().sorted().map(transport::stats).toList();
+        Supplier<List<PeerStats>> peerStats = transport::allStats;
         this.metrics = new NodeMetrics(raftView, disk, peerStats, () -> textServer == null ? null : textServer.stats());
     }
 

@@ -99,14 +99,14 @@ final class Restore {
     }
 
     /**
-     * The one place that decides what the new cluster's snapshot holds. The file is read whole and
-     * written again (byte for byte the same today), rather than copied, so that this is where a
-     * restore would replace the membership a snapshot carries by the new config's servers. Today
-     * membership is not in snapshots: every node takes it from config.json's {@code servers} at
-     * each start, so the new cluster's members are the servers of {@code config} already.
+     * The one place that decides what the new cluster's snapshot holds: the old cluster's data and
+     * sessions, but not its membership (the last membership change it applied names the old
+     * cluster's nodes and addresses). Without one, every node of the new cluster takes its initial
+     * membership from {@code config}'s servers, as a brand-new cluster does.
      */
     private static void writeSnapshot(SnapshotFiles files, KvStateMachine machine, SnapshotMeta meta,
                                       ClusterConfig config) throws IOException {
+        machine.forgetMembership();
         files.write(meta, machine.snapshotView()::writeTo);
     }
 

@@ -101,7 +101,7 @@ public final class ServerMain {
         Path dir = config.nodeDir(id);
         FileLock lock = lockDataDir(dir);
         try {
-            return Node.start(config, id, lock);
+            return Node.start(config, id, lock, options.join);
         } catch (Node.BindException e) {
             releaseQuietly(lock);
             throw new StartupException(EXIT_USAGE, e.getMessage());

@@ -48,6 +48,11 @@ final class ServerOptions {
             description = "text, or json: one JSON object a line, for log shippers (default: ${DEFAULT-VALUE})")
     LogFormat logFormat;
 
+    @Option(names = "--join", description = {"start a node that is not in the initial membership (config.json's servers",
+            "without this node): it waits, never campaigning, until a leader adds it (kvctl member add)",
+            "and sends it the membership, log and snapshot. Its own entry in --config gives its address."})
+    boolean join;
+
     @Option(names = "--log-file", paramLabel = "FILE",
             description = "log to FILE instead of stderr, rotated by size: FILE.1 is the newest old file")
     Path logFile;

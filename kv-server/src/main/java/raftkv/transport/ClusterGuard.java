@@ -27,7 +27,10 @@ final class ClusterGuard {
     private static final int MAX_SENDERS_LOGGED = 1024;
 
     private final long selfId;
-    private final long clusterId;
+    // Fixed, except on a node joining for the first time, which takes the id of the first cluster
+    // that contacts it (bindOnFirstContact).
+    private volatile long clusterId;
+    private volatile java.util.function.LongConsumer onBind;
     private final Set<Long> reported = ConcurrentHashMap.newKeySet();
     private final Consumer<String> report;
 
@@ -56,6 +59,7 @@ final class ClusterGuard {
      * @param sender the sender's id as the message or the link names it
      */
     boolean admits(long received, String what, long sender) {
+        if (onBind != null && received != 0 && bind(received, sender)) return true;
         if (received == clusterId) return true;
         if (reported.size() < MAX_SENDERS_LOGGED && reported.add(sender)) {
             report.accept("node " + selfId + ": refusing " + what + " node " + sender + ": it carries cluster id "
@@ -65,6 +69,25 @@ final class ClusterGuard {
             log.debug("node {}: refusing {} node {}: cluster id {}", selfId, what, sender, Long.toHexString(received));
         }
         return false;
+    }
+
+    /**
+     * A node started with --join and no cluster id of its own yet: the first peer message that
+     * reaches it (from the leader that added it; with TLS only a certified node of this CA can
+     * send one) gives the id, which is then kept for good; {@code onBind} persists it.
+     */
+    synchronized void bindOnFirstContact(java.util.function.LongConsumer onBind) {
+        this.onBind = onBind;
+    }
+
+    private synchronized boolean bind(long received, long sender) {
+        if (onBind == null) return received == clusterId;
+        clusterId = received;
+        java.util.function.LongConsumer persist = onBind;
+        onBind = null;
+        log.info("node {}: joined cluster {} on first contact from node {}", selfId, Long.toHexString(received), sender);
+        persist.accept(received);
+        return true;
     }
 
     /** The description a refused caller gets with PERMISSION_DENIED. */

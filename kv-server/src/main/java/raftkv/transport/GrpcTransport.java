@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import raftkv.raft.Message;
 
 /**
@@ -118,9 +120,14 @@ public final class GrpcTransport implements Transport {
     private static final int SNAPSHOT_THREADS = 4;
     private static final Duration SNAPSHOT_THREAD_IDLE = Duration.ofSeconds(10);
 
+    private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
+
     private final long selfId;
     private final Options options;
-    private final Map<Long, PeerLink> links = new TreeMap<>();
+    // One link per peer; peers come and go with membership changes (updatePeers, on the node's thread).
+    private final Map<Long, PeerLink> links = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final int maxMessageBytes;
+    private final ChannelCredentials credentials;
     private final RaftPeerService service;
     // File reads and writes of snapshot transfers, both ways, and their timers. No thread while idle.
     private final ScheduledThreadPoolExecutor snapshotPool;
@@ -180,6 +187,8 @@ public final class GrpcTransport implements Transport {
         if (maxMessageBytes <= 0) throw new IllegalArgumentException("maxMessageBytes must be > 0");
         if (peers.containsKey(selfId)) throw new IllegalArgumentException("peers must not include this node " + selfId);
         this.selfId = selfId;
+        this.maxMessageBytes = maxMessageBytes;
+        this.credentials = credentials;
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(snapshots, "snapshots");
         for (Map.Entry<Long, String> p : new TreeMap<>(peers).entrySet()) {
@@ -188,7 +197,9 @@ public final class GrpcTransport implements Transport {
         }
         this.snapshotPool = snapshotPool(selfId);
         this.cluster = new ClusterGuard(selfId, clusterId);
-        this.service = new RaftPeerService(selfId, peers.keySet(), snapshots, snapshotPool, cluster);
+        // A live view: peers added later are admitted too.
+        this.service = new RaftPeerService(selfId, java.util.Collections.unmodifiableSet(links.keySet()), snapshots,
+                snapshotPool, cluster);
         List<Long> voters = new ArrayList<>(links.keySet());
         voters.add(selfId);
         voters.sort(null);
@@ -259,7 +270,11 @@ public final class GrpcTransport implements Transport {
         }
         if (request.from() != selfId) throw new IllegalArgumentException("node " + selfId + " cannot send " + request);
         PeerLink link = links.get(request.to());
-        if (link == null) throw new IllegalArgumentException("node " + request.to() + " is not a peer of node " + selfId);
+        if (link == null) {
+            // A member whose address this node does not know (yet): as if the message were lost.
+            log.debug("node {}: no link to node {}; {} dropped", selfId, request.to(), request.getClass().getSimpleName());
+            return;
+        }
         if (closed) {
             link.drop(request.getClass().getSimpleName(), "transport closed");
             return;
@@ -295,6 +310,41 @@ public final class GrpcTransport implements Transport {
             }
             transfer.start();
         }
+    }
+
+    /**
+     * Opens a link to each peer of {@code peers} (id to gRPC address) that has none, and closes the
+     * links of peers no longer in it (a member removed). A peer whose address changed gets a new link.
+     */
+    public synchronized void updatePeers(Map<Long, String> peers) {
+        if (closed) return;
+        for (Map.Entry<Long, String> p : peers.entrySet()) {
+            if (p.getKey() == selfId) continue;
+            PeerLink old = links.get(p.getKey());
+            if (old != null && old.target.equals(checkTarget(p.getKey(), p.getValue()))) continue;
+            links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
+                    options, this::deliver, credentials));
+            if (old != null) old.shutdown();
+            log.info("node {}: link to node {} at {}", selfId, p.getKey(), p.getValue());
+        }
+        for (Long id : List.copyOf(links.keySet())) {
+            if (peers.containsKey(id)) continue;
+            PeerLink gone = links.remove(id);
+            if (gone != null) {
+                gone.shutdown();
+                log.info("node {}: closed the link to node {} (no longer a member)", selfId, id);
+            }
+        }
+    }
+
+    /** See {@link ClusterGuard#bindOnFirstContact}: for a node joining with no cluster id yet. Before {@link #start}. */
+    public void bindClusterIdOnFirstContact(java.util.function.LongConsumer persist) {
+        cluster.bindOnFirstContact(persist);
+    }
+
+    /** The counters of every peer link, in id order. */
+    public List<PeerStats> allStats() {
+        return links.values().stream().map(PeerLink::stats).toList();
     }
 
     /** The counters of one peer's link. */

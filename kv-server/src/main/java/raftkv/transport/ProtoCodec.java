@@ -14,6 +14,7 @@ import raftkv.proto.raft.VoteRequest;
 import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Entry;
 import raftkv.raft.EntryType;
+import raftkv.raft.MembershipCodec;
 import raftkv.raft.Message;
 import raftkv.raft.RaftCore;
 import raftkv.raft.SnapshotMeta;
@@ -311,6 +312,7 @@ public final class ProtoCodec {
                 .setType(switch (e.type()) {
                     case NORMAL -> raftkv.proto.raft.EntryType.ENTRY_TYPE_NORMAL;
                     case NOOP -> raftkv.proto.raft.EntryType.ENTRY_TYPE_NOOP;
+                    case CONFIG -> raftkv.proto.raft.EntryType.ENTRY_TYPE_CONFIG;
                 })
                 .setData(e.data())
                 .build();
@@ -343,11 +345,19 @@ public final class ProtoCodec {
         EntryType type = switch (p.getType()) {
             case ENTRY_TYPE_NORMAL -> EntryType.NORMAL;
             case ENTRY_TYPE_NOOP -> EntryType.NOOP;
+            case ENTRY_TYPE_CONFIG -> EntryType.CONFIG;
             case ENTRY_TYPE_UNSPECIFIED -> throw invalid(field + ".type: missing (ENTRY_TYPE_UNSPECIFIED)");
             case UNRECOGNIZED -> throw invalid(field + ".type: unknown entry type " + p.getTypeValue());
         };
         if (type == EntryType.NOOP && !p.getData().isEmpty()) {
             throw invalid(field + ".data: " + p.getData().size() + " bytes in a no-op entry (must be empty)");
+        }
+        if (type == EntryType.CONFIG) {
+            try {
+                MembershipCodec.decode(p.getData());
+            } catch (IllegalArgumentException e) {
+                throw invalid(field + ".data: " + e.getMessage());
+            }
         }
         return new Entry(index, term, type, p.getData());
     }

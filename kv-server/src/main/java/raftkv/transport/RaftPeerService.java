@@ -64,7 +64,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
      */
     RaftPeerService(long selfId, Set<Long> peerIds, SnapshotSource source, Executor io, ClusterGuard cluster) {
         this.selfId = selfId;
-        this.peerIds = Set.copyOf(peerIds);
+        this.peerIds = peerIds; // may be a live view: members come and go
         this.cluster = cluster;
         this.snapshots = new SnapshotReceiver(selfId, peerIds, source, io, () -> inbound, peer -> {
             PartitionHook hook = partitionHook;
@@ -138,7 +138,9 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         Message request;
         try {
             request = decode.get();
-            if (!peerIds.contains(request.from())) {
+            // A leader may be a member this node has not heard of yet (its own log will tell): the
+            // core judges AppendEntries from unknown senders; everything else must come from a peer.
+            if (!peerIds.contains(request.from()) && !(request instanceof Message.AppendRequest)) {
                 throw new IllegalArgumentException("node " + request.from() + " is not a peer of node " + selfId
                         + " (peers " + peerIds + ")");
             }

@@ -128,7 +128,7 @@ final class SnapshotReceiver {
                      AtomicLong highestTerm) {
         this.highestTerm = highestTerm;
         this.selfId = selfId;
-        this.peerIds = Set.copyOf(peerIds);
+        this.peerIds = peerIds; // may be a live view: members come and go
         this.source = source;
         this.io = io;
         this.inbound = inbound;
@@ -313,9 +313,10 @@ final class SnapshotReceiver {
                 throw new Refusal(Status.PERMISSION_DENIED.withDescription(cluster.refusal(header.getClusterId())));
             }
             Message.SnapshotRequest r = ProtoCodec.fromProto(chunk.getHeader(), selfId);
-            if (!peerIds.contains(r.from())) {
-                throw new IllegalArgumentException("node " + r.from() + " is not a peer of node " + selfId
-                        + " (peers " + peerIds + ")");
+            // Any node id but our own: a leader may be a member this node has not heard of yet (a
+            // node joining takes its membership from this very snapshot); the core judges the sender.
+            if (r.from() == selfId) {
+                throw new IllegalArgumentException("node " + r.from() + " is this node (peers " + peerIds + ")");
             }
             if (inbound.get() == null) {
                 throw new Refusal(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more"));

@@ -97,6 +97,7 @@ sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateR
             return switch (type) {
                 case NORMAL -> 0;
                 case NOOP -> 1;
+                case CONFIG -> 2;
             };
         }
 
@@ -105,6 +106,7 @@ sealed interface WalRecord permits WalRecord.SegmentHeader, WalRecord.HardStateR
             return switch (code) {
                 case 0 -> EntryType.NORMAL;
                 case 1 -> EntryType.NOOP;
+                case 2 -> EntryType.CONFIG;
                 default -> null;
             };
         }

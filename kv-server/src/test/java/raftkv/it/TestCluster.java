@@ -132,6 +132,18 @@ final class TestCluster implements AutoCloseable {
         return p;
     }
 
+    /** Starts node {@code id} with another config file and extra arguments ("--join"). */
+    Process start(int id, Path config, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--id", Integer.toString(id), "--config", config.toString()));
+        args.addAll(List.of(extra));
+        Process p = new ProcessBuilder(serverCommand(args.toArray(String[]::new)))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile()))
+                .start();
+        processes.put(id, p);
+        return p;
+    }
+
     /**
      * The command line that runs the server main class with this JVM's test class path; the heap
      * is 256 MiB unless the system property {@code raftkv.it.heap} says otherwise (benchmarks).

@@ -52,6 +52,13 @@ final class Cluster {
         return n;
     }
 
+    /** Adds a new, empty node {@code id}, outside the initial membership (it waits to be added). */
+    TestNode join(long id) {
+        TestNode n = TestNode.fresh(opts.config(id, ids));
+        nodes.put(id, n);
+        return n;
+    }
+
     void isolate(long id) {
         isolated.add(id);
     }

@@ -40,6 +40,9 @@ import raftkv.raft.Message.VoteResponse;
  * isolate ID | heal                         messages to or from an isolated node are lost on delivery
  * stabilize                                 ready and deliver until nothing moves
  * status ID|all                             role, term, leader, vote, commit, applied, log terms
+ * join ID                                   a new empty node outside the initial membership
+ * member ID add-learner|add-voter|promote|remove NODE   a membership change proposed to node ID
+ * members ID|all                            the membership each node uses, and its entry's index
  * </pre>
  */
 final class Scenario {
@@ -103,6 +106,16 @@ final class Scenario {
             case "isolate" -> isolated.add(Long.parseLong(words.get(0)));
             case "heal" -> isolated.clear();
             case "stabilize" -> out.addAll(stabilize());
+            case "join" -> {
+                long id = Long.parseLong(words.get(0));
+                nodes.put(id, TestNode.fresh(opts.config(id, ids)));
+            }
+            case "member" -> out.add(membershipResult(node(words.get(0)).changeMembership(change(words.get(1), words.get(2)))));
+            case "members" -> {
+                for (TestNode node : targets(words.get(0))) {
+                    out.add(node.id() + ": " + node.core().membership() + " at " + node.core().membershipIndex());
+                }
+            }
             case "status" -> {
                 for (TestNode node : targets(words.get(0))) out.add(status(node));
             }
@@ -198,6 +211,24 @@ final class Scenario {
                 + node.logTerms().stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
+    private static MembershipChange change(String kind, String node) {
+        long id = Long.parseLong(node);
+        Membership.Address address = new Membership.Address("127.0.0." + id, 8000 + (int) id, 9000 + (int) id);
+        return switch (kind) {
+            case "add-learner" -> new MembershipChange.AddLearner(id, address);
+            case "add-voter" -> new MembershipChange.AddVoter(id, address);
+            case "promote" -> new MembershipChange.Promote(id);
+            case "remove" -> new MembershipChange.Remove(id);
+            default -> throw new IllegalArgumentException("unknown membership change " + kind);
+        };
+    }
+
+    private static String membershipResult(MembershipResult r) {
+        if (r instanceof MembershipResult.Accepted a) return "accepted " + a.index() + "/" + a.term() + " " + a.membership();
+        if (r instanceof MembershipResult.Refused f) return "refused: " + f.reason();
+        return "not leader, hint " + id(((MembershipResult.NotLeader) r).leaderHint());
+    }
+
     // ---------------------------------------------------------------- hand-made messages
 
     /**
@@ -255,7 +286,8 @@ final class Scenario {
                     : " reject=" + a.rejectedIndex() + " hint=" + a.hintIndex() + "/" + a.hintTerm())
                     + (a.readSeq() == 0 ? "" : " seq=" + a.readSeq());
         } else if (m instanceof SnapshotRequest s) {
-            return head + "Snap t" + s.term() + " snap=" + s.snapshot().index() + "/" + s.snapshot().term();
+            return head + "Snap t" + s.term() + " snap=" + s.snapshot().index() + "/" + s.snapshot().term()
+                    + (s.membership() == null ? "" : " " + s.membership());
         } else if (m instanceof SnapshotResponse s) {
             return head + "SnapResp t" + s.term() + " match=" + s.matchIndex();
         } else if (m instanceof TimeoutNow t) {
@@ -272,6 +304,7 @@ final class Scenario {
         return entries.stream().map(e -> {
             String it = e.index() + "/" + e.term();
             if (e.type() == EntryType.NOOP) return it + "(noop)";
+            if (e.type() == EntryType.CONFIG) return it + "(config " + MembershipCodec.decode(e.data()) + ")";
             String data = e.data().toStringUtf8();
             return data.equals(e.index() + "@" + e.term()) ? it : it + "\"" + data + "\"";
         }).collect(Collectors.joining(","));

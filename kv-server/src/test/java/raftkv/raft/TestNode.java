@@ -27,6 +27,7 @@ final class TestNode {
     // The disk. Invariant: stored is contiguous and starts right after snapshot.index().
     private HardState hardState;
     private SnapshotMeta snapshot;
+    private Membership snapshotMembership;
     private final List<Entry> stored;
 
     private final List<Message> outbox = new ArrayList<>();
@@ -38,13 +39,19 @@ final class TestNode {
     private final List<Ready> readies = new ArrayList<>();
 
     TestNode(RaftConfig config, HardState hardState, SnapshotMeta snapshot, List<Entry> entries, long seed) {
+        this(config, hardState, snapshot, null, entries, seed);
+    }
+
+    TestNode(RaftConfig config, HardState hardState, SnapshotMeta snapshot, Membership snapshotMembership,
+             List<Entry> entries, long seed) {
         this.config = config;
+        this.snapshotMembership = snapshotMembership;
         this.seed = seed;
         this.hardState = hardState;
         this.snapshot = snapshot;
         this.stored = new ArrayList<>(entries);
         this.appliedIndex = snapshot.index();
-        this.core = new RaftCore(config, hardState, snapshot, List.copyOf(entries), new SplittableRandom(seed));
+        this.core = new RaftCore(config, hardState, snapshot, snapshotMembership, List.copyOf(entries), new SplittableRandom(seed));
     }
 
     /** A node that has never run, with election jitter seeded by its id. */
@@ -59,7 +66,7 @@ final class TestNode {
 
     /** The same node after a crash: a new core built from what this one's disk holds. */
     TestNode restart() {
-        return new TestNode(config, hardState, snapshot, stored, seed + 1);
+        return new TestNode(config, hardState, snapshot, snapshotMembership, stored, seed + 1);
     }
 
     // ---------------------------------------------------------------- inputs (no drain)
@@ -72,6 +79,10 @@ final class TestNode {
     TestNode step(Message m) {
         core.step(m);
         return this;
+    }
+
+    MembershipResult changeMembership(MembershipChange change) {
+        return core.changeMembership(change);
     }
 
     ProposeResult propose(String command) {
@@ -91,6 +102,7 @@ final class TestNode {
     TestNode compact(long index) {
         long t = core.entry(index).term();
         core.compact(index);
+        snapshotMembership = core.snapshotMembership();
         stored.removeIf(e -> e.index() <= index);
         snapshot = new SnapshotMeta(index, t);
         return this;
@@ -114,6 +126,7 @@ final class TestNode {
         Ready r = core.ready();
         if (r.snapshot() != null) {
             snapshot = r.snapshot();
+            snapshotMembership = core.snapshotMembership();
             stored.clear();
             appliedIndex = snapshot.index();
         }

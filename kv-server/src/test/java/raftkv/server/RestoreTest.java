@@ -2,6 +2,7 @@ package raftkv.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,7 @@ import raftkv.kv.KvStateMachine;
 import raftkv.kv.RequestId;
 import raftkv.node.SnapshotKeeper;
 import raftkv.raft.Entry;
+import raftkv.raft.Membership;
 import raftkv.raft.SnapshotMeta;
 import raftkv.wal.RaftStorage;
 import raftkv.wal.SnapshotFiles;
@@ -50,7 +53,10 @@ class RestoreTest {
         SnapshotKeeper.Loaded loaded = SnapshotKeeper.loadNewest(1, files);
         assertEquals(new SnapshotMeta(12, 3), loaded.meta());
         assertEquals(machine.size(), loaded.machine().size());
-        assertArrayEquals(bytes(machine), bytes(loaded.machine()), "the same state, byte for byte");
+        assertNull(loaded.machine().membership(), "the new cluster's members are its config's servers");
+        assertEquals(Membership.ofVoters(List.of(7L, 8L, 9L)), machine.membership());
+        machine.forgetMembership();
+        assertArrayEquals(bytes(machine), bytes(loaded.machine()), "the same state but the membership, byte for byte");
         try (Wal wal = Wal.open(done.dir().resolve("wal"), false, config.walSegmentBytes(), loaded.meta())) {
             RaftStorage.Recovered r = wal.recovered();
             assertEquals(3, r.hardState().term(), "the snapshot's term");
@@ -135,7 +141,9 @@ class RestoreTest {
     private static KvStateMachine machine() {
         KvStateMachine m = new KvStateMachine();
         long index = 0;
-        for (int i = 0; i < 8; i++) m.apply(Entry.noop(++index, 1));
+        for (int i = 0; i < 7; i++) m.apply(Entry.noop(++index, 1));
+        // The old cluster changed its membership once: a restore must not carry it into the new one.
+        m.apply(Entry.config(++index, 1, Membership.ofVoters(List.of(7L, 8L, 9L))));
         m.apply(set(++index, "a", "1", 0));
         m.apply(set(++index, "b", "2", 600));
         m.apply(set(++index, "a", "11", 0));

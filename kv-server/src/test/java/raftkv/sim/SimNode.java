@@ -107,7 +107,8 @@ final class SimNode implements Invariants.Disk {
         disk = disk.restart(loaded.meta());
         storage = new SimStorage(this, disk, invariants);
         var recovered = storage.recovered();
-        core = new RaftCore(raftConfig, recovered.hardState(), recovered.snapshot(), recovered.entries(), random);
+        core = new RaftCore(raftConfig, recovered.hardState(), recovered.snapshot(), loaded.machine().membership(),
+                recovered.entries(), random);
         int born = incarnation;
         Executor writer = task -> sim.later(this, born, 1 + random.nextInt(3 * Simulation.UNITS_PER_TICK), task);
         keeper = new SnapshotKeeper(id, files, storage, clusterConfig.snapshotEntries(), clusterConfig.walSegmentBytes(),

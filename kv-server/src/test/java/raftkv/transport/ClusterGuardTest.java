@@ -38,6 +38,19 @@ class ClusterGuardTest {
         assertEquals(0xabcL, guard.stamp(VoteResponse.getDefaultInstance()).getClusterId());
     }
 
+    // A node joining with --join takes the id of the first cluster that contacts it, then keeps it.
+    @Test
+    void aJoiningNodeBindsToTheFirstClusterThatContactsIt() {
+        List<Long> persisted = new ArrayList<>();
+        guard.bindOnFirstContact(persisted::add);
+        assertFalse(guard.admits(0, "AppendEntries from", 2), "a missing id binds nothing");
+        assertTrue(guard.admits(0xdefL, "AppendEntries from", 2));
+        assertEquals(List.of(0xdefL), persisted);
+        assertEquals(0xdefL, guard.stamp(VoteResponse.getDefaultInstance()).getClusterId());
+        assertFalse(guard.admits(0xabcL, "AppendEntries from", 3), "bound for good");
+        assertEquals(List.of(0xdefL), persisted);
+    }
+
     @Test
     void zeroIsNeverAClusterId() {
         assertThrows(IllegalArgumentException.class, () -> new ClusterGuard(1, 0));

@@ -135,6 +135,17 @@ class GrpcTransportTest {
     }
 
     @Test
+    void peersComeAndGoWithTheMembership() {
+        GrpcTransport t = new GrpcTransport(1, Map.of(2L, Loopback.target(Loopback.freePort())), MAX_MESSAGE);
+        toClose.push(t);
+        t.updatePeers(Map.of(2L, Loopback.target(Loopback.freePort()), 4L, Loopback.target(Loopback.freePort())));
+        assertEquals(List.of(2L, 4L), t.allStats().stream().map(PeerStats::peerId).toList());
+        t.updatePeers(Map.of(4L, Loopback.target(Loopback.freePort())));
+        assertEquals(List.of(4L), t.allStats().stream().map(PeerStats::peerId).toList());
+        t.close();
+    }
+
+    @Test
     void callerBugsAreRefusedAtOnce() throws Exception {
         GrpcTransport t = new GrpcTransport(1, Map.of(2L, Loopback.target(Loopback.freePort())), MAX_MESSAGE);
         toClose.push(t);
@@ -142,7 +153,8 @@ class GrpcTransportTest {
         assertThrows(IllegalStateException.class, () -> t.send(vote), "send before start");
         t.start(new RecordingNode());
         assertThrows(IllegalArgumentException.class, () -> t.send(new Message.VoteResponse(1, 2, 1, true, false)));
-        assertThrows(IllegalArgumentException.class, () -> t.send(new Message.VoteRequest(1, 3, 1, 0, 0, false, false)));
+        // A member whose address is not known (yet): dropped, as if lost (membership changes add peers).
+        t.send(new Message.VoteRequest(1, 3, 1, 0, 0, false, false));
         assertThrows(IllegalArgumentException.class, () -> t.send(new Message.VoteRequest(2, 1, 1, 0, 0, false, false)));
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(1, Map.of(1L, "localhost:1"), MAX_MESSAGE));
         assertThrows(IllegalArgumentException.class, () -> new GrpcTransport(1, Map.of(2L, "localhost"), MAX_MESSAGE));

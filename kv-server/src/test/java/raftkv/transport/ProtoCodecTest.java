@@ -188,6 +188,17 @@ class ProtoCodecTest {
     }
 
     @Test
+    void configEntryRoundTripsAndADamagedMembershipIsRefused() throws Exception {
+        Entry config = Entry.config(3, 2, raftkv.raft.Membership.ofVoters(List.of(1L, 2L))
+                .with(new raftkv.raft.Membership.Member(7, false, new raftkv.raft.Membership.Address("h", 8007, 9007))));
+        raftkv.proto.raft.Entry wire = reparse(ProtoCodec.toProto(config), raftkv.proto.raft.Entry::parseFrom);
+        assertEquals(EntryType.ENTRY_TYPE_CONFIG, wire.getType());
+        assertEquals(config, ProtoCodec.fromProto(wire));
+        var damaged = protoEntry(1, 1).setType(EntryType.ENTRY_TYPE_CONFIG).setData(BINARY).build();
+        rejects("Entry.data: membership", () -> ProtoCodec.fromProto(damaged));
+    }
+
+    @Test
     void appendRequestEntriesAreCheckedInContext() {
         var unknownType = append(5, 2).addEntries(protoEntry(3, 2).setTypeValue(42)).build();
         rejects("AppendRequest.entries[0].type: unknown entry type 42", () -> ProtoCodec.fromProto(unknownType, SELF));

@@ -45,6 +45,17 @@ class WalTest {
     }
 
     @Test
+    void aMembershipEntryIsStoredWithItsType() {
+        Entry config = Entry.config(2, 1, raftkv.raft.Membership.ofVoters(List.of(1L, 2L, 3L)));
+        try (Wal wal = Wal.open(dir, false, 200)) {
+            wal.append(List.of(entry(1, 1), config));
+        }
+        try (Wal wal = Wal.open(dir, false, 200)) {
+            assertEquals(List.of(entry(1, 1), config), wal.recovered().entries());
+        }
+    }
+
+    @Test
     void aRecordLargerThanTheCapGetsASegmentOfItsOwn() {
         Entry big = Entry.normal(2, 1, ByteString.copyFrom(new byte[1000]));
         try (Wal wal = Wal.open(dir, false, 200)) {

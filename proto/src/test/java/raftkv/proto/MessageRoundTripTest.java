@@ -74,6 +74,8 @@ class MessageRoundTripTest {
       RequestId.newBuilder().setClientId(MAX_UINT64).setSequence(7).build();
   // A fixed64 with the top bit set, as half of all SHA-256-derived cluster ids have.
   private static final long CLUSTER_ID = 0x8badf00ddeadbeefL;
+  private static final raftkv.proto.kv.Member MEMBER = raftkv.proto.kv.Member.newBuilder().setId(5).setVoter(true)
+      .setClientAddress("127.0.0.6:8005").setPeerAddress("127.0.0.6:9005").setMatchIndex(120).setMatchKnown(true).build();
   private static final Entry ENTRY = Entry.newBuilder()
       .setIndex(12).setTerm(3).setType(EntryType.ENTRY_TYPE_NORMAL).setData(AWKWARD).build();
   private static final SnapshotHeader SNAPSHOT_HEADER = SnapshotHeader.newBuilder().setClusterId(CLUSTER_ID)
@@ -105,12 +107,20 @@ class MessageRoundTripTest {
         StatusResponse.newBuilder().setNodeId(3).setClientAddress("127.0.0.4:8003")
             .setPeerAddress("127.0.0.4:9003").setRole(Role.ROLE_FOLLOWER).setTerm(4)
             .setCommitIndex(120).setAppliedIndex(119).setLastLogIndex(121).setLeaderId(1)
-            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001")
+            .setLeaderKnown(true).setLeaderAddress("127.0.0.2:9001").setLearner(true).setNotMember(true)
             .setVersion("0.1.0 (commit 0123456789)").setSnapshotIndex(100).setDataBytes(65536).build(),
         MoveLeaderRequest.newBuilder().setTargetId(2).build(),
         MoveLeaderResponse.newBuilder().setTerm(5).build(),
         SaveSnapshotRequest.getDefaultInstance(),
         SnapshotData.newBuilder().setData(ByteString.copyFrom(new byte[] {0, 1, 2, (byte) 0xff})).build(),
+        raftkv.proto.kv.MemberListRequest.getDefaultInstance(),
+        raftkv.proto.kv.MemberListResponse.newBuilder().addMembers(MEMBER).setLeaderId(1).setLeaderKnown(true)
+            .setNodeId(1).setMembershipIndex(40).setLastLogIndex(121).build(),
+        MEMBER,
+        raftkv.proto.kv.MemberChangeRequest.newBuilder()
+            .setKind(raftkv.proto.kv.MemberChangeKind.MEMBER_CHANGE_KIND_ADD_LEARNER).setNodeId(5)
+            .setHost("127.0.0.6").setClientPort(8005).setLogPort(9005).build(),
+        raftkv.proto.kv.MemberChangeResponse.newBuilder().setIndex(122).addMembers(MEMBER).build(),
         // raft.proto
         VoteRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(5).setCandidateId(2).setLastLogIndex(121)
             .setLastLogTerm(4).setPreVote(true).setLeadershipTransfer(true).build(),
@@ -185,7 +195,8 @@ class MessageRoundTripTest {
     assertEquals(Map.of(
             "Set", MethodType.UNARY, "Get", MethodType.UNARY, "GetMeta", MethodType.UNARY,
             "Cas", MethodType.UNARY, "Delete", MethodType.UNARY, "Status", MethodType.UNARY,
-            "MoveLeader", MethodType.UNARY, "SaveSnapshot", MethodType.SERVER_STREAMING),
+            "MoveLeader", MethodType.UNARY, "SaveSnapshot", MethodType.SERVER_STREAMING,
+            "MemberList", MethodType.UNARY, "MemberChange", MethodType.UNARY),
         methodTypes(KeyValueGrpc.getServiceDescriptor()));
     assertEquals(Map.of(
             "RequestVote", MethodType.UNARY, "AppendEntries", MethodType.UNARY,
