@@ -3,7 +3,13 @@ package raftkv.sim;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import raftkv.raft.Entry;
+import raftkv.raft.EntryType;
+import raftkv.raft.Membership;
+import raftkv.raft.MembershipCodec;
 import raftkv.raft.RaftCore;
 import raftkv.raft.SnapshotMeta;
 
@@ -29,7 +35,12 @@ final class Invariants {
 
     private record EntryFacts(Entry entry, long prevTerm) {}
 
-    private final int quorum;
+    // The initial membership: every node a voter.
+    private final Membership initial;
+    // The configurations committed at each index (CONFIG entries), for the durability check's majority.
+    private final TreeMap<Long, Membership> committedConfigs = new TreeMap<>();
+    // Every configuration a leader appended, by index (a later leader may have replaced some).
+    private final TreeMap<Long, List<Membership>> proposedConfigs = new TreeMap<>();
     // Election Safety: at most one leader per term.
     private final Map<Long, Long> leaderOfTerm = new HashMap<>();
     // Log Matching: every (index, term) seen on any disk, with its contents and its predecessor's term.
@@ -41,7 +52,9 @@ final class Invariants {
     private long maxCommitted;
 
     Invariants(int clusterSize) {
-        this.quorum = clusterSize / 2 + 1;
+        List<Long> all = new java.util.ArrayList<>();
+        for (long id = 1; id <= clusterSize; id++) all.add(id);
+        this.initial = Membership.ofVoters(all);
     }
 
     int elections() {
@@ -103,6 +116,7 @@ final class Invariants {
         if (first != null && !first.equals(e)) {
             throw new SafetyViolation("node " + node + " committed " + e + " where " + first + " was committed");
         }
+        if (first == null && e.type() == EntryType.CONFIG) onConfigCommitted(e.index(), MembershipCodec.decode(e.data()));
         maxCommitted = Math.max(maxCommitted, e.index());
     }
 
@@ -142,16 +156,62 @@ final class Invariants {
         }
     }
 
-    /** Durability: the newest committed entry is on the disks of a majority, crashed nodes included. */
+    /**
+     * Two configurations in a row never form disjoint majorities: each committed configuration
+     * differs from the one committed before it (and the one after it) by at most one voter.
+     */
+    private void onConfigCommitted(long index, Membership config) {
+        committedConfigs.put(index, config);
+        var before = committedConfigs.lowerEntry(index);
+        var after = committedConfigs.higherEntry(index);
+        checkOverlap(before == null ? initial : before.getValue(), config, index);
+        if (after != null) checkOverlap(config, after.getValue(), after.getKey());
+    }
+
+    /** Majorities of {@code a} and {@code b} always share a voter: at most one voter added or removed. */
+    static void checkOverlap(Membership a, Membership b, long index) {
+        Set<Long> added = new TreeSet<>(b.voters());
+        added.removeAll(a.voters());
+        Set<Long> removed = new TreeSet<>(a.voters());
+        removed.removeAll(b.voters());
+        if (added.size() + removed.size() > 1) {
+            throw new SafetyViolation("the configuration at entry " + index + " (voters " + b.voters() + ") follows voters "
+                    + a.voters() + ": the two could form disjoint majorities");
+        }
+    }
+
+    /** A leader appended a configuration at {@code index}: it is in force on that leader at once. */
+    void onConfigProposed(long index, Membership config) {
+        proposedConfigs.computeIfAbsent(index, i -> new java.util.ArrayList<>()).add(config);
+    }
+
+    /** The configuration in force at {@code index} of the committed log. */
+    private Membership configAt(long index) {
+        var at = committedConfigs.floorEntry(index);
+        return at == null ? initial : at.getValue();
+    }
+
+    /**
+     * Durability: the newest committed entry is on the disks of a majority of the voters of the
+     * configuration it was committed in, crashed nodes included. A leader counts its commits by
+     * the newest configuration in its log, so that is the one in force at the entry's index, or one
+     * appended after it (at most one change is in flight, and each overlaps the one before).
+     */
     void checkDurability(List<? extends Disk> disks) {
         if (maxCommitted == 0) return;
         long term = committedAt.get(maxCommitted).term();
-        int holders = 0;
+        Set<Long> holders = new TreeSet<>();
         for (Disk d : disks) {
-            if (d.snapshotIndex() >= maxCommitted || d.durableTerm(maxCommitted) == term) holders++;
+            if (d.snapshotIndex() >= maxCommitted || d.durableTerm(maxCommitted) == term) holders.add(d.nodeId());
         }
-        if (holders < quorum) {
-            throw new SafetyViolation("committed entry " + maxCommitted + "/" + term + " is on only " + holders + " disks");
+        List<Membership> candidates = new java.util.ArrayList<>();
+        candidates.add(configAt(maxCommitted));
+        proposedConfigs.tailMap(maxCommitted, false).values().forEach(candidates::addAll);
+        for (Membership c : candidates) {
+            long held = c.voters().stream().filter(holders::contains).count();
+            if (held >= c.voters().size() / 2 + 1) return;
         }
+        throw new SafetyViolation("committed entry " + maxCommitted + "/" + term + " is on the disks of " + holders
+                + " only, a majority of none of the configurations it may have been committed in " + candidates);
     }
 }

@@ -74,9 +74,9 @@ public final class SimMain {
 
     static String describe(Simulation.Result r) {
         return String.format("seed %d nodes %d: elections %d, messages %d, commits %d, acked writes %d, reads %d,"
-                        + " snapshots sent %d, installed %d (%d after a restart), graceful stops %d",
+                        + " snapshots sent %d, installed %d (%d after a restart), graceful stops %d, membership changes %d",
                 r.seed(), r.nodes(), r.elections(), r.messages(), r.commits(), r.acks(), r.reads(),
-                r.snapshotsSent(), r.installs(), r.installsAfterRestart(), r.stops());
+                r.snapshotsSent(), r.installs(), r.installsAfterRestart(), r.stops(), r.membershipChanges());
     }
 
     /** Snapshot traffic summed over runs, and how many runs installed at least one. */

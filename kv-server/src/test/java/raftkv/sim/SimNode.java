@@ -55,6 +55,9 @@ final class SimNode implements Invariants.Disk {
     private final long wallOffsetMs;
 
     private MemoryStorage disk = new MemoryStorage();
+    // Its data folder was wiped after it left the cluster: it starts as a node that joins (--join),
+    // not in the initial membership, and waits to be added.
+    private boolean joining;
     private long localNanos;
     private long nextTickNanos;
     private int incarnation;
@@ -107,6 +110,7 @@ final class SimNode implements Invariants.Disk {
         disk = disk.restart(loaded.meta());
         storage = new SimStorage(this, disk, invariants);
         var recovered = storage.recovered();
+        RaftConfig raftConfig = joining ? joinerConfig() : this.raftConfig;
         core = new RaftCore(raftConfig, recovered.hardState(), recovered.snapshot(), loaded.machine().membership(),
                 recovered.entries(), random);
         int born = incarnation;
@@ -144,6 +148,13 @@ final class SimNode implements Invariants.Disk {
         stopping = null;
     }
 
+    /** As {@code server/Node} builds it for --join: the initial members are the others. */
+    private RaftConfig joinerConfig() {
+        RaftConfig c = this.raftConfig;
+        return new RaftConfig(id, c.voters().stream().filter(v -> v != id).toList(), c.electionTicks(), c.heartbeatTicks(),
+                c.preVote(), c.checkQuorum(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(), c.maxInflight());
+    }
+
     /**
      * Loses everything that is not on disk: a crash in the middle of a write keeps a prefix of the
      * writes since the last sync ({@code keptWrites}).
@@ -169,6 +180,20 @@ final class SimNode implements Invariants.Disk {
         inbox = new ArrayList<>();
         stopping = null;
         durableSnapshotIndex = files.newest().map(s -> s.meta().index()).orElse(0L);
+    }
+
+    /**
+     * What an operator does to a node removed from the cluster before adding it back: stops it and
+     * deletes its data folder. It restarts as a node that joins.
+     */
+    void wipe() throws IOException {
+        if (alive()) exit();
+        disk = new MemoryStorage();
+        try (var files = Files.list(snapshotDir)) {
+            for (Path f : files.toList()) Files.delete(f);
+        }
+        durableSnapshotIndex = 0;
+        joining = true;
     }
 
     int unsyncedWrites() {

@@ -20,6 +20,9 @@ import raftkv.kv.KvLimits;
 import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
 import raftkv.raft.Entry;
+import raftkv.raft.Membership;
+import raftkv.raft.MembershipChange;
+import raftkv.raft.MembershipResult;
 import raftkv.raft.Message;
 import raftkv.raft.RaftConfig;
 import raftkv.raft.Ready;
@@ -56,11 +59,12 @@ public final class Simulation {
      * the writes acknowledged to clients, {@code reads} the reads answered, {@code snapshotsSent}
      * the snapshot transfers, {@code installs} the snapshots followers installed, of which
      * {@code installsAfterRestart} on a node that had crashed or stopped and restarted;
-     * {@code stops} counts graceful stops (SIGTERM).
+     * {@code stops} counts graceful stops (SIGTERM), {@code membershipChanges} the membership
+     * changes leaders accepted.
      */
     public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
                          long reads, long snapshotsSent, long installs, long installsAfterRestart, long stops,
-                         String failure) {
+                         long membershipChanges, String failure) {
         public boolean passed() {
             return failure == null;
         }
@@ -88,6 +92,7 @@ public final class Simulation {
     private final Invariants invariants;
     private final SimClients clients;
     private final Path dataDir;
+    private final ClusterConfig config;
     private final PriorityQueue<Task> tasks = new PriorityQueue<>(Comparator.comparingLong(Task::at).thenComparingLong(Task::seq));
     private final Map<Long, Forward> forwards = new HashMap<>();
     // Nodes stopped gracefully, and when they start again.
@@ -107,6 +112,8 @@ public final class Simulation {
     private final long lagFrom;
     private final long lagUntil;
     private final double transferRate;
+    // Some runs change the membership at random: learners, adds, promotions, removals (the leader's too).
+    private final double membershipRate;
     // Some runs crash every new leader with this probability per unit.
     private final double leaderKillRate;
 
@@ -115,6 +122,7 @@ public final class Simulation {
     private long installs;
     private long installsAfterRestart;
     private long stops;
+    private long membershipChanges;
     private String clientFailure;
 
     public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
@@ -132,6 +140,7 @@ public final class Simulation {
         stopRate = random.nextDouble() * 0.0005;
         partitionRate = random.nextDouble() * 0.002;
         transferRate = random.nextDouble() * 0.0005;
+        membershipRate = random.nextInt(2) == 0 ? random.nextDouble() * 0.002 : 0;
         // One run in eight sends one entry per AppendEntries: an old leader's entries then reach
         // followers without the new leader's no-op behind them, the setting of the paper's figure 8.
         boolean oneEntryPerAppend = random.nextInt(8) == 0;
@@ -163,7 +172,7 @@ public final class Simulation {
             ids.add((long) i);
         }
         ClusterConfig base = ClusterConfig.withDefaults(dataDir, servers);
-        ClusterConfig config = new ClusterConfig(dataDir, servers, base.heartbeatMs(), base.electionTimeoutMs(),
+        config = new ClusterConfig(dataDir, servers, base.heartbeatMs(), base.electionTimeoutMs(),
                 3_000, 1 << 10, false, snapshotEntries, ClusterConfig.MIN_WAL_SEGMENT_BYTES, true, false, null,
                 Limits.DEFAULTS, List.of(), null);
         int processes = 2 + random.nextInt(5);
@@ -206,7 +215,7 @@ public final class Simulation {
         }
         if (failure == null && clientFailure != null) failure = clientFailure;
         return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
-                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, stops, failure);
+                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, stops, membershipChanges, failure);
     }
 
     // ---------------------------------------------------------------- one unit of time
@@ -374,6 +383,7 @@ public final class Simulation {
             if (network.partitioned()) network.healAll();
             else partition();
         }
+        if (random.nextDouble() < membershipRate) changeMembership();
         if (random.nextDouble() < transferRate) {
             for (SimNode n : nodes) {
                 if (n.alive() && n.core.role() == Role.LEADER) {
@@ -383,6 +393,55 @@ public final class Simulation {
                 }
             }
         }
+    }
+
+    /**
+     * A membership change, proposed to the leader as kvctl member does: remove a member (the
+     * leader included), add a node that is not a member as a learner (wiping its data folder first
+     * when its removal is committed, as when a machine is replaced) or as a voter, or promote a
+     * learner. The leader refuses what it must (a change in flight, a lagging learner, the last
+     * voter); each change it takes must keep every two configurations' majorities overlapping.
+     */
+    private void changeMembership() {
+        SimNode l = leader();
+        if (l == null) return;
+        Membership m = l.step.membership();
+        List<Long> members = new ArrayList<>(m.members().keySet());
+        List<Long> learners = new ArrayList<>(m.learners());
+        List<Long> outsiders = new ArrayList<>();
+        for (SimNode n : nodes) if (!m.contains(n.id)) outsiders.add(n.id);
+        MembershipChange change;
+        int kind = random.nextInt(4);
+        if (kind == 0 || (outsiders.isEmpty() && learners.isEmpty())) {
+            change = new MembershipChange.Remove(members.get(random.nextInt(members.size())));
+        } else if (!learners.isEmpty() && (kind == 1 || outsiders.isEmpty())) {
+            change = new MembershipChange.Promote(learners.get(random.nextInt(learners.size())));
+        } else {
+            SimNode joiner = node(outsiders.get(random.nextInt(outsiders.size())));
+            boolean removalCommitted = l.core.status().commitIndex() >= l.step.membershipIndex();
+            if (removalCommitted && random.nextBoolean()) {
+                clients.nodeDown(joiner);
+                try {
+                    joiner.wipe();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                joiner.start(random.split(), invariants);
+            }
+            ServerSpec spec = config.server((int) joiner.id);
+            Membership.Address address = new Membership.Address(spec.hostname(), spec.clientPort(), spec.logPort());
+            change = kind == 3 ? new MembershipChange.AddVoter(joiner.id, address) : new MembershipChange.AddLearner(joiner.id, address);
+        }
+        l.enqueue(l.incarnation(), () -> {
+            Membership before = l.step.membership();
+            MembershipResult result = l.step.changeMembership(change);
+            if (Boolean.getBoolean("sim.debug")) System.err.println("t=" + now + " leader " + l.id + " " + change + " -> " + result);
+            if (result instanceof MembershipResult.Accepted a) {
+                membershipChanges++;
+                Invariants.checkOverlap(before, a.membership(), a.index());
+                invariants.onConfigProposed(a.index(), a.membership());
+            }
+        });
     }
 
     /** SIGTERM: the signal handler's first step, then the node loop's; the process exits once the node is silent. */
