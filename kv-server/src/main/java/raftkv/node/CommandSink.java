@@ -12,12 +12,4 @@ public interface CommandSink {
 
     /** Hands a command to the node; the future never completes exceptionally. */
     CompletableFuture<NodeStep.Outcome> submit(KvRequest request, long deadlineNanos);
-
-    /**
-     * The leader this node knew of at its last Ready, or {@link raftkv.raft.RaftCore#NONE}; any
-     * thread. A hint only: the leader it names may have stepped down since.
-     */
-    default long knownLeader() {
-        return raftkv.raft.RaftCore.NONE;
-    }
 }

@@ -69,14 +69,6 @@ public final class KvService implements KvApi {
 
     private void attempt(KvRequest request, boolean mayForward, long deadline, long backoffMs,
                          CompletableFuture<KvResult> promise) {
-        long known = node.knownLeader();
-        if (mayForward && config.forward() && known != RaftCore.NONE && known != node.id()) {
-            // A follower that knows its leader forwards at once, without a round trip through its
-            // own loop (which would only answer "not executed here"). A stale hint costs a retry:
-            // a node that no longer leads answers that it did not execute the command.
-            notExecutedHere(request, true, deadline, backoffMs, promise, known);
-            return;
-        }
         node.submit(request, deadline).whenComplete((outcome, error) -> {
             if (error != null) {
                 promise.complete(new KvResult.Internal(error.toString()));
