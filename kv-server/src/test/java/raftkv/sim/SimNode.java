@@ -249,11 +249,6 @@ final class SimNode implements Invariants.Disk {
             }
 
             @Override
-            public long knownLeader() {
-                return born == incarnation && alive() ? step.knownLeader() : RaftCore.NONE;
-            }
-
-            @Override
             public CompletableFuture<NodeStep.Outcome> submit(KvRequest request, long deadlineNanos) {
                 CompletableFuture<NodeStep.Outcome> result = new CompletableFuture<>();
                 enqueue(born, () -> step.submit(request, result, deadlineNanos));
