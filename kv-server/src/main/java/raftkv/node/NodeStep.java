@@ -160,7 +160,7 @@ public final class NodeStep {
     }
 
     public void snapshotWritten(SnapshotKeeper.Written written) {
-        snapshots.written(written, core.snapshotMeta().index()).ifPresent(core::compact);
+        snapshots.written(written, core.snapshotMeta().index(), i -> core.entry(i).data().size()).ifPresent(core::compact);
     }
 
     /** A client command; {@code result} completes once, never exceptionally. */
@@ -173,6 +173,11 @@ public final class NodeStep {
 
     public NodeStatus status() {
         return new NodeStatus(core.status(), stateMachine.appliedIndex(), stateMachine.size());
+    }
+
+    /** What the live keys count for toward the quota: about the size of the next snapshot. */
+    public long storeBytes() {
+        return stateMachine.storeBytes();
     }
 
     /** Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads. */
