@@ -34,17 +34,7 @@ class DiskReserveTest {
 
     private final AtomicLong free = new AtomicLong(100 * MB);
     private final AtomicLong nanos = new AtomicLong();
-    private final Clock clock = new Clock() {
-        @Override
-        public long wallMillis() {
-            throw new AssertionError("the reserve needs no wall clock");
-        }
-
-        @Override
-        public long nanos() {
-            return nanos.get();
-        }
-    };
+    private final Clock clock = nanos::get;
 
     @Test
     void theReserveIsTheMarginPlusTheNextSnapshotPlusTheLogBeforeIt() {
