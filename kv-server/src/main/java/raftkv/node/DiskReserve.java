@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * below the reserve, sets and cas are refused with ERR_NO_SPACE / RESOURCE_EXHAUSTED, as for the
  * quota, and deletes and reads go on; once space is back, writes are taken again. The reserve is
  * what the node may still have to write without any client adding data: the rest of the log before
- * its next snapshot starts (the snapshot's byte trigger), that snapshot (about the live data), and
- * a fixed margin ({@code diskReserveBytes}). Without it a full disk halts every replica at about
+ * its next snapshot starts (by the snapshot's byte trigger), that snapshot (about the live data),
+ * and a fixed margin ({@code diskReserveBytes}). Without it a full disk halts every replica at about
  * the same time, since they all fill at the same pace.
  *
  * <p>The probe costs a system call, so its answer is kept for {@link #PROBE_INTERVAL_NANOS}; the

@@ -276,7 +276,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             step.snapshotWritten(w.result());
         } else if (e instanceof Submit s) {
             if (addsData(s.request())
-                    && !diskReserve.take(InflightBudget.cost(s.request()), step.storeBytes(), snapshots.byteTrigger())) {
+                    && !diskReserve.take(InflightBudget.cost(s.request()), step.storeBytes(),
+                            snapshots.logBytesBeforeNextSnapshot())) {
                 s.result().complete(new NodeStep.Outcome.Done(new KvResult.NoSpace()));
             } else {
                 step.submit(s.request(), s.result(), s.deadlineNanos());

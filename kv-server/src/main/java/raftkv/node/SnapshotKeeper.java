@@ -206,6 +206,14 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     }
 
     /**
+     * Log bytes still to come before the next snapshot starts (by the byte trigger): what the disk
+     * must still take, besides that snapshot, before older segments can go.
+     */
+    long logBytesBeforeNextSnapshot() {
+        return Math.max(0, byteTrigger() - bytesSinceSnapshot);
+    }
+
+    /**
      * Writes {@code view} in the background and reports to {@code done} (on the writer thread: it
      * must only enqueue). The log starts a new segment first, so that once the snapshot is
      * durable every segment before it can be deleted whole.
