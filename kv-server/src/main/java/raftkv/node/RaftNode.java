@@ -278,7 +278,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             if (addsData(s.request())
                     && !diskReserve.take(InflightBudget.cost(s.request()), step.storeBytes(),
                             snapshots.logBytesBeforeNextSnapshot())) {
-                s.result().complete(new NodeStep.Outcome.Done(new KvResult.NoSpace()));
+                s.result().complete(new NodeStep.Outcome.Done(new KvResult.NoSpace(true)));
             } else {
                 step.submit(s.request(), s.result(), s.deadlineNanos());
             }

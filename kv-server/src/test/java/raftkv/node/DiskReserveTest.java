@@ -81,8 +81,8 @@ class DiskReserveTest {
             // The byte trigger is an eighth of the 64 MiB segment: 4 + 8 MiB and a little more.
             free.set(12 * MB);
             nanos.addAndGet(DiskReserve.PROBE_INTERVAL_NANOS);
-            assertInstanceOf(KvResult.NoSpace.class, execute(node, new KvRequest.Set(key, value, 0, RequestId.NONE)));
-            assertInstanceOf(KvResult.NoSpace.class, execute(node, new KvRequest.Cas(key, version, value, 0, RequestId.NONE)));
+            assertEquals(new KvResult.NoSpace(true), execute(node, new KvRequest.Set(key, value, 0, RequestId.NONE)));
+            assertEquals(new KvResult.NoSpace(true), execute(node, new KvRequest.Cas(key, version, value, 0, RequestId.NONE)));
             assertInstanceOf(KvResult.Found.class, execute(node, new KvRequest.Get(key)));
             assertInstanceOf(KvResult.Deleted.class, execute(node, new KvRequest.Delete(key, RequestId.NONE)));
 
