@@ -48,15 +48,15 @@ final class Abuse implements AutoCloseable {
     /** How hard each attack pushes. */
     record Sizes(long quotaBytes, int quotaValueBytes, int idleConnections, int neverReadChannels,
                  int neverReadCallsPerChannel, int largeValueBytes, int requestIds, int maxSessions,
-                 int floodSeconds, int floodInFlight, int probeCallsPerAttack, String heap) {
+                 int floodSeconds, int floodInFlight, int pipelinedConnections, int probeCallsPerAttack, String heap) {
         /** Small enough for {@code mvn verify}. */
         static Sizes forIt() {
-            return new Sizes(4L << 20, 256 << 10, 300, 4, 64, 1 << 20, 3_000, 500, 8, 64, 200, "256m");
+            return new Sizes(4L << 20, 256 << 10, 300, 4, 64, 1 << 20, 3_000, 500, 8, 64, 80, 200, "256m");
         }
 
         /** The issue's: 1 MiB values to the default 256 MiB quota, 5,000 idle connections, 200,000 request ids, 30 s of flood. */
         static Sizes full() {
-            return new Sizes(256L << 20, 1 << 20, 5_000, 16, 256, 1 << 20, 200_000, 100_000, 30, 256, 1_000, "1g");
+            return new Sizes(256L << 20, 1 << 20, 5_000, 16, 256, 1 << 20, 200_000, 100_000, 30, 256, 128, 1_000, "1g");
         }
     }
 
@@ -308,6 +308,43 @@ final class Abuse implements AutoCloseable {
         }
         return String.format("%d in flight for %d s: %d sets acknowledged (%d/s), %d failed", sizes.floodInFlight(),
                 sizes.floodSeconds(), acked.get(), acked.get() / sizes.floodSeconds(), failed.get());
+    }
+
+    /**
+     * More commands than a node's client queue holds (65,536): text connections each pipelining
+     * 1,024 gets at a time, for floodSeconds. Ticks and peer messages have their own path, so the
+     * leader keeps its term; the commands over the queue wait and are retried.
+     */
+    String pipelinedFlood() throws Exception {
+        int batch = 1_024;
+        byte[] gets = "get flood-absent\r\n".repeat(batch).getBytes(StandardCharsets.US_ASCII);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(sizes.floodSeconds());
+        java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> wrong = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < sizes.pipelinedConnections(); i++) {
+            Thread t = new Thread(() -> {
+                try (TextClient c = new TextClient(leader, 60_000)) {
+                    while (System.nanoTime() < end) {
+                        c.send(gets);
+                        for (int j = 0; j < batch; j++) {
+                            String reply = c.readLine();
+                            if (!reply.equals("ERR_NOT_FOUND")) wrong.compareAndSet(null, reply);
+                        }
+                        answered.addAndGet(batch);
+                    }
+                } catch (IOException e) {
+                    wrong.compareAndSet(null, e.toString());
+                }
+            }, "pipelined-flood-" + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(sizes.floodSeconds() + 120L));
+        check(wrong.get() == null, "a pipelined get was answered " + wrong.get());
+        return String.format("%d connections pipelining %d gets each (%d at once) for %d s: %d answered (%d/s)",
+                sizes.pipelinedConnections(), batch, sizes.pipelinedConnections() * batch, sizes.floodSeconds(),
+                answered.get(), answered.get() / sizes.floodSeconds());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -22,6 +22,7 @@ class AbuseIT {
             abuse.attack("one request id, two values", abuse::reusedRequestId);
             abuse.attack("a value over the maximum", abuse::valueOverTheMaximum);
             abuse.attack("client flood", abuse::clientFlood);
+            abuse.attack("pipelined flood over the client queue", abuse::pipelinedFlood);
         }
     }
 }

@@ -30,6 +30,7 @@ public final class AbuseMain {
             abuse.attack("one request id, two values", abuse::reusedRequestId);
             abuse.attack("a value over the maximum", abuse::valueOverTheMaximum);
             abuse.attack("client flood", abuse::clientFlood);
+            abuse.attack("pipelined flood over the client queue", abuse::pipelinedFlood);
             System.out.println("abuse: every attack passed");
         } catch (AssertionError e) {
             System.out.println("abuse: FAILED: " + e.getMessage());
