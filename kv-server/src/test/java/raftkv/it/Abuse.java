@@ -147,6 +147,21 @@ final class Abuse implements AutoCloseable {
         }
     }
 
+    /** Every attack whose name contains {@code only} ("" for all), in the order. */
+    void runAll(String only) throws Exception {
+        Map<String, Attack> attacks = new java.util.LinkedHashMap<>();
+        attacks.put("values up to the quota", this::quota);
+        attacks.put("idle connections and never-read gets", this::idleConnectionsAndNeverReadGets);
+        attacks.put("distinct request ids", this::distinctRequestIds);
+        attacks.put("one request id, two values", this::reusedRequestId);
+        attacks.put("a value over the maximum", this::valueOverTheMaximum);
+        attacks.put("client flood", this::clientFlood);
+        attacks.put("pipelined flood over the client queue", this::pipelinedFlood);
+        for (Map.Entry<String, Attack> a : attacks.entrySet()) {
+            if (a.getKey().contains(only)) attack(a.getKey(), a.getValue());
+        }
+    }
+
     static void check(boolean ok, String problem) {
         if (!ok) throw new AssertionError(problem);
     }

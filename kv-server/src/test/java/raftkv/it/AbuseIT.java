@@ -16,13 +16,7 @@ class AbuseIT {
     @Test
     void everyAttackLeavesTheClusterUpServingAndWhole() throws Exception {
         try (Abuse abuse = Abuse.start(dir, Abuse.Sizes.forIt())) {
-            abuse.attack("values up to the quota", abuse::quota);
-            abuse.attack("idle connections and never-read gets", abuse::idleConnectionsAndNeverReadGets);
-            abuse.attack("distinct request ids", abuse::distinctRequestIds);
-            abuse.attack("one request id, two values", abuse::reusedRequestId);
-            abuse.attack("a value over the maximum", abuse::valueOverTheMaximum);
-            abuse.attack("client flood", abuse::clientFlood);
-            abuse.attack("pipelined flood over the client queue", abuse::pipelinedFlood);
+            abuse.runAll("");
         }
     }
 }

@@ -13,24 +13,21 @@ public final class AbuseMain {
 
     public static void main(String[] args) throws Exception {
         Abuse.Sizes sizes = Abuse.Sizes.full();
-        for (String a : args) {
-            if (a.equals("--small")) {
+        String only = "";
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--small")) {
                 sizes = Abuse.Sizes.forIt();
+            } else if (args[i].equals("--only") && i + 1 < args.length) {
+                only = args[++i];
             } else {
-                System.err.println("usage: scripts/abuse [--small]");
+                System.err.println("usage: scripts/abuse [--small] [--only WORDS]");
                 System.exit(2);
             }
         }
         Path dir = Files.createTempDirectory("raftkv-abuse");
         int exit = 0;
         try (Abuse abuse = Abuse.start(dir, sizes)) {
-            abuse.attack("values up to the quota", abuse::quota);
-            abuse.attack("idle connections and never-read gets", abuse::idleConnectionsAndNeverReadGets);
-            abuse.attack("distinct request ids", abuse::distinctRequestIds);
-            abuse.attack("one request id, two values", abuse::reusedRequestId);
-            abuse.attack("a value over the maximum", abuse::valueOverTheMaximum);
-            abuse.attack("client flood", abuse::clientFlood);
-            abuse.attack("pipelined flood over the client queue", abuse::pipelinedFlood);
+            abuse.runAll(only);
             System.out.println("abuse: every attack passed");
         } catch (AssertionError e) {
             System.out.println("abuse: FAILED: " + e.getMessage());

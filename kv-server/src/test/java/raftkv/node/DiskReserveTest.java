@@ -33,8 +33,7 @@ class DiskReserveTest {
     Path tmp;
 
     private final AtomicLong free = new AtomicLong(100 * MB);
-    private final AtomicLong nanos = new AtomicLong();
-    private final Clock clock = nanos::get;
+    private final TestClock clock = new TestClock(0);
 
     @Test
     void theReserveIsTheMarginPlusTheNextSnapshotPlusTheLogBeforeIt() {
@@ -53,7 +52,7 @@ class DiskReserveTest {
         assertFalse(reserve.take(100, 0, 0));
         free.set(50 * MB);
         assertFalse(reserve.take(100, 0, 0), "the probe's answer is kept for a while");
-        nanos.addAndGet(DiskReserve.PROBE_INTERVAL_NANOS);
+        clock.advance(DiskReserve.PROBE_INTERVAL_NANOS);
         assertTrue(reserve.take(100, 0, 0));
     }
 
@@ -80,14 +79,14 @@ class DiskReserveTest {
 
             // The byte trigger is an eighth of the 64 MiB segment: 4 + 8 MiB and a little more.
             free.set(12 * MB);
-            nanos.addAndGet(DiskReserve.PROBE_INTERVAL_NANOS);
+            clock.advance(DiskReserve.PROBE_INTERVAL_NANOS);
             assertEquals(new KvResult.NoSpace(true), execute(node, new KvRequest.Set(key, value, 0, RequestId.NONE)));
             assertEquals(new KvResult.NoSpace(true), execute(node, new KvRequest.Cas(key, version, value, 0, RequestId.NONE)));
             assertInstanceOf(KvResult.Found.class, execute(node, new KvRequest.Get(key)));
             assertInstanceOf(KvResult.Deleted.class, execute(node, new KvRequest.Delete(key, RequestId.NONE)));
 
             free.set(20 * MB);
-            nanos.addAndGet(DiskReserve.PROBE_INTERVAL_NANOS);
+            clock.advance(DiskReserve.PROBE_INTERVAL_NANOS);
             assertInstanceOf(KvResult.Written.class, execute(node, new KvRequest.Set(key, value, 0, RequestId.NONE)));
         }
     }

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import raftkv.kv.KvStateMachine;
@@ -43,17 +42,17 @@ class LogTimeTest {
 
     @Test
     void theLogClockCountsOnFromWhatItSawAndNeverGoesBack() {
-        AtomicLong nanos = new AtomicLong(-7 * SECOND);
-        LogClock clock = new LogClock(nanos::get, 5_000);
+        TestClock nanos = new TestClock(-7 * SECOND);
+        LogClock clock = new LogClock(nanos, 5_000);
         assertEquals(5_000, clock.now());
-        nanos.addAndGet(2 * SECOND);
+        nanos.advance(2 * SECOND);
         assertEquals(7_000, clock.now());
         clock.observe(6_000); // behind this node's count: ignored
         assertEquals(7_000, clock.now());
         clock.observe(60_000); // a leader's stamp ahead: counted on from
-        nanos.addAndGet(SECOND / 2);
+        nanos.advance(SECOND / 2);
         assertEquals(60_500, clock.now());
-        nanos.addAndGet(-10 * SECOND); // a clock that went back (only a broken monotonic clock would)
+        nanos.advance(-10 * SECOND); // a clock that went back (only a broken monotonic clock would)
         assertEquals(60_500, clock.now());
     }
 
@@ -86,7 +85,7 @@ class LogTimeTest {
     /** Three node steps, messages delivered in order by {@link #run}, a clock per node. */
     private final class Cluster {
         final List<NodeStep> steps = new ArrayList<>();
-        final List<AtomicLong> clocks = new ArrayList<>();
+        final List<TestClock> clocks = new ArrayList<>();
         final ArrayDeque<Message> wire = new ArrayDeque<>();
         final Set<Long> down = new HashSet<>();
 
@@ -98,16 +97,17 @@ class LogTimeTest {
                 MemoryStorage storage = new MemoryStorage();
                 SnapshotKeeper snapshots = new SnapshotKeeper(id, SnapshotFiles.open(tmp.resolve("n" + id), false), storage,
                         1_000_000, 64 << 20, SnapshotMeta.NONE);
-                AtomicLong nanos = new AtomicLong(origins[(int) id - 1]);
-                clocks.add(nanos);
-                steps.add(new NodeStep(id, core, new KvStateMachine(), storage, snapshots, new Wire(), nanos::get,
+                // Its wall clock fails the test if read: no deadline may depend on it.
+                TestClock clock = new TestClock(origins[(int) id - 1]);
+                clocks.add(clock);
+                steps.add(new NodeStep(id, core, new KvStateMachine(), storage, snapshots, new Wire(), clock,
                         written -> { }));
             }
         }
 
         /** Moves every clock on; ticks a few times, as time passing does, so that heartbeats and expiry ticks go. */
         void advance(long nanos) {
-            for (AtomicLong clock : clocks) clock.addAndGet(nanos);
+            for (TestClock clock : clocks) clock.advance(nanos);
             tick(3);
         }
 
