@@ -25,6 +25,8 @@ public final class GrpcResults {
 
     /** The description of RESOURCE_EXHAUSTED for a full store, which tells it from gRPC's own (message size). */
     public static final String NO_SPACE = "store quota exceeded (quotaBytes): only reads, deletes and writes that do not grow the store are served";
+    public static final String NO_DISK = "the node's data disk is below its reserve (diskReserveBytes): sets and cas are refused "
+            + "until space is freed; reads and deletes are served";
 
     private GrpcResults() {}
 
@@ -39,7 +41,7 @@ public final class GrpcResults {
         } else if (result instanceof KvResult.StaleRequest) {
             status = Status.ABORTED.withDescription("request id too old");
         } else if (result instanceof KvResult.NoSpace) {
-            status = Status.RESOURCE_EXHAUSTED.withDescription(NO_SPACE);
+            status = Status.RESOURCE_EXHAUSTED.withDescription(((KvResult.NoSpace) result).diskLow() ? NO_DISK : NO_SPACE);
         } else if (result instanceof KvResult.Invalid i) {
             status = Status.INVALID_ARGUMENT.withDescription(i.reason());
         } else if (result instanceof KvResult.Redirect r) {
@@ -75,7 +77,8 @@ public final class GrpcResults {
             case FAILED_PRECONDITION -> new KvResult.VersionMismatch();
             case ABORTED -> new KvResult.StaleRequest();
             case INVALID_ARGUMENT -> new KvResult.Invalid(why, false);
-            case RESOURCE_EXHAUSTED -> new KvResult.NoSpace(); // the node's own answer: gRPC's (message size) has no marker
+            // The node's own answer: gRPC's (message size) has no marker.
+            case RESOURCE_EXHAUSTED -> new KvResult.NoSpace(NO_DISK.equals(status.getDescription()));
             case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED -> new KvResult.Unavailable(why, leader);
             default -> new KvResult.Internal(status.getCode() + ": " + why);
         };

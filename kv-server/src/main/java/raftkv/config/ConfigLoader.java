@@ -43,7 +43,7 @@ public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("path", "servers", "heartbeatMs",
             "electionTimeoutMs", "requestTimeoutMs", "maxValueBytes", "fsync", "snapshotEntries", "walSegmentBytes",
             "forward", "testFaultInjection", "clusterName", "tls", "quotaBytes", "maxSessions", "maxConnections",
-            "textBufferBytes");
+            "textBufferBytes", "inflightBytes", "catchUpLogBytes", "diskReserveBytes");
     private static final Set<String> SERVER_KEYS = Set.of("Id", "Hostname", "ClientPort", "LogPort", "HttpPort", "CertFile",
             "KeyFile");
     private static final Set<String> TLS_KEYS = Set.of("caFile", "clientCertAuth", "text");
@@ -88,6 +88,11 @@ public final class ConfigLoader {
         if (textBufferBytes < maxValueBytes) {
             throw top.error("textBufferBytes", "must be at least maxValueBytes (" + maxValueBytes + "), got " + textBufferBytes);
         }
+        long inflightBytes = top.positiveLong("inflightBytes", Math.max(Limits.DEFAULT_INFLIGHT_BYTES, maxValueBytes));
+        // Below one value, the largest set would only ever go through alone.
+        if (inflightBytes < maxValueBytes) {
+            throw top.error("inflightBytes", "must be at least maxValueBytes (" + maxValueBytes + "), got " + inflightBytes);
+        }
         return new ClusterConfig(
                 dataDir,
                 servers,
@@ -105,7 +110,10 @@ public final class ConfigLoader {
                         top.positiveLong("quotaBytes", Limits.DEFAULT_QUOTA_BYTES),
                         top.positiveInt("maxSessions", Limits.DEFAULT_MAX_SESSIONS),
                         top.positiveInt("maxConnections", Limits.DEFAULT_MAX_CONNECTIONS),
-                        textBufferBytes),
+                        textBufferBytes,
+                        inflightBytes,
+                        top.positiveLong("catchUpLogBytes", Limits.DEFAULT_CATCH_UP_LOG_BYTES),
+                        top.positiveLong("diskReserveBytes", Limits.DEFAULT_DISK_RESERVE_BYTES)),
                 warnings,
                 tls);
     }

@@ -74,7 +74,8 @@ public final class KvStateMachine {
     // Index and term of the last entry applied; 0 before the first.
     private long appliedIndex;
     private long appliedTerm;
-    // The highest entry timestamp applied, in ms since the epoch. Never decreases.
+    // The highest entry timestamp applied: the log's time in ms (elapsed time the leaders count,
+    // not wall time; see internal.proto LogCommand.timestamp_ms). Never decreases.
     private long clockMs;
     // The membership of the last CONFIG entry applied (MembershipCodec bytes), carried in snapshots so
     // that membership survives compaction; empty if none was applied (nor restored).
@@ -320,7 +321,7 @@ public final class KvStateMachine {
         return appliedTerm;
     }
 
-    /** The log's clock: the highest timestamp applied, in ms since the epoch; 0 before any. */
+    /** The log's clock: the highest timestamp applied, in ms of the log's time; 0 before any. */
     public long clockMs() {
         return clockMs;
     }

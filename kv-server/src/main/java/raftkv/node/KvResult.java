@@ -29,8 +29,16 @@ public sealed interface KvResult {
     /** A write whose request id is older than the newest seen for its client; nothing was written. */
     record StaleRequest() implements KvResult {}
 
-    /** A write refused because it would grow the store past quotaBytes (SPEC 11); nothing was written. */
-    record NoSpace() implements KvResult {}
+    /**
+     * A write refused because it would grow the store past quotaBytes, or, with {@code diskLow},
+     * because the node's data disk is below its reserve (SPEC 11); nothing was written.
+     */
+    record NoSpace(boolean diskLow) implements KvResult {
+        /** Over the quota. */
+        public NoSpace() {
+            this(false);
+        }
+    }
 
     /**
      * A write whose request id was already used for another command; nothing was written. Its

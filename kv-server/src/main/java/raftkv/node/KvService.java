@@ -89,9 +89,15 @@ public final class KvService implements KvApi {
 
     private void notExecutedHere(KvRequest request, boolean mayForward, long deadline, long backoffMs,
                                  CompletableFuture<KvResult> promise, long leader) {
-        if (leader == RaftCore.NONE || leader == node.id()) {
+        if (leader == RaftCore.NONE) {
             // No leader yet (an election is running): wait for one.
             retryLater(request, mayForward, deadline, backoffMs, promise, "no leader elected");
+            return;
+        }
+        if (leader == node.id()) {
+            // This node holds as many client commands as it may (RaftNode's bytes in flight), or
+            // leads but cannot serve yet: certainly not executed, so it is tried again after a pause.
+            retryLater(request, mayForward, deadline, backoffMs, promise, "this node is busy");
             return;
         }
         ServerSpec spec = addresses.apply(leader);

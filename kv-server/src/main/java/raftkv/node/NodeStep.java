@@ -89,10 +89,11 @@ public final class NodeStep {
     // When a refusal of each sender's message was last logged at ERROR (clock nanos); senders are
     // the cluster's members (the core refuses unknown ids before this), so the map stays small.
     private final Map<Long, Long> lastRefusalLogged = new HashMap<>();
-    private long lastStampMs;
     // Counters for metrics, read through status(): plain fields, the node thread's alone.
     private long proposals;
     private long readIndexRequests;
+    // The log's time as this node counts it: what a leader stamps its entries with.
+    private final LogClock logClock;
     private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
@@ -111,6 +112,7 @@ public final class NodeStep {
         this.clock = clock;
         this.snapshotDone = snapshotDone;
         this.membershipWatch = new MembershipWatch(id);
+        this.logClock = new LogClock(clock, stateMachine.clockMs());
     }
 
     public long id() {
@@ -220,7 +222,7 @@ public final class NodeStep {
     }
 
     public void snapshotWritten(SnapshotKeeper.Written written) {
-        snapshots.written(written, core.snapshotMeta().index()).ifPresent(core::compact);
+        snapshots.written(written, core.snapshotMeta().index(), i -> core.entry(i).data().size()).ifPresent(core::compact);
     }
 
     /** A client command; {@code result} completes once, never exceptionally. */
@@ -241,6 +243,11 @@ public final class NodeStep {
     /** The state machine as it is now (O(1), immutable): see {@link RaftNode#captureSnapshotView}. */
     public SnapshotView snapshotView() {
         return stateMachine.snapshotView();
+    }
+
+    /** What the live keys count for toward the quota: about the size of the next snapshot. */
+    public long storeBytes() {
+        return stateMachine.storeBytes();
     }
 
     /** Asks the core to hand leadership to {@code target} (thesis 3.10), if this node leads. */
@@ -343,15 +350,14 @@ public final class NodeStep {
         }
     }
 
-    /** Entry timestamps never go backwards on this node, whatever the wall clock does. */
+    /** An entry's time: the log's time as this node counts it ({@link LogClock}), never the wall clock. */
     private long stamp() {
-        lastStampMs = Math.max(lastStampMs, clock.wallMillis());
-        return lastStampMs;
+        return logClock.now();
     }
 
     private void maybeProposeExpiryTick() {
         if (core.role() != Role.LEADER) return;
-        long now = clock.wallMillis();
+        long now = logClock.now();
         if (now >= stateMachine.nextDeadlineMs() && now - lastExpiryTickMs >= EXPIRY_TICK_INTERVAL_MS) {
             lastExpiryTickMs = now;
             if (core.propose(CommandCodec.encode(new Command.Tick(), stamp())) instanceof ProposeResult.Accepted) proposals++;
@@ -439,6 +445,7 @@ public final class NodeStep {
         if (membershipWatch.shouldLetGo(core.membership(), core.role())) {
             pending.leaving(membershipWatch.nextVoter(core.membership()), "node " + id + " was removed from the cluster: outcome unknown");
         }
+        logClock.observe(stateMachine.clockMs());
         r.readStates().forEach(pending::confirmed);
         r.droppedReads().forEach(pending::dropped);
         // Once a stop is asked for, reads go to the successor (pending.leaving): a read confirmed by
@@ -458,6 +465,7 @@ public final class NodeStep {
         if (received == null) throw new IllegalStateException("the core installs snapshot " + meta + ", which no leader sent");
         snapshots.install(meta, received);
         stateMachine = received.machine();
+        logClock.observe(stateMachine.clockMs());
         pending.writesOutcomeUnknownUpTo(meta.index(), "outcome unknown: this node installed a snapshot from the new leader");
         log.info("node {}: installed the leader's snapshot at entry {} (term {}): {} keys", id, meta.index(), meta.term(),
                 stateMachine.size());
@@ -468,7 +476,8 @@ public final class NodeStep {
      * by this node's: a key hidden by one leader's clock could otherwise reappear on a new leader
      * whose clock is behind. The leader proposes a time entry as soon as a deadline passes
      * ({@link #maybeProposeExpiryTick}), so expired keys vanish within a fraction of a second. The
-     * time left that getm shows is counted on this node's clock, which never goes backwards.
+     * time left that getm shows is counted on this node's count of the log's time, which never
+     * goes backwards.
      */
     private KvResult serve(KvRequest request) {
         Optional<Stored> stored = stateMachine.get(request.key(), stateMachine.clockMs());

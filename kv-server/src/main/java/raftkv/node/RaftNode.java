@@ -6,6 +6,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,20 +20,28 @@ import raftkv.wal.RaftStorage;
 
 /**
  * The thread around a {@link NodeStep} (etcd's {@code node.go} around {@code rawnode.go}): one
- * thread drains a bounded queue of events (ticks, peer messages, client commands, status queries),
- * hands each to the step, and then has the step handle the core's Ready once for the whole batch,
- * so that one fsync covers every event of the batch (group commit). Other threads talk to the node
- * only through this queue: {@link #submit}, {@link #status()}, {@link #tick()} and the
- * {@link Transport.Inbound} it registers.
+ * thread drains the node's events, hands each to the step, and then has the step handle the core's
+ * Ready once for the whole batch, so that one fsync covers every event of the batch (group commit).
+ * Other threads talk to the node only through its queues: {@link #submit}, {@link #status()},
+ * {@link #tick()} and the {@link Transport.Inbound} it registers.
+ *
+ * <p>Raft's own traffic has a path client load cannot block or drop (SPEC 11): ticks are counted,
+ * never queued, so none is ever lost; peer messages and the node's own events have their queue,
+ * drained first in every batch; client commands and status queries have another, bounded by count
+ * and, for commands, by bytes in flight ({@link InflightBudget}). A full client queue refuses the
+ * client, never a peer.
  */
 public final class RaftNode implements CommandSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
-    private static final int QUEUE_CAPACITY = 65_536;
-    private static final int MAX_BATCH = 4096;
+    private static final int PEER_QUEUE_CAPACITY = 65_536;
+    private static final int CLIENT_QUEUE_CAPACITY = 65_536;
+    // Per batch: every peer event waiting (up to this), then up to CLIENT_BATCH client events, so
+    // that a batch, and so the wait of the next tick, stays short under any client load.
+    private static final int PEER_BATCH = 4096;
+    private static final int CLIENT_BATCH = 1024;
+    private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private sealed interface Event {}
-
-    private record Tick() implements Event {}
 
     private record PeerRequest(Message message, Consumer<Message> reply) implements Event {}
 
@@ -61,7 +71,14 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     private final SnapshotKeeper snapshots;
     private final Transport transport;
     private final Consumer<Throwable> onFatal;
-    private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    // Peer messages and the node's own events (snapshot written, stop): never refused for client load.
+    private final BlockingQueue<Event> peerEvents = new ArrayBlockingQueue<>(PEER_QUEUE_CAPACITY);
+    // Client commands and status queries.
+    private final BlockingQueue<Event> clientEvents = new ArrayBlockingQueue<>(CLIENT_QUEUE_CAPACITY);
+    // Ticks owed to the core: counted, so that none is dropped whatever the queues hold.
+    private final AtomicInteger ticksOwed = new AtomicInteger();
+    private final InflightBudget inflight;
+    private final DiskReserve diskReserve;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -74,6 +91,19 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     public RaftNode(long id, RaftCore core, KvStateMachine stateMachine,
                     RaftStorage storage, SnapshotKeeper snapshots, Transport transport, Clock clock,
                     Consumer<Throwable> onFatal) {
+        this(id, core, stateMachine, storage, snapshots, transport, clock, onFatal, Long.MAX_VALUE / 4, DiskReserve.none());
+    }
+
+    /**
+     * @param inflightBytes the most bytes of client commands held at once (config
+     *                      {@code inflightBytes}); see {@link InflightBudget}
+     * @param diskReserve   when sets and cas are refused for want of disk space
+     */
+    public RaftNode(long id, RaftCore core, KvStateMachine stateMachine,
+                    RaftStorage storage, SnapshotKeeper snapshots, Transport transport, Clock clock,
+                    Consumer<Throwable> onFatal, long inflightBytes, DiskReserve diskReserve) {
+        this.inflight = new InflightBudget(inflightBytes);
+        this.diskReserve = diskReserve;
         this.step = new NodeStep(id, core, stateMachine, storage, snapshots, transport, clock,
                 written -> enqueueInternal(new SnapshotWritten(written)));
         this.snapshots = snapshots;
@@ -89,12 +119,12 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             public void onRequest(Message request, Consumer<Message> reply) {
                 // A silent node refuses at once, on the transport's thread: nothing it queued counts.
                 if (step.silent()) step.refuseWhileSilent(request, reply);
-                else if (!events.offer(new PeerRequest(request, reply))) reply.accept(null); // overloaded: the peer retries
+                else if (!offerPeer(new PeerRequest(request, reply))) reply.accept(null); // overloaded: the peer retries
             }
 
             @Override
             public void onResponse(Message response) {
-                if (!step.silent()) events.offer(new PeerResponse(response)); // dropped if overloaded: Raft retries
+                if (!step.silent()) offerPeer(new PeerResponse(response)); // dropped if overloaded: Raft retries
             }
 
             @Override
@@ -102,7 +132,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
                 // Read here, on the transport's thread: the node thread only swaps the machine in.
                 Optional<SnapshotKeeper.Received> received = SnapshotKeeper.receive(step.id(), request, file);
                 if (received.isEmpty() || !running || step.silent()
-                        || !events.offer(new PeerSnapshot(request, received.get(), reply))) {
+                        || !offerPeer(new PeerSnapshot(request, received.get(), reply))) {
                     SnapshotKeeper.discard(file);
                     reply.accept(null);
                 }
@@ -111,24 +141,43 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         thread.start();
     }
 
-    /** Advances logical time; called by the ticker. */
+    /** Advances logical time; called by the ticker. Never lost, whatever the queues hold. */
     public void tick() {
-        events.offer(new Tick());
+        ticksOwed.incrementAndGet();
+        LockSupport.unpark(thread);
     }
 
+    /**
+     * Hands a client command to the loop. A command that would take the bytes in flight past the
+     * cap, or find the client queue full, is answered at once as not executed here, with this node
+     * as the leader hint: the service retries it after a pause (backpressure) until its deadline.
+     */
     @Override
     public CompletableFuture<NodeStep.Outcome> submit(KvRequest request, long deadlineNanos) {
         CompletableFuture<NodeStep.Outcome> result = new CompletableFuture<>();
-        if (!running || !events.offer(new Submit(request, result, deadlineNanos))) {
-            result.complete(new NodeStep.Outcome.Done(new KvResult.Unavailable("node is overloaded or stopping", null)));
+        if (!running) {
+            result.complete(new NodeStep.Outcome.Done(new KvResult.Unavailable("node is stopping", null)));
+            return result;
         }
+        long cost = InflightBudget.cost(request);
+        if (!inflight.tryAcquire(cost)) {
+            result.complete(new NodeStep.Outcome.NotExecuted(id()));
+            return result;
+        }
+        result.whenComplete((outcome, error) -> inflight.release(cost));
+        if (!offerClient(new Submit(request, result, deadlineNanos))) result.complete(new NodeStep.Outcome.NotExecuted(id()));
         return result;
     }
 
     public CompletableFuture<NodeStep.NodeStatus> status() {
         CompletableFuture<NodeStep.NodeStatus> result = new CompletableFuture<>();
-        if (!events.offer(new StatusQuery(result))) result.completeExceptionally(new IllegalStateException("node overloaded"));
+        if (!offerClient(new StatusQuery(result))) result.completeExceptionally(new IllegalStateException("node overloaded"));
         return result;
+    }
+
+    /** Bytes of client commands held now, for tests and metrics. */
+    long inflightBytes() {
+        return inflight.heldBytes();
     }
 
     /**
@@ -139,7 +188,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      */
     public CompletableFuture<SnapshotView> captureSnapshotView() {
         CompletableFuture<SnapshotView> result = new CompletableFuture<>();
-        if (!running || !events.offer(new CaptureView(result))) {
+        if (!running || !offerClient(new CaptureView(result))) {
             result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
         }
         return result;
@@ -152,7 +201,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      */
     public CompletableFuture<NodeStep.TransferResult> transferLeadership(long target) {
         CompletableFuture<NodeStep.TransferResult> result = new CompletableFuture<>();
-        if (!running || !events.offer(new TransferLeadership(target, result))) {
+        if (!running || !offerPeer(new TransferLeadership(target, result))) {
             result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
         }
         return result;
@@ -177,7 +226,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
                 throw e;
             }
         };
-        if (!running || !events.offer(new OnLoop(run))) {
+        if (!running || !offerClient(new OnLoop(run))) {
             result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
         }
         return result;
@@ -208,21 +257,36 @@ public final class RaftNode implements CommandSink, AutoCloseable {
 
     // ---------------------------------------------------------------- the loop
 
+    private boolean offerPeer(Event e) {
+        if (!peerEvents.offer(e)) return false;
+        LockSupport.unpark(thread);
+        return true;
+    }
+
+    private boolean offerClient(Event e) {
+        if (!clientEvents.offer(e)) return false;
+        LockSupport.unpark(thread);
+        return true;
+    }
+
+    /**
+     * Each batch: the ticks owed, then the peer events waiting, then some client events, then one
+     * Ready. A producer unparks the thread after each offer; a permit given before the thread parks
+     * makes the park return at once, so no event waits for the idle timeout.
+     */
     private void run() {
         try {
             while (running) {
-                Event first = events.poll(1, TimeUnit.SECONDS);
-                if (first == null) continue;
-                handle(first);
-                for (int i = 0; i < MAX_BATCH && running; i++) {
-                    Event next = events.poll();
-                    if (next == null) break;
-                    handle(next);
+                int handled = 0;
+                for (int ticks = ticksOwed.getAndSet(0); ticks > 0; ticks--, handled++) step.tick();
+                handled += drain(peerEvents, PEER_BATCH);
+                handled += drain(clientEvents, CLIENT_BATCH);
+                if (handled == 0) {
+                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                    continue;
                 }
                 step.handleReady();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             // A broken invariant or a storage failure: this node must not go on with unknown state.
             log.error("node {}: fatal error in the raft loop, stopping", step.id(), e);
@@ -234,10 +298,19 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         failEverythingPending("node is stopping");
     }
 
+    private int drain(BlockingQueue<Event> queue, int max) {
+        int n = 0;
+        while (n < max && running) {
+            Event e = queue.poll();
+            if (e == null) break;
+            handle(e);
+            n++;
+        }
+        return n;
+    }
+
     private void handle(Event e) {
-        if (e instanceof Tick) {
-            step.tick();
-        } else if (e instanceof PeerRequest p) {
+        if (e instanceof PeerRequest p) {
             step.stepRequest(p.message(), p.reply());
         } else if (e instanceof PeerResponse p) {
             step.stepResponse(p.message());
@@ -246,7 +319,13 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         } else if (e instanceof SnapshotWritten w) {
             step.snapshotWritten(w.result());
         } else if (e instanceof Submit s) {
-            step.submit(s.request(), s.result(), s.deadlineNanos());
+            if (addsData(s.request())
+                    && !diskReserve.take(InflightBudget.cost(s.request()), step.storeBytes(),
+                            snapshots.logBytesBeforeNextSnapshot())) {
+                s.result().complete(new NodeStep.Outcome.Done(new KvResult.NoSpace(true)));
+            } else {
+                step.submit(s.request(), s.result(), s.deadlineNanos());
+            }
         } else if (e instanceof StatusQuery q) {
             q.result().complete(step.status());
         } else if (e instanceof CaptureView c) {
@@ -262,12 +341,18 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         }
     }
 
+    /** Sets and cas may add data; deletes and reads never do, and go on when the disk is low. */
+    private static boolean addsData(KvRequest request) {
+        return request instanceof KvRequest.Set || request instanceof KvRequest.Cas;
+    }
+
     /** For events from this node's own helpers, which must not be lost: waits for room in the queue. */
     private void enqueueInternal(Event e) {
         try {
-            while (running && !events.offer(e, 1, TimeUnit.SECONDS)) {
+            while (running && !peerEvents.offer(e, 1, TimeUnit.SECONDS)) {
                 log.debug("node {}: event queue full, still waiting to report {}", step.id(), e);
             }
+            LockSupport.unpark(thread);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
@@ -277,7 +362,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         step.failAllPending(reason);
         KvResult unavailable = new KvResult.Unavailable(reason, null);
         Event e;
-        while ((e = events.poll()) != null) {
+        while ((e = peerEvents.poll()) != null || (e = clientEvents.poll()) != null) {
             if (e instanceof Submit s) s.result().complete(new NodeStep.Outcome.Done(unavailable));
             if (e instanceof PeerRequest p) p.reply().accept(null);
             if (e instanceof PeerSnapshot p) {
@@ -295,7 +380,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     @Override
     public void close() {
         running = false;
-        events.offer(new Stop());
+        peerEvents.offer(new Stop());
+        LockSupport.unpark(thread);
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

@@ -12,8 +12,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.config.Limits;
 import raftkv.kv.CorruptSnapshotException;
 import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
@@ -63,6 +65,7 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     private final Executor writer;
     // The writer's thread when this keeper made it (stopped by close); null when it was given one.
     private final ExecutorService ownWriter;
+    private final long catchUpBytes;
     // Given to every machine this keeper restores, so that a node's machine always applies its
     // cluster's bounds, whether it started empty, from its own snapshot or from the leader's.
     private final KvLimits limits;
@@ -91,15 +94,20 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     /** @param limits the cluster's bounds, set on each machine received from a leader */
     public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
                           SnapshotMeta recovered, KvLimits limits) {
-        this(id, files, storage, snapshotEntries, segmentBytes, recovered, limits, null);
+        this(id, files, storage, snapshotEntries, segmentBytes, recovered, limits, Limits.DEFAULT_CATCH_UP_LOG_BYTES, null);
     }
 
     /**
-     * @param writer where background snapshot writes run (the simulator gives one that runs them
-     *               at a simulated time); null: a daemon thread of this keeper's own
+     * @param catchUpBytes the most bytes of those entries kept in memory below the newest snapshot
+     *                     (config {@code catchUpLogBytes}): entries alone do not bound the heap,
+     *                     since 5,000 entries of 1 MiB would take 5 GiB
+     * @param writer       where background snapshot writes run (the simulator gives one that runs
+     *                     them at a simulated time); null: a daemon thread of this keeper's own
      */
     public SnapshotKeeper(long id, SnapshotFiles files, RaftStorage storage, int snapshotEntries, long segmentBytes,
-                          SnapshotMeta recovered, KvLimits limits, Executor writer) {
+                          SnapshotMeta recovered, KvLimits limits, long catchUpBytes, Executor writer) {
+        if (catchUpBytes < 1) throw new IllegalArgumentException("catchUpBytes must be >= 1, got " + catchUpBytes);
+        this.catchUpBytes = catchUpBytes;
         this.limits = java.util.Objects.requireNonNull(limits, "limits");
         if (snapshotEntries < 1) throw new IllegalArgumentException("snapshotEntries must be >= 1, got " + snapshotEntries);
         if (segmentBytes < 1) throw new IllegalArgumentException("segmentBytes must be >= 1, got " + segmentBytes);
@@ -225,6 +233,14 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     }
 
     /**
+     * Log bytes still to come before the next snapshot starts (by the byte trigger): what the disk
+     * must still take, besides that snapshot, before older segments can go.
+     */
+    long logBytesBeforeNextSnapshot() {
+        return Math.max(0, byteTrigger() - bytesSinceSnapshot);
+    }
+
+    /**
      * Writes {@code view} in the background and reports to {@code done} (on the writer thread: it
      * must only enqueue). The log starts a new segment first, so that once the snapshot is
      * durable every segment before it can be deleted whole.
@@ -247,11 +263,15 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
     }
 
     /**
-     * A background write ended. On success returns the index the core may compact its log to:
-     * {@link #CATCH_UP_ENTRIES} below the snapshot (never below what {@code coreSnapshot} already
-     * covers), and deletes the log segments and older snapshots the new one makes useless.
+     * A background write ended. On success returns the index the core may compact its log to, so
+     * that it keeps at most {@link #CATCH_UP_ENTRIES} entries (and never more than
+     * {@code snapshotEntries}) and at most {@code catchUpBytes} bytes of them below the snapshot
+     * (never below what {@code coreSnapshot} already covers), and deletes the log segments and
+     * older snapshots the new one makes useless.
+     *
+     * @param entryBytes the data size of each entry the core holds above {@code coreSnapshot}
      */
-    Optional<Long> written(Written w, long coreSnapshot) {
+    Optional<Long> written(Written w, long coreSnapshot, LongUnaryOperator entryBytes) {
         writing = false;
         if (w.failure() != null) {
             log.error("node {}: writing the snapshot at entry {} failed; the log keeps growing until one succeeds "
@@ -267,8 +287,22 @@ public final class SnapshotKeeper implements SnapshotSource, AutoCloseable {
         }
         storage.compact(w.meta().index());
         deleteOlderSnapshots();
-        long compactTo = w.meta().index() - Math.min(CATCH_UP_ENTRIES, snapshotEntries);
+        long compactTo = catchUpStart(w.meta().index(), coreSnapshot, entryBytes) - 1;
         return compactTo > coreSnapshot ? Optional.of(compactTo) : Optional.empty();
+    }
+
+    /** The lowest entry to keep below a snapshot at {@code index}: see {@link #written}. */
+    private long catchUpStart(long index, long coreSnapshot, LongUnaryOperator entryBytes) {
+        long maxEntries = Math.min(CATCH_UP_ENTRIES, snapshotEntries);
+        long keepFrom = index + 1;
+        long bytes = 0;
+        while (keepFrom - 1 > coreSnapshot && index - (keepFrom - 1) < maxEntries) {
+            long size = entryBytes.applyAsLong(keepFrom - 1) + ENTRY_FRAMING_BYTES;
+            if (bytes + size > catchUpBytes) break;
+            bytes += size;
+            keepFrom--;
+        }
+        return keepFrom;
     }
 
     /**

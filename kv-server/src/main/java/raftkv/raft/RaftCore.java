@@ -274,7 +274,7 @@ public final class RaftCore {
      * committed. Refused, changing nothing, while another change is uncommitted, before this leader
      * has committed an entry of its own term (the thesis' fix: a leader of a new term must not
      * propose a change while one from an earlier term may still be uncommitted on other logs), for a
-     * learner far behind, and for the last voter.
+     * learner far behind, for the last voter, and for the leader itself when it is one of two voters.
      */
     public MembershipResult changeMembership(MembershipChange change) {
         checkNoOutstandingReady();
@@ -323,7 +323,16 @@ public final class RaftCore {
                     : null;
         }
         if (!membership.contains(id)) return "node " + id + " is not a member";
-        return membership.voters().equals(Set.of(id)) ? "node " + id + " is the last voter" : null;
+        if (membership.voters().equals(Set.of(id))) return "node " + id + " is the last voter";
+        // Leaving one voter that may not have the change yet: were this leader to crash before the
+        // other voter got it, that voter would need this node's vote, which a removed node with the
+        // longer log never gives, and the cluster would stall for good. From the other voter's side
+        // the removal is safe: it leads alone from the moment it appends the change.
+        if (id == config.id() && membership.voters().size() == 2 && membership.isVoter(id)) {
+            return "removing the leader from two voters could stall the cluster; move the leadership to the other voter "
+                    + "first (kvctl move-leader) and remove node " + id + " from there";
+        }
+        return null;
     }
 
     /**

@@ -31,6 +31,7 @@ import raftkv.gateway.TextServer;
 import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.node.Clock;
+import raftkv.node.DiskReserve;
 import raftkv.metrics.MeteredKvApi;
 import raftkv.node.KvService;
 import raftkv.node.SnapshotKeeper;
@@ -119,7 +120,7 @@ final class Node implements AutoCloseable {
         KvStateMachine stateMachine = loaded.machine();
         long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         SnapshotKeeper snapshots = new SnapshotKeeper(id, snapshotFiles, storage, config.snapshotEntries(),
-                config.walSegmentBytes(), loaded.meta(), kvLimits);
+                config.walSegmentBytes(), loaded.meta(), kvLimits, config.limits().catchUpLogBytes(), null);
 
         // A tick is half a heartbeat: the leader heartbeats every 2 ticks, an election timeout is t/tick ticks.
         int tickMs = Math.max(1, config.heartbeatMs() / 2);
@@ -155,8 +156,10 @@ final class Node implements AutoCloseable {
         });
         LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM, tls.peerCredentials());
         Node[] holder = new Node[1];
+        DiskReserve diskReserve = new DiskReserve(DiskReserve.FreeSpace.of(config.nodeDir(id)),
+                config.limits().diskReserveBytes(), Clock.SYSTEM);
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
-                t -> holder[0].fatal.complete(t));
+                t -> holder[0].fatal.complete(t), config.limits().inflightBytes(), diskReserve);
         // Before each Ready's messages go out: links to new members, none to removed ones.
         raftNode.onMembershipChange(m -> {
             if (addresses.update(m)) transport.updatePeers(peerAddresses(addresses, id));

@@ -63,5 +63,9 @@ class GrpcResultsTest {
         StatusRuntimeException e = GrpcResults.toStatus(new KvResult.NoSpace());
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
         assertEquals(new KvResult.NoSpace(), GrpcResults.fromStatus(e.getStatus(), e.getTrailers()));
+        StatusRuntimeException disk = GrpcResults.toStatus(new KvResult.NoSpace(true));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, disk.getStatus().getCode());
+        assertEquals(GrpcResults.NO_DISK, disk.getStatus().getDescription());
+        assertEquals(new KvResult.NoSpace(true), GrpcResults.fromStatus(disk.getStatus(), disk.getTrailers()));
     }
 }

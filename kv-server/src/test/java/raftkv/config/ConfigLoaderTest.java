@@ -83,7 +83,7 @@ class ConfigLoaderTest {
         assertEquals(64 << 20, config.walSegmentBytes());
         assertTrue(config.forward());
         assertFalse(config.testFaultInjection());
-        assertEquals(new Limits(256L << 20, 100_000, 10_000, 128L << 20), config.limits());
+        assertEquals(new Limits(256L << 20, 100_000, 10_000, 128L << 20, 64L << 20, 64L << 20, 4L << 20), config.limits());
         assertEquals(List.of(), config.warnings());
         assertEquals(ClusterConfig.withDefaults(tmp.resolve("data"), config.servers()), config);
     }
@@ -94,7 +94,8 @@ class ConfigLoaderTest {
                 "path": "state", "heartbeatMs": 50, "electionTimeoutMs": 600, "requestTimeoutMs": 2000,
                 "maxValueBytes": 4096, "fsync": false, "snapshotEntries": 7, "forward": false,
                 "walSegmentBytes": 1048576, "testFaultInjection": true, "quotaBytes": 3000000000,
-                "maxSessions": 10, "maxConnections": 20, "textBufferBytes": 4096""");
+                "maxSessions": 10, "maxConnections": 20, "textBufferBytes": 4096,
+                "inflightBytes": 8192, "catchUpLogBytes": 100000, "diskReserveBytes": 5000""");
 
         ClusterConfig config = ConfigLoader.parse(json, tmp);
 
@@ -108,7 +109,7 @@ class ConfigLoaderTest {
         assertEquals(1048576, config.walSegmentBytes());
         assertFalse(config.forward());
         assertTrue(config.testFaultInjection());
-        assertEquals(new Limits(3_000_000_000L, 10, 20, 4096), config.limits());
+        assertEquals(new Limits(3_000_000_000L, 10, 20, 4096, 8192, 100_000, 5000), config.limits());
         assertEquals(List.of(), config.warnings());
     }
 

@@ -225,6 +225,9 @@ class ConfigValidationTest {
         "maxSessions       | -1",
         "maxConnections    | 0",
         "textBufferBytes   | false",
+        "inflightBytes     | 0",
+        "catchUpLogBytes   | -5",
+        "diskReserveBytes  | '\"4m\"'",
     })
     void tuningKeysMustBePositiveIntegers(String key, String value) {
         assertRejected("config.json: " + key + ": must be a positive integer, got " + value,
@@ -249,6 +252,12 @@ class ConfigValidationTest {
     void theTextBufferBudgetHoldsAtLeastOneValue() {
         assertRejected("config.json: textBufferBytes: must be at least maxValueBytes (1048576), got 1048575",
                 withTopLevel("\"textBufferBytes\": 1048575"));
+    }
+
+    @Test
+    void theInflightBudgetHoldsAtLeastOneValue() {
+        assertRejected("config.json: inflightBytes: must be at least maxValueBytes (1048576), got 1048575",
+                withTopLevel("\"inflightBytes\": 1048575"));
     }
 
     @Test

@@ -124,7 +124,15 @@ final class TestCluster implements AutoCloseable {
 
     /** As {@link #start(int)}, with a heap of {@code heap} ("64m"). */
     Process start(int id, String heap) throws IOException {
-        Process p = new ProcessBuilder(serverCommandWithHeap(heap, "--id", Integer.toString(id), "--config", configFile.toString()))
+        return start(id, heap, Map.of());
+    }
+
+    /** As {@link #start(int, String)}, with {@code env} added to the process's environment (LD_PRELOAD, say). */
+    Process start(int id, String heap, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(serverCommandWithHeap(heap, "--id", Integer.toString(id), "--config",
+                configFile.toString()));
+        builder.environment().putAll(env);
+        Process p = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(id).toFile()))
                 .start();

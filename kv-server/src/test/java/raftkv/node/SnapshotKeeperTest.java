@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import raftkv.kv.Command;
 import raftkv.kv.CommandCodec;
 import raftkv.kv.CorruptSnapshotException;
+import raftkv.kv.KvLimits;
 import raftkv.kv.KvStateMachine;
 import raftkv.kv.RequestId;
 import raftkv.raft.Entry;
@@ -56,6 +57,28 @@ class SnapshotKeeperTest {
     }
 
     @Test
+    void theLogKeptBelowASnapshotIsBoundedByBytesAsWellAsEntries() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        storage.append(noops(1, 30));
+        storage.sync();
+        long threeEntries = 3 * (1000 + SnapshotKeeper.ENTRY_FRAMING_BYTES);
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, SnapshotFiles.open(tmp, false), storage, 10, SEGMENT,
+                SnapshotMeta.NONE, KvLimits.DEFAULTS, threeEntries, null)) {
+            CompletableFuture<SnapshotKeeper.Written> done = new CompletableFuture<>();
+            keeper.write(machine(12).snapshotView(), done::complete);
+            // Entries of 1000 bytes: three fit in the bound, though ten would by count.
+            assertEquals(Optional.of(9L), keeper.written(done.get(30, TimeUnit.SECONDS), 0, i -> 1000));
+        }
+        try (SnapshotKeeper keeper = new SnapshotKeeper(1, SnapshotFiles.open(tmp.resolve("b"), false), storage, 10,
+                SEGMENT, SnapshotMeta.NONE, KvLimits.DEFAULTS, threeEntries, null)) {
+            CompletableFuture<SnapshotKeeper.Written> done = new CompletableFuture<>();
+            keeper.write(machine(12).snapshotView(), done::complete);
+            // One entry over the bound: nothing below the snapshot is kept.
+            assertEquals(Optional.of(12L), keeper.written(done.get(30, TimeUnit.SECONDS), 0, i -> 4 * threeEntries));
+        }
+    }
+
+    @Test
     void aSnapshotIsDueEverySnapshotEntriesAppliedAndOneAtATime() throws Exception {
         MemoryStorage storage = new MemoryStorage();
         storage.append(noops(1, 30));
@@ -72,7 +95,7 @@ class SnapshotKeeperTest {
             assertEquals(new SnapshotMeta(12, 1), w.meta());
 
             // The core keeps min(5000, snapshotEntries) entries below the snapshot for slow followers.
-            assertEquals(Optional.of(2L), keeper.written(w, 0));
+            assertEquals(Optional.of(2L), keeper.written(w, 0, i -> 0));
             assertFalse(keeper.due(21));
             assertTrue(keeper.due(22));
         }
@@ -96,7 +119,7 @@ class SnapshotKeeperTest {
 
             SnapshotKeeper.Written w = write(keeper, machine(12));
             assertFalse(keeper.due(12), "the count starts again when a snapshot begins");
-            keeper.written(w, 0);
+            keeper.written(w, 0, i -> 0);
             assertTrue(w.bytes() > 0);
             assertEquals(Math.max(w.bytes() / 4, segment / 8), keeper.byteTrigger());
         }
@@ -177,7 +200,7 @@ class SnapshotKeeperTest {
             Files.createSymbolicLink(tmp.resolve("snapshots"), notADirectory);
             SnapshotKeeper.Written w = write(keeper, machine(10));
             assertTrue(w.failure() instanceof IOException, String.valueOf(w.failure()));
-            assertEquals(Optional.empty(), keeper.written(w, 0));
+            assertEquals(Optional.empty(), keeper.written(w, 0, i -> 0));
             assertFalse(keeper.due(19));
             assertTrue(keeper.due(20));
         }

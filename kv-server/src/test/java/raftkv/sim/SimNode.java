@@ -116,7 +116,7 @@ final class SimNode implements Invariants.Disk {
         int born = incarnation;
         Executor writer = task -> sim.later(this, born, 1 + random.nextInt(3 * Simulation.UNITS_PER_TICK), task);
         keeper = new SnapshotKeeper(id, files, storage, clusterConfig.snapshotEntries(), clusterConfig.walSegmentBytes(),
-                loaded.meta(), limits, writer);
+                loaded.meta(), limits, clusterConfig.limits().catchUpLogBytes(), writer);
         Clock clock = new Clock() {
             @Override
             public long wallMillis() {
