@@ -22,7 +22,6 @@ import raftkv.raft.RaftCore;
 import raftkv.raft.Ready;
 import raftkv.raft.Role;
 import raftkv.raft.SnapshotMeta;
-import raftkv.raft.SoftState;
 import raftkv.raft.Status;
 import raftkv.raft.StepResult;
 import raftkv.transport.Transport;
@@ -43,7 +42,6 @@ public final class NodeStep {
     private static final Logger log = LoggerFactory.getLogger(NodeStep.class);
     // A leader proposes a time entry at most this often, so that expiry advances through the log.
     private static final long EXPIRY_TICK_INTERVAL_MS = 250;
-    private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     /** What became of a command handed to this node. */
     public sealed interface Outcome {
@@ -86,9 +84,7 @@ public final class NodeStep {
     // Snapshots received from leaders in the current batch, until its Ready shows whether the core
     // installs them; the files of those it does not are deleted.
     private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
-    // When a refusal of each sender's message was last logged at ERROR (clock nanos); senders are
-    // the cluster's members (the core refuses unknown ids before this), so the map stays small.
-    private final Map<Long, Long> lastRefusalLogged = new HashMap<>();
+    private final RaftEventLog events;
     // Counters for metrics, read through status(): plain fields, the node thread's alone.
     private long proposals;
     private long readIndexRequests;
@@ -104,6 +100,7 @@ public final class NodeStep {
     public NodeStep(long id, RaftCore core, KvStateMachine stateMachine, RaftStorage storage, SnapshotKeeper snapshots,
                     Transport transport, Clock clock, Consumer<SnapshotKeeper.Written> snapshotDone) {
         this.id = id;
+        this.events = new RaftEventLog(id);
         this.core = core;
         this.stateMachine = stateMachine;
         this.storage = storage;
@@ -306,16 +303,7 @@ public final class NodeStep {
      */
     private boolean stepPeer(Message m) {
         if (core.step(m) instanceof StepResult.Refused r) {
-            // At most one line per sender and interval: a peer that keeps sending such messages
-            // must not flood the log.
-            Long last = lastRefusalLogged.get(r.from());
-            long now = clock.nanos();
-            if (last == null || now - last >= REFUSAL_LOG_INTERVAL_NANOS) {
-                lastRefusalLogged.put(r.from(), now);
-                log.error("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
-            } else {
-                log.debug("node {}: refused {} from node {}: {}", id, m.getClass().getSimpleName(), r.from(), r.reason());
-            }
+            events.refused(m, r, clock.nanos());
             return false;
         }
         return true;
@@ -416,7 +404,7 @@ public final class NodeStep {
         readyWatcher.accept(r);
         if (r.softState() != null) {
             knownLeader = r.softState().leader();
-            logRoleChange(r.softState());
+            events.roleChanged(r.softState());
         }
         // A leader's AppendEntries go out first, so that followers write while it writes (thesis 10.2.1).
         if (!stop.silent()) {
@@ -485,17 +473,5 @@ public final class NodeStep {
         Stored s = stored.get();
         long ttl = KvStateMachine.ttlSecondsLeft(s.expiresAtMs(), stateMachine.effectiveNowMs(stamp()));
         return new KvResult.Found(s.value(), s.version(), ttl);
-    }
-
-    private void logRoleChange(SoftState s) {
-        switch (s.role()) {
-            case LEADER -> log.info("node {}: became leader in term {}", id, s.term());
-            case CANDIDATE -> log.info("node {}: election timeout, campaigning in term {}", id, s.term());
-            case PRE_CANDIDATE -> log.info("node {}: election timeout, pre-vote for term {}", id, s.term() + 1);
-            case FOLLOWER -> {
-                if (s.leader() == RaftCore.NONE) log.info("node {}: follower in term {}, no leader known", id, s.term());
-                else log.info("node {}: follower in term {}, leader is {}", id, s.term(), s.leader());
-            }
-        }
     }
 }

@@ -12,6 +12,10 @@ public final class SimMain {
     static final int LIVENESS_TICKS = 200;
 
     public static void main(String[] args) {
+        // The nodes log what a real node would (refused votes from members not yet known to them,
+        // role changes): expected here, so silent unless asked for with -Dsim.log=LEVEL.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.toLevel(System.getProperty("sim.log", "OFF")));
         System.exit(run(args, System.out, System.err));
     }
 
