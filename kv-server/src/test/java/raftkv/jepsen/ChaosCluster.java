@@ -42,6 +42,8 @@ final class ChaosCluster implements AutoCloseable {
     private final Set<Integer> serving = ConcurrentHashMap.newKeySet();
     // Nodes that exited without being killed by us: each a bug to report (a fatal error, a corrupt log).
     private final List<String> crashes = Collections.synchronizedList(new ArrayList<>());
+    // Nodes whose data folder was wiped: they start with --join.
+    private final Set<Integer> joining = new HashSet<>();
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final Thread shutdownHook = new Thread(this::killEverything, "chaos-cluster-cleanup");
     private volatile boolean closed;
@@ -241,13 +243,31 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    /** java ... raftkv.server.ServerMain --id ID --config FILE, with this JVM's class path. */
+    /**
+     * Deletes node {@code id}'s data folder (the node must be down) and marks it as joining: from
+     * now on it starts with --join, as an operator starts a wiped node that is added back.
+     */
+    synchronized void wipe(int id) throws IOException {
+        Process p = processes.get(id);
+        if (p != null && p.isAlive()) throw new IllegalStateException("node " + id + " is running");
+        Path data = config.nodeDir(id);
+        if (Files.exists(data)) {
+            try (var paths = Files.walk(data)) {
+                for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+            }
+        }
+        joining.add(id);
+    }
+
+    /** java ... raftkv.server.ServerMain --id ID --config FILE [--join], with this JVM's class path. */
     private List<String> serverCommand(int id) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
                 "-cp", classpath, "raftkv.server.ServerMain", "--id", Integer.toString(id),
-                "--config", configFile.toString());
+                "--config", configFile.toString()));
+        if (joining.contains(id)) command.add("--join");
+        return command;
     }
 
     private static int freePort(Set<Integer> taken) throws IOException {

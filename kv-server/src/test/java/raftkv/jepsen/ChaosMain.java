@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * {@code scripts/chaos --duration SECONDS --seed S [--nodes 5] [--clients 10] [--keys 8]
- * [--election-timeout-ms 1000] [--dir FOLDER] [--keep] [--plan-only]}: one chaos run against a real local cluster (see {@link
+ * [--election-timeout-ms 1000] [--membership] [--dir FOLDER] [--keep] [--plan-only]}: one chaos run against a real local cluster (see {@link
  * ChaosRunner}); {@code --plan-only} prints the seed's fault schedule and exits.
  * The last line printed is {@code LINEARIZABLE} or {@code NOT LINEARIZABLE} (or {@code UNKNOWN} if
  * the checker ran out of budget). Exit code 0 only if the history is linearizable, no acknowledged
@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class ChaosMain {
     private static final String USAGE = "usage: chaos --duration SECONDS --seed S [--nodes 5] [--clients 10] [--keys 8] "
-            + "[--election-timeout-ms 1000] [--dir FOLDER] [--keep] [--plan-only]";
+            + "[--election-timeout-ms 1000] [--membership] [--dir FOLDER] [--keep] [--plan-only]";
 
     private ChaosMain() {}
 
@@ -38,7 +38,7 @@ public final class ChaosMain {
             return 0;
         }
         if (List.of(args).contains("--plan-only")) {
-            out.print(FaultPlan.describe(FaultPlan.generate(options.seed(), options.nodes(), options.duration())));
+            out.print(FaultPlan.describe(FaultPlan.generate(options.seed(), options.nodes(), options.duration(), options.membership())));
             return 0;
         }
         ChaosReport report;
@@ -66,6 +66,7 @@ public final class ChaosMain {
         int clients = ChaosOptions.DEFAULT_CLIENTS;
         int keys = ChaosOptions.DEFAULT_KEYS;
         int electionMs = ChaosOptions.DEFAULT_ELECTION_TIMEOUT_MS;
+        boolean membership = false;
         Path dir = null;
         boolean keep = false;
         for (int i = 0; i < args.length; i++) {
@@ -79,6 +80,7 @@ public final class ChaosMain {
                 case "--election-timeout-ms" -> electionMs = (int) (long) number(args, ++i, a);
                 case "--dir" -> dir = Path.of(value(args, ++i, a));
                 case "--keep" -> keep = true;
+                case "--membership" -> membership = true;
                 case "--plan-only" -> { } // handled by run()
                 case "-h", "--help" -> {
                     return null;
@@ -93,7 +95,7 @@ public final class ChaosMain {
         if (keys < 1 || keys > 1000) throw new IllegalArgumentException("--keys must be 1 to 1000");
         if (electionMs < 100 || electionMs > 60_000) throw new IllegalArgumentException("--election-timeout-ms must be 100 to 60000");
         return ChaosOptions.defaults(Duration.ofSeconds(seconds), seed).withCluster(nodes, electionMs).withWorkload(clients, keys)
-                .withDir(dir, keep);
+                .withDir(dir, keep).withMembership(membership);
     }
 
     private static String value(String[] args, int i, String option) {

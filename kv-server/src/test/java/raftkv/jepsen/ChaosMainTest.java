@@ -1,8 +1,10 @@
 package raftkv.jepsen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +19,8 @@ class ChaosMainTest {
         assertThrows(IllegalArgumentException.class, () -> ChaosMain.parse(new String[] {"--duration", "10"}));
         assertThrows(IllegalArgumentException.class, () -> ChaosMain.parse(new String[] {"--duration", "x", "--seed", "1"}));
         assertNull(ChaosMain.parse(new String[] {"--help"}));
+        assertTrue(ChaosMain.parse(new String[] {"--duration", "10", "--seed", "1", "--membership"}).membership());
+        assertFalse(ChaosMain.parse(new String[] {"--duration", "10", "--seed", "1"}).membership());
         ChaosOptions o = ChaosMain.parse(new String[] {"--duration", "300", "--seed", "7", "--clients", "12"});
         assertEquals(Duration.ofSeconds(300), o.duration());
         assertEquals(7, o.seed());

@@ -16,9 +16,11 @@ import java.time.Duration;
  * @param maxThinkMs        each client waits 0..maxThinkMs between its operations
  * @param dir               where config, data and node logs go; null: a new temporary folder
  * @param keepData          keep {@code dir} after a successful run (a failed run always keeps it)
+ * @param membership        the faults also change the membership (remove a voter, wipe it, add it back
+ *                          as a learner, promote it)
  */
 record ChaosOptions(Duration duration, long seed, int nodes, int clients, int keys, int requestTimeoutMs,
-                    int electionTimeoutMs, int maxThinkMs, Path dir, boolean keepData) {
+                    int electionTimeoutMs, int maxThinkMs, Path dir, boolean keepData, boolean membership) {
     static final int DEFAULT_NODES = 5;
     static final int DEFAULT_CLIENTS = 10;
     static final int DEFAULT_KEYS = 8;
@@ -39,21 +41,27 @@ record ChaosOptions(Duration duration, long seed, int nodes, int clients, int ke
 
     static ChaosOptions defaults(Duration duration, long seed) {
         return new ChaosOptions(duration, seed, DEFAULT_NODES, DEFAULT_CLIENTS, DEFAULT_KEYS, DEFAULT_REQUEST_TIMEOUT_MS,
-                DEFAULT_ELECTION_TIMEOUT_MS, DEFAULT_MAX_THINK_MS, null, false);
+                DEFAULT_ELECTION_TIMEOUT_MS, DEFAULT_MAX_THINK_MS, null, false, false);
     }
 
     ChaosOptions withCluster(int nodes, int electionTimeoutMs) {
         return new ChaosOptions(duration, seed, nodes, clients, keys, requestTimeoutMs, electionTimeoutMs, maxThinkMs, dir,
-                keepData);
+                keepData, membership);
     }
 
     ChaosOptions withWorkload(int clients, int keys) {
         return new ChaosOptions(duration, seed, nodes, clients, keys, requestTimeoutMs, electionTimeoutMs, maxThinkMs, dir,
-                keepData);
+                keepData, membership);
     }
 
     ChaosOptions withDir(Path d, boolean keep) {
-        return new ChaosOptions(duration, seed, nodes, clients, keys, requestTimeoutMs, electionTimeoutMs, maxThinkMs, d, keep);
+        return new ChaosOptions(duration, seed, nodes, clients, keys, requestTimeoutMs, electionTimeoutMs, maxThinkMs, d, keep,
+                membership);
+    }
+
+    ChaosOptions withMembership(boolean on) {
+        return new ChaosOptions(duration, seed, nodes, clients, keys, requestTimeoutMs, electionTimeoutMs, maxThinkMs, dir,
+                keepData, on);
     }
 
     /** The heartbeat interval that goes with the election timeout. */

@@ -42,7 +42,7 @@ final class ChaosRunner {
     /** Runs the whole scenario; every node process is gone when it returns or throws. */
     ChaosReport run() throws IOException, InterruptedException {
         Path dir = options.dir() != null ? Files.createDirectories(options.dir()) : Files.createTempDirectory("raftkv-chaos-");
-        List<FaultPlan.Step> plan = FaultPlan.generate(options.seed(), options.nodes(), options.duration());
+        List<FaultPlan.Step> plan = FaultPlan.generate(options.seed(), options.nodes(), options.duration(), options.membership());
         log("seed " + options.seed() + ": " + plan.size() + " faults planned for " + options.duration().toSeconds() + " s; files in " + dir);
         out.print(FaultPlan.describe(plan));
         ChaosReport report;

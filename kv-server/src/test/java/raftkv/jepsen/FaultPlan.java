@@ -77,6 +77,13 @@ final class FaultPlan {
      */
     record IsolateAndKill(Target isolated, Target fallback, long millis) implements Fault {}
 
+    /**
+     * A membership change round trip: remove the target voter (the leader, maybe), kill it, wipe its
+     * data folder, start it with --join, add it as a learner, and promote it once it has caught up.
+     * {@code millis} bounds the whole (each step waits for the one before).
+     */
+    record Rejoin(Target target, long millis) implements Fault {}
+
     /** Waits {@code gapMillis}, then injects {@code fault}. */
     record Step(long gapMillis, Fault fault) {}
 
@@ -84,13 +91,19 @@ final class FaultPlan {
 
     /** Steps covering at least {@code duration} of planned time, for nodes {@code 0 .. nodes-1}. */
     static List<Step> generate(long seed, int nodes, Duration duration) {
+        return generate(seed, nodes, duration, false);
+    }
+
+    /** As above; with {@code membership}, one fault in five is a {@link Rejoin} (three nodes or more). */
+    static List<Step> generate(long seed, int nodes, Duration duration, boolean membership) {
         SplittableRandom r = new SplittableRandom(seed);
         int minority = (nodes - 1) / 2;
         List<Step> steps = new ArrayList<>();
         long planned = 0;
         while (planned < duration.toMillis()) {
             long gap = between(r, 500, 3000);
-            Fault f = fault(r, nodes, minority);
+            Fault f = membership && nodes >= 3 && r.nextInt(5) == 0 ? new Rejoin(target(r, nodes, 30), 30_000)
+                    : fault(r, nodes, minority);
             steps.add(new Step(gap, f));
             planned += gap + f.millis();
         }
@@ -189,6 +202,9 @@ final class FaultPlan {
         } else if (f instanceof Flapping fl) {
             return "flapping partitions: " + fl.cuts().stream().map(c -> Arrays.toString(Arrays.copyOf(c.order(), c.minority()))
                     + " for " + c.millis() + " ms").collect(Collectors.joining(", "));
+        } else if (f instanceof Rejoin j) {
+            return "remove " + j.target().describe() + " from the cluster, wipe it, add it back as a learner, promote it"
+                    + " (within " + j.millis() + " ms)";
         } else if (f instanceof IsolateAndKill ik) {
             return "cut off " + ik.isolated().describe() + ", then kill -9 the new leader (else " + ik.fallback().describe()
                     + "), heal after " + ik.millis() + " ms";

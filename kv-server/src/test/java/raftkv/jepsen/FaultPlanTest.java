@@ -37,11 +37,27 @@ class FaultPlanTest {
     }
 
     @Test
+    void membershipFaultsComeOnlyWhenAskedForAndLeaveTheOtherFaultsAsTheyWere() {
+        for (long seed = 0; seed < 20; seed++) {
+            assertTrue(FaultPlan.generate(seed, 5, FIVE_MINUTES).stream().noneMatch(s -> s.fault() instanceof FaultPlan.Rejoin));
+        }
+        long rejoins = 0;
+        for (long seed = 0; seed < 20; seed++) {
+            List<FaultPlan.Step> steps = FaultPlan.generate(seed, 5, FIVE_MINUTES, true);
+            rejoins += steps.stream().filter(s -> s.fault() instanceof FaultPlan.Rejoin).count();
+            assertTrue(FaultPlan.generate(seed, 1, FIVE_MINUTES, true).stream().noneMatch(s -> s.fault() instanceof FaultPlan.Rejoin),
+                    "one node cannot be removed");
+        }
+        assertTrue(rejoins >= 20, "about one fault in five changes the membership: " + rejoins);
+        assertTrue(FaultPlan.describe(FaultPlan.generate(3, 5, FIVE_MINUTES, true)).contains("add it back as a learner, promote it"));
+    }
+
+    @Test
     void noFaultTakesDownMoreThanAMinorityExceptKillAllWhichRestartsAtOnce() {
         for (int nodes : List.of(1, 3, 5, 7)) {
             int minority = (nodes - 1) / 2;
             for (long seed = 0; seed < 50; seed++) {
-                for (FaultPlan.Step s : FaultPlan.generate(seed, nodes, FIVE_MINUTES)) {
+                for (FaultPlan.Step s : FaultPlan.generate(seed, nodes, FIVE_MINUTES, seed % 2 == 0)) {
                     Fault f = s.fault();
                     String why = nodes + " nodes, seed " + seed + ": " + FaultPlan.describe(f);
                     assertTrue(down(f) <= minority, why);
@@ -57,7 +73,7 @@ class FaultPlanTest {
     /** Nodes the fault keeps down at once (killed or paused or cut off); kill-all aside. */
     private static int down(Fault f) {
         if (f instanceof FaultPlan.Kill k) return k.targets().size();
-        if (f instanceof FaultPlan.Pause || f instanceof FaultPlan.OneWay) return 1;
+        if (f instanceof FaultPlan.Pause || f instanceof FaultPlan.OneWay || f instanceof FaultPlan.Rejoin) return 1;
         if (f instanceof FaultPlan.PauseAndKill || f instanceof FaultPlan.IsolateAndKill) return 2;
         if (f instanceof FaultPlan.Partition p) return p.minority();
         if (f instanceof FaultPlan.Flapping fl) return fl.cuts().stream().mapToInt(FaultPlan.Cut::minority).max().orElse(0);

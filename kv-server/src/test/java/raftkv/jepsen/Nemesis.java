@@ -1,5 +1,7 @@
 package raftkv.jepsen;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,8 +12,12 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import raftkv.config.ServerSpec;
 import raftkv.jepsen.FaultPlan.Fault;
 import raftkv.jepsen.FaultPlan.Target;
+import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.MemberChangeKind;
+import raftkv.proto.kv.MemberChangeRequest;
 import raftkv.proto.testing.BlockRequest;
 import raftkv.proto.testing.Direction;
 import raftkv.proto.testing.FaultInjectionGrpc;
@@ -143,6 +149,8 @@ final class Nemesis implements Runnable {
             heal();
         } else if (f instanceof FaultPlan.IsolateAndKill ik) {
             isolateAndKill(ik);
+        } else if (f instanceof FaultPlan.Rejoin j) {
+            rejoin(j);
         } else {
             count("kill all");
             log.accept("kill -9 all nodes");
@@ -169,6 +177,62 @@ final class Nemesis implements Runnable {
         if (full) waitFor(ik.millis() - ik.millis() / 2);
         heal();
         restart(List.of(victim));
+    }
+
+    /**
+     * Removes a voter, wipes it and adds it back (as kvctl member does): each change through the
+     * leader, retried while refused (another change in flight, the learner still behind) or while
+     * the leader changes, within the fault's time.
+     */
+    private void rejoin(FaultPlan.Rejoin j) {
+        int node = resolve(j.target());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(j.millis());
+        count("rejoin");
+        log.accept("membership: remove node " + node + (j.target().leader() ? " (leader)" : ""));
+        if (!memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_REMOVE, node, "is not a member", deadline)) return;
+        cluster.kill(node);
+        try {
+            cluster.wipe(node);
+            cluster.start(node);
+        } catch (IOException | IllegalStateException e) {
+            log.accept("membership: could not wipe and start node " + node + ": " + e.getMessage());
+            return;
+        }
+        log.accept("membership: node " + node + " wiped and started with --join; adding it as a learner");
+        if (!memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_ADD_LEARNER, node, "already", deadline)) return;
+        log.accept("membership: promoting node " + node + " once it has caught up");
+        if (memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_PROMOTE, node, "already a voter", deadline)) {
+            log.accept("membership: node " + node + " is a voter again");
+        }
+    }
+
+    /**
+     * One membership change, sent to the leader until it is committed (true), or until the
+     * deadline (false, logged). A refusal that says it is done already ({@code doneAlready}: a
+     * retry of a change whose answer was lost) counts as done.
+     */
+    private boolean memberChange(MemberChangeKind kind, int node, String doneAlready, long deadline) {
+        ServerSpec s = cluster.server(node);
+        MemberChangeRequest request = MemberChangeRequest.newBuilder().setKind(kind).setNodeId(node).setHost(s.hostname())
+                .setClientPort(s.clientPort()).setLogPort(s.logPort()).build();
+        String last = "no leader";
+        while (System.nanoTime() < deadline && !stop.get()) {
+            OptionalInt leader = LeaderWatch.leader(LeaderWatch.poll(cluster));
+            if (leader.isPresent()) {
+                try {
+                    KeyValueGrpc.newBlockingStub(cluster.channel(leader.getAsInt())).withDeadlineAfter(10, TimeUnit.SECONDS)
+                            .memberChange(request);
+                    return true;
+                } catch (StatusRuntimeException e) {
+                    last = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+                    String why = String.valueOf(e.getStatus().getDescription());
+                    if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && why.contains(doneAlready)) return true;
+                }
+            }
+            if (!waitFor(200)) break;
+        }
+        log.accept("membership: gave up on " + kind + " of node " + node + " (" + last + ")");
+        return false;
     }
 
     private void kill(int node, Target target) {
