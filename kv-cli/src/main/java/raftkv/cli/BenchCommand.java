@@ -16,7 +16,7 @@ import raftkv.cli.bench.BenchClients;
 import raftkv.cli.bench.BenchReport;
 import raftkv.cli.bench.BenchRunner;
 import raftkv.cli.bench.BenchSettings;
-import raftkv.cli.bench.Progress;
+import raftkv.cli.bench.BenchProgress;
 
 /** {@code kvctl bench}: a closed-loop load generator with a latency summary. */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -37,7 +37,7 @@ import raftkv.cli.bench.Progress;
                         + "the cluster. --protocol etcd loads an etcd v3 cluster instead (Put and linearizable Range; "
                         + "--endpoints are its client URLs' host:port), for comparisons on the same machine.",
                 "",
-                "Progress goes to stderr: a bar on a terminal, otherwise a line a second (none with --output json "
+                "BenchProgress goes to stderr: a bar on a terminal, otherwise a line a second (none with --output json "
                         + "or --quiet). The summary goes to "
                         + "stdout: operations, errors and timeouts (counted, never hidden), throughput of successful "
                         + "operations, and the latency of successful operations at p50, p90, p99, p99.9 and max, "
@@ -102,10 +102,10 @@ final class BenchCommand implements Callable<Integer> {
         BenchSettings settings = settings();
         CliEnv env = kvctl.env();
         // Plain progress lines would only clutter a script's stderr; a person at a terminal still gets the bar.
-        Progress progress = quiet ? Progress.none()
-                : env.interactive() ? Progress.bar(env.stderr())
-                : options.json() ? Progress.none()
-                : Progress.lines(env.stderr());
+        BenchProgress progress = quiet ? BenchProgress.none()
+                : env.interactive() ? BenchProgress.bar(env.stderr())
+                : options.json() ? BenchProgress.none()
+                : BenchProgress.lines(env.stderr());
         BenchReport report;
         long seed = System.nanoTime();
         if (protocol == Protocol.grpc) {

@@ -23,14 +23,14 @@ public final class BenchRunner {
     private final BenchSettings settings;
     private final IntFunction<BenchClient> newClient;
     private final LongSupplier retries;
-    private final Progress progress;
+    private final BenchProgress progress;
     private final BenchStats stats = new BenchStats();
 
     /**
      * @param newClient makes client {@code i} (0-based); each is used by one thread only
      * @param retries   attempts so far that failed over to another endpoint, over all clients
      */
-    public BenchRunner(BenchSettings settings, IntFunction<BenchClient> newClient, LongSupplier retries, Progress progress) {
+    public BenchRunner(BenchSettings settings, IntFunction<BenchClient> newClient, LongSupplier retries, BenchProgress progress) {
         this.settings = settings;
         this.newClient = newClient;
         this.retries = retries;
@@ -60,7 +60,7 @@ public final class BenchRunner {
             byte[] value = randomValue(new SplittableRandom(first));
             threads.add(start("bench-prefill-" + c, () -> {
                 for (int k = first; k < settings.keys() && failure.get() == null; k += clients.size()) {
-                    Outcome o = client.set(BenchSettings.key(k), value);
+                    BenchOutcome o = client.set(BenchSettings.key(k), value);
                     if (!o.success()) failure.compareAndSet(null, BenchSettings.key(k) + ": " + o.type() + " " + o.kind());
                 }
             }));
@@ -101,7 +101,7 @@ public final class BenchRunner {
             Histogram interval = stats.drain();
             long ops = stats.operations();
             double seconds = (now - lastReport) / 1e9;
-            progress.update(new Progress.Snapshot((now - start) / 1e9, fraction(now - start, ops), ops,
+            progress.update(new BenchProgress.Snapshot((now - start) / 1e9, fraction(now - start, ops), ops,
                     interval.getTotalCount() / Math.max(seconds, 1e-9),
                     interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(99) / 1000.0,
                     stats.errors(), stats.timeouts()));
@@ -113,7 +113,7 @@ public final class BenchRunner {
         Histogram all = new Histogram(3);
         all.add(stats.setTotal());
         all.add(stats.getTotal());
-        progress.finish(new Progress.Snapshot(elapsed, 1, stats.operations(), all.getTotalCount() / Math.max(elapsed, 1e-9),
+        progress.finish(new BenchProgress.Snapshot(elapsed, 1, stats.operations(), all.getTotalCount() / Math.max(elapsed, 1e-9),
                 all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1000.0, stats.errors(), stats.timeouts()));
         if (crash.get() != null) throw new IllegalStateException("a bench client failed: " + crash.get(), crash.get());
         return new BenchReport(settings, elapsed, stats.operations(), stats.sets(), stats.gets(), stats.notFound(),
@@ -134,7 +134,7 @@ public final class BenchRunner {
             boolean write = random.nextDouble() < settings.writeRatio();
             String key = BenchSettings.key(random.nextInt(settings.keys()));
             long t0 = System.nanoTime();
-            Outcome outcome = write ? client.set(key, value) : client.get(key);
+            BenchOutcome outcome = write ? client.set(key, value) : client.get(key);
             stats.record(write, outcome, System.nanoTime() - t0);
         }
     }

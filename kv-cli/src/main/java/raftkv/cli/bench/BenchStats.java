@@ -31,7 +31,7 @@ final class BenchStats {
     private final Histogram getTotal = new Histogram(SIGNIFICANT_DIGITS);
 
     /** Called by a client thread after each operation. */
-    void record(boolean write, Outcome outcome, long nanos) {
+    void record(boolean write, BenchOutcome outcome, long nanos) {
         (write ? sets : gets).increment();
         switch (outcome.type()) {
             case OK -> { }
@@ -42,7 +42,7 @@ final class BenchStats {
         if (outcome.success()) {
             (write ? setLatency : getLatency).recordValue(Math.max(1, nanos / 1000));
         } else {
-            Map<String, LongAdder> kinds = outcome.type() == Outcome.Type.TIMEOUT ? timeoutKinds : errorKinds;
+            Map<String, LongAdder> kinds = outcome.type() == BenchOutcome.Type.TIMEOUT ? timeoutKinds : errorKinds;
             kinds.computeIfAbsent(outcome.kind(), k -> new LongAdder()).increment();
         }
     }

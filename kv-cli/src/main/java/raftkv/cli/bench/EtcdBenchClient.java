@@ -61,7 +61,7 @@ final class EtcdBenchClient implements BenchClient {
     }
 
     @Override
-    public Outcome set(String key, byte[] value) {
+    public BenchOutcome set(String key, byte[] value) {
         ByteArrayOutputStream req = new ByteArrayOutputStream(key.length() + value.length + 8);
         field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // PutRequest.key
         field(req, 2, value);                                 // PutRequest.value
@@ -69,21 +69,21 @@ final class EtcdBenchClient implements BenchClient {
     }
 
     @Override
-    public Outcome get(String key) {
+    public BenchOutcome get(String key) {
         ByteArrayOutputStream req = new ByteArrayOutputStream(key.length() + 4);
         field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // RangeRequest.key
         return call(RANGE, req.toByteArray());
     }
 
-    private Outcome call(MethodDescriptor<byte[], byte[]> method, byte[] request) {
+    private BenchOutcome call(MethodDescriptor<byte[], byte[]> method, byte[] request) {
         ManagedChannel channel = channels.get(fixed >= 0 ? fixed : random.nextInt(channels.size()));
         try {
             ClientCalls.blockingUnaryCall(channel, method,
                     CallOptions.DEFAULT.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS), request);
-            return Outcome.OK;
+            return BenchOutcome.OK;
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
-            return code == Status.Code.DEADLINE_EXCEEDED ? Outcome.timeout(code.name()) : Outcome.error(code.name());
+            return code == Status.Code.DEADLINE_EXCEEDED ? BenchOutcome.timeout(code.name()) : BenchOutcome.error(code.name());
         }
     }
 

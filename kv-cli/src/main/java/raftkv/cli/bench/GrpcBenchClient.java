@@ -19,27 +19,27 @@ final class GrpcBenchClient implements BenchClient {
     }
 
     @Override
-    public Outcome set(String key, byte[] value) {
+    public BenchOutcome set(String key, byte[] value) {
         try {
             session.set(ByteString.copyFromUtf8(key), ByteString.copyFrom(value), 0);
-            return Outcome.OK;
+            return BenchOutcome.OK;
         } catch (KvFailure f) {
             return failure(f);
         }
     }
 
     @Override
-    public Outcome get(String key) {
+    public BenchOutcome get(String key) {
         try {
             session.get(ByteString.copyFromUtf8(key));
-            return Outcome.OK;
+            return BenchOutcome.OK;
         } catch (KvFailure f) {
-            return f.code() == Status.Code.NOT_FOUND ? Outcome.NOT_FOUND : failure(f);
+            return f.code() == Status.Code.NOT_FOUND ? BenchOutcome.NOT_FOUND : failure(f);
         }
     }
 
-    private static Outcome failure(KvFailure f) {
-        return f.code() == Status.Code.DEADLINE_EXCEEDED ? Outcome.timeout(f.code().name()) : Outcome.error(f.code().name());
+    private static BenchOutcome failure(KvFailure f) {
+        return f.code() == Status.Code.DEADLINE_EXCEEDED ? BenchOutcome.timeout(f.code().name()) : BenchOutcome.error(f.code().name());
     }
 
     @Override

@@ -22,12 +22,12 @@ final class SpreadTextBenchClient implements BenchClient {
     }
 
     @Override
-    public Outcome set(String key, byte[] value) {
+    public BenchOutcome set(String key, byte[] value) {
         return pick().set(key, value);
     }
 
     @Override
-    public Outcome get(String key) {
+    public BenchOutcome get(String key) {
         return pick().get(key);
     }
 

@@ -44,7 +44,7 @@ final class TextBenchClient implements BenchClient {
     }
 
     @Override
-    public Outcome set(String key, byte[] value) {
+    public BenchOutcome set(String key, byte[] value) {
         byte[] head = ("set " + key + " 0 " + value.length + "\r\n").getBytes(StandardCharsets.UTF_8);
         return exchange(() -> {
             out.write(head);
@@ -53,12 +53,12 @@ final class TextBenchClient implements BenchClient {
             out.write('\n');
             out.flush();
             String reply = readLine();
-            return reply.startsWith("OK ") ? Outcome.OK : errorReply(reply);
+            return reply.startsWith("OK ") ? BenchOutcome.OK : errorReply(reply);
         });
     }
 
     @Override
-    public Outcome get(String key) {
+    public BenchOutcome get(String key) {
         byte[] command = ("get " + key + "\r\n").getBytes(StandardCharsets.UTF_8);
         return exchange(() -> {
             out.write(command);
@@ -67,36 +67,36 @@ final class TextBenchClient implements BenchClient {
             if (!reply.startsWith("VALUE ")) return errorReply(reply);
             int n = Integer.parseInt(reply.substring("VALUE ".length()));
             skip(n + 2L); // the value and its \r\n
-            return Outcome.OK;
+            return BenchOutcome.OK;
         });
     }
 
     private interface Exchange {
-        Outcome run() throws IOException;
+        BenchOutcome run() throws IOException;
     }
 
-    private Outcome exchange(Exchange exchange) {
+    private BenchOutcome exchange(Exchange exchange) {
         try {
-            if (socket == null && !connectToAny()) return Outcome.error("connection refused");
+            if (socket == null && !connectToAny()) return BenchOutcome.error("connection refused");
             return exchange.run();
         } catch (SocketTimeoutException e) {
             disconnect();
-            return Outcome.timeout("no reply in time");
+            return BenchOutcome.timeout("no reply in time");
         } catch (IOException | NumberFormatException e) {
             disconnect();
-            return Outcome.error("connection");
+            return BenchOutcome.error("connection");
         }
     }
 
-    private Outcome errorReply(String reply) {
+    private BenchOutcome errorReply(String reply) {
         String kind = reply.split(" ", 2)[0];
         return switch (kind) {
-            case "ERR_NOT_FOUND" -> Outcome.NOT_FOUND;
-            case "ERR_TIMEOUT" -> Outcome.timeout(kind);
-            case "ERR_INTERNAL", "ERR_CMD_ERR", "ERR_TOO_LARGE", "ERR_REDIRECT", "ERR_VERSION" -> Outcome.error(kind);
+            case "ERR_NOT_FOUND" -> BenchOutcome.NOT_FOUND;
+            case "ERR_TIMEOUT" -> BenchOutcome.timeout(kind);
+            case "ERR_INTERNAL", "ERR_CMD_ERR", "ERR_TOO_LARGE", "ERR_REDIRECT", "ERR_VERSION" -> BenchOutcome.error(kind);
             default -> {
                 disconnect(); // not a reply we know: the connection may be out of step
-                yield Outcome.error("unexpected reply");
+                yield BenchOutcome.error("unexpected reply");
             }
         };
     }

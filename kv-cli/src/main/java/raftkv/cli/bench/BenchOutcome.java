@@ -6,18 +6,18 @@ package raftkv.cli.bench;
  *
  * @param kind   the class of the error ("UNAVAILABLE", "ERR_INTERNAL", "connection", ...), null on success
  */
-public record Outcome(Type type, String kind) {
+public record BenchOutcome(Type type, String kind) {
     public enum Type { OK, NOT_FOUND, TIMEOUT, ERROR }
 
-    public static final Outcome OK = new Outcome(Type.OK, null);
-    public static final Outcome NOT_FOUND = new Outcome(Type.NOT_FOUND, null);
+    public static final BenchOutcome OK = new BenchOutcome(Type.OK, null);
+    public static final BenchOutcome NOT_FOUND = new BenchOutcome(Type.NOT_FOUND, null);
 
-    public static Outcome timeout(String kind) {
-        return new Outcome(Type.TIMEOUT, kind);
+    public static BenchOutcome timeout(String kind) {
+        return new BenchOutcome(Type.TIMEOUT, kind);
     }
 
-    public static Outcome error(String kind) {
-        return new Outcome(Type.ERROR, kind);
+    public static BenchOutcome error(String kind) {
+        return new BenchOutcome(Type.ERROR, kind);
     }
 
     public boolean success() {

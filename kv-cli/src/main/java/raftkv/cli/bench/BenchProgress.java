@@ -7,7 +7,7 @@ import java.util.Locale;
  * Progress reports during a run, on stderr so that stdout holds only the summary: a bar redrawn
  * in place with carriage returns on a terminal, a plain line every second otherwise, or nothing.
  */
-public abstract class Progress {
+public abstract class BenchProgress {
     /**
      * One report.
      *
@@ -30,16 +30,16 @@ public abstract class Progress {
     /** A line about what happens before the measured run, such as writing the keyspace. */
     abstract void note(String line);
 
-    public static Progress bar(PrintStream out) {
+    public static BenchProgress bar(PrintStream out) {
         return new Bar(out);
     }
 
-    public static Progress lines(PrintStream out) {
+    public static BenchProgress lines(PrintStream out) {
         return new Lines(out);
     }
 
-    public static Progress none() {
-        return new Progress() {
+    public static BenchProgress none() {
+        return new BenchProgress() {
             @Override
             long intervalMillis() {
                 return 1000;
@@ -56,7 +56,7 @@ public abstract class Progress {
         };
     }
 
-    private static final class Bar extends Progress {
+    private static final class Bar extends BenchProgress {
         private static final int WIDTH = 20;
         private final PrintStream out;
         private boolean drawn;
@@ -97,7 +97,7 @@ public abstract class Progress {
         }
     }
 
-    private static final class Lines extends Progress {
+    private static final class Lines extends BenchProgress {
         private final PrintStream out;
 
         Lines(PrintStream out) {
