@@ -21,7 +21,7 @@ import raftkv.wal.WalCorruptException;
 /**
  * {@code scripts/kv-server --id N [--config FILE] [--log-...]} ({@link ServerOptions}): runs one
  * node in the foreground, logging to stderr or a rotated file. SIGTERM (or SIGINT) stops it
- * gracefully (SPEC 2, {@link Node#stopGracefully}) with exit code 0; a bad command line, a bad
+ * gracefully (SPEC 2, {@link NodeProcess#stopGracefully}) with exit code 0; a bad command line, a bad
  * config, a data folder in use or a port in use stops it at start with one line and exit code 2.
  */
 public final class ServerMain {
@@ -37,7 +37,7 @@ public final class ServerMain {
     private ServerMain() {}
 
     public static void main(String[] args) {
-        Node node;
+        NodeProcess node;
         try {
             ServerOptions options = parse(args);
             if (options.restore != null) System.exit(restore(options.restore, System.out, System.err));
@@ -47,7 +47,7 @@ public final class ServerMain {
             System.exit(e.exitCode);
             return;
         }
-        Node running = node;
+        NodeProcess running = node;
         Runnable stop = () -> {
             log.info("node {}: shutting down", running.id());
             running.stopGracefully();
@@ -76,13 +76,13 @@ public final class ServerMain {
     }
 
     /** Parses arguments, sets up logging, loads the config, claims the data folder and starts the node. */
-    static Node start(String[] args) throws StartupException {
+    static NodeProcess start(String[] args) throws StartupException {
         ServerOptions options = parse(args);
         if (options.restore != null) throw new StartupException(EXIT_USAGE, "restore does not start a node");
         return start(options);
     }
 
-    private static Node start(ServerOptions options) throws StartupException {
+    private static NodeProcess start(ServerOptions options) throws StartupException {
         try {
             LogSetup.configure(options.logSettings());
         } catch (IllegalArgumentException e) {
@@ -101,8 +101,8 @@ public final class ServerMain {
         Path dir = config.nodeDir(id);
         FileLock lock = lockDataDir(dir);
         try {
-            return Node.start(config, id, lock, options.join);
-        } catch (Node.BindException e) {
+            return NodeProcess.start(config, id, lock, options.join);
+        } catch (NodeProcess.BindException e) {
             releaseQuietly(lock);
             throw new StartupException(EXIT_USAGE, e.getMessage());
         } catch (IOException e) {

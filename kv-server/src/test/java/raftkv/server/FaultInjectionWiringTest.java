@@ -45,7 +45,7 @@ class FaultInjectionWiringTest {
     @TempDir
     Path dir;
     private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
-    private Node node;
+    private NodeProcess node;
     private ManagedChannel channel;
 
     @AfterEach
@@ -128,7 +128,7 @@ class FaultInjectionWiringTest {
                 + "{\"Id\": 1, \"Hostname\": \"127.0.0.1\", \"ClientPort\": " + freePort() + ", \"LogPort\": " + freePort() + "}]}";
         ClusterConfig config = ConfigLoader.parse(json, dir);
         FileChannel lockFile = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        node = Node.start(config, 0, lockFile.lock());
+        node = NodeProcess.start(config, 0, lockFile.lock());
         toClose.push(node);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", config.server(0).logPort()).usePlaintext().build();
         toClose.push(channel::shutdownNow);

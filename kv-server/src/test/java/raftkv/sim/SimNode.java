@@ -101,7 +101,7 @@ final class SimNode implements Invariants.Disk {
 
     // ---------------------------------------------------------------- life
 
-    /** Starts (or restarts) the node from exactly what its disk holds, as {@code server/Node} does. */
+    /** Starts (or restarts) the node from exactly what its disk holds, as {@code server/NodeProcess} does. */
     void start(SplittableRandom random, Invariants invariants) {
         incarnation++;
         starts++;
@@ -148,7 +148,7 @@ final class SimNode implements Invariants.Disk {
         stopping = null;
     }
 
-    /** As {@code server/Node} builds it for --join: the initial members are the others. */
+    /** As {@code server/NodeProcess} builds it for --join: the initial members are the others. */
     private RaftConfig joinerConfig() {
         RaftConfig c = this.raftConfig;
         return new RaftConfig(id, c.voters().stream().filter(v -> v != id).toList(), c.electionTicks(), c.heartbeatTicks(),

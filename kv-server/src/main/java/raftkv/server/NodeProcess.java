@@ -57,8 +57,8 @@ import raftkv.wal.Wal;
  * (peer and client services on LogPort) and text gateway (ClientPort). Built and started by
  * {@link #start}; {@link #close()} stops it in the reverse order.
  */
-final class Node implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Node.class);
+final class NodeProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeProcess.class);
     // The soft cap on entry bytes in one AppendEntries; one entry always goes, whatever its size.
     private static final int MAX_APPEND_BYTES = 1 << 20;
 
@@ -84,7 +84,7 @@ final class Node implements AutoCloseable {
     private TextServer textServer;
     private Operations operations;
 
-    private Node(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
+    private NodeProcess(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
                  ScheduledExecutorService scheduler, LeaderForwarder forwarder, long handoverMillis) {
         this.id = id;
         this.handoverMillis = handoverMillis;
@@ -96,7 +96,7 @@ final class Node implements AutoCloseable {
         this.forwarder = forwarder;
     }
 
-    static Node start(ClusterConfig config, int id, FileLock lock) throws IOException, BindException {
+    static NodeProcess start(ClusterConfig config, int id, FileLock lock) throws IOException, BindException {
         return start(config, id, lock, false);
     }
 
@@ -104,7 +104,7 @@ final class Node implements AutoCloseable {
      * @param join the node is not in the initial membership (--join): config.json's servers other than
      *             itself are, and it waits for a leader to add it
      */
-    static Node start(ClusterConfig config, int id, FileLock lock, boolean join) throws IOException, BindException {
+    static NodeProcess start(ClusterConfig config, int id, FileLock lock, boolean join) throws IOException, BindException {
         ServerSpec self = config.server(id);
         // First, so that a bad certificate stops the node before it touches its log.
         NodeTls tls = NodeTls.forNode(config, id);
@@ -155,7 +155,7 @@ final class Node implements AutoCloseable {
             return t;
         });
         LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM, tls.peerCredentials());
-        Node[] holder = new Node[1];
+        NodeProcess[] holder = new NodeProcess[1];
         DiskReserve diskReserve = new DiskReserve(DiskReserve.FreeSpace.of(config.nodeDir(id)),
                 config.limits().diskReserveBytes(), Clock.SYSTEM);
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
@@ -164,7 +164,7 @@ final class Node implements AutoCloseable {
         raftNode.onMembershipChange(m -> {
             if (addresses.update(m)) transport.updatePeers(peerAddresses(addresses, id));
         });
-        Node node = new Node(id, lock, storage, transport, raftNode, scheduler, forwarder,
+        NodeProcess node = new NodeProcess(id, lock, storage, transport, raftNode, scheduler, forwarder,
                 config.electionTimeoutMs() + 1000L);
         holder[0] = node;
 
