@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.kv.KvStateMachine;
@@ -55,15 +56,19 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     private record Submit(KvRequest request, CompletableFuture<NodeStep.Outcome> result, long deadlineNanos)
             implements Event {}
 
-    private record StatusQuery(CompletableFuture<NodeStep.NodeStatus> result) implements Event {}
-
-    private record CaptureView(CompletableFuture<SnapshotView> result) implements Event {}
-
-    private record TransferLeadership(long target, CompletableFuture<NodeStep.TransferResult> result) implements Event {}
-
     private record BeginStop(CompletableFuture<Void> silenced) implements Event {}
 
-    private record OnLoop(Runnable action) implements Event {}
+    /** Runs {@code action} with the step on the loop and completes {@code result} with what it returns. */
+    private record Call<T>(Function<NodeStep, T> action, CompletableFuture<T> result) implements Event {
+        void run(NodeStep step) {
+            try {
+                result.complete(action.apply(step));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                throw e;
+            }
+        }
+    }
 
     private record Stop() implements Event {}
 
@@ -170,9 +175,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     }
 
     public CompletableFuture<NodeStep.NodeStatus> status() {
-        CompletableFuture<NodeStep.NodeStatus> result = new CompletableFuture<>();
-        if (!offerClient(new StatusQuery(result))) result.completeExceptionally(new IllegalStateException("node overloaded"));
-        return result;
+        return call(NodeStep::status);
     }
 
     /** Bytes of client commands held now, for tests and metrics. */
@@ -187,11 +190,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      * ReadIndex and answered here, then this capture, gives a linearizable view of the whole store.
      */
     public CompletableFuture<SnapshotView> captureSnapshotView() {
-        CompletableFuture<SnapshotView> result = new CompletableFuture<>();
-        if (!running || !offerClient(new CaptureView(result))) {
-            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
-        }
-        return result;
+        return call(NodeStep::snapshotView);
     }
 
     /**
@@ -200,11 +199,10 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      * timeout) later. Used by the test-only fault injection service.
      */
     public CompletableFuture<NodeStep.TransferResult> transferLeadership(long target) {
-        CompletableFuture<NodeStep.TransferResult> result = new CompletableFuture<>();
-        if (!running || !offerPeer(new TransferLeadership(target, result))) {
-            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
-        }
-        return result;
+        // On the peer queue: moving the leader must work while clients flood the node.
+        Call<NodeStep.TransferResult> c = new Call<>(step -> step.transferLeadership(target), new CompletableFuture<>());
+        if (!running || !offerPeer(c)) c.result().completeExceptionally(new IllegalStateException("node overloaded or stopping"));
+        return c.result();
     }
 
     /** Calls {@code listener} on the node's thread with each membership that comes into force; before {@link #start}. */
@@ -216,20 +214,10 @@ public final class RaftNode implements CommandSink, AutoCloseable {
      * Runs {@code action} with the node's step on the node's thread (membership changes and lists);
      * the future completes with its result, or exceptionally if the node is overloaded or stopping.
      */
-    public <T> CompletableFuture<T> call(java.util.function.Function<NodeStep, T> action) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Runnable run = () -> {
-            try {
-                result.complete(action.apply(step));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-                throw e;
-            }
-        };
-        if (!running || !offerClient(new OnLoop(run))) {
-            result.completeExceptionally(new IllegalStateException("node overloaded or stopping"));
-        }
-        return result;
+    public <T> CompletableFuture<T> call(Function<NodeStep, T> action) {
+        Call<T> c = new Call<>(action, new CompletableFuture<>());
+        if (!running || !offerClient(c)) c.result().completeExceptionally(new IllegalStateException("node overloaded or stopping"));
+        return c.result();
     }
 
     /**
@@ -326,14 +314,8 @@ public final class RaftNode implements CommandSink, AutoCloseable {
             } else {
                 step.submit(s.request(), s.result(), s.deadlineNanos());
             }
-        } else if (e instanceof StatusQuery q) {
-            q.result().complete(step.status());
-        } else if (e instanceof CaptureView c) {
-            c.result().complete(step.snapshotView());
-        } else if (e instanceof TransferLeadership t) {
-            t.result().complete(step.transferLeadership(t.target()));
-        } else if (e instanceof OnLoop o) {
-            o.action().run();
+        } else if (e instanceof Call<?> c) {
+            c.run(step);
         } else if (e instanceof BeginStop b) {
             step.beginStop().whenComplete((ok, error) -> b.silenced().complete(null));
         } else if (e instanceof Stop) {
@@ -369,9 +351,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
                 SnapshotKeeper.discard(p.received().file());
                 p.reply().accept(null);
             }
-            if (e instanceof StatusQuery q) q.result().completeExceptionally(new IllegalStateException(reason));
-            if (e instanceof TransferLeadership t) t.result().completeExceptionally(new IllegalStateException(reason));
-            if (e instanceof CaptureView c) c.result().completeExceptionally(new IllegalStateException(reason));
+            if (e instanceof Call<?> c) c.result().completeExceptionally(new IllegalStateException(reason));
             if (e instanceof BeginStop b) b.silenced().complete(null);
         }
     }
