@@ -9,27 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import raftkv.kv.KvStateMachine;
 import raftkv.kv.RequestId;
-import raftkv.raft.HardState;
 import raftkv.raft.Message;
-import raftkv.raft.RaftConfig;
-import raftkv.raft.RaftCore;
 import raftkv.raft.Role;
-import raftkv.raft.SnapshotMeta;
-import raftkv.transport.Transport;
-import raftkv.wal.MemoryStorage;
-import raftkv.wal.SnapshotFiles;
 
 /**
  * Graceful stop (SPEC 2) on three {@link NodeStep}s wired by an in-memory network, with no thread:
@@ -43,99 +30,13 @@ class NodeStepGracefulStopTest {
     @TempDir
     Path tmp;
 
-    /** Three node steps and the messages between them, delivered in order when {@link #run} is called. */
-    private final class Cluster {
-        final List<NodeStep> steps = new ArrayList<>();
-        final ArrayDeque<Message> wire = new ArrayDeque<>();
-        final Set<Long> down = new HashSet<>();
-        final List<Message> refused = new ArrayList<>();
-
-        Cluster(long seed) throws IOException {
-            List<Long> ids = List.of(1L, 2L, 3L);
-            for (long id : ids) {
-                RaftCore core = new RaftCore(RaftConfig.of(id, ids, 10, 1), HardState.INITIAL, SnapshotMeta.NONE, List.of(),
-                        new SplittableRandom(seed + id));
-                MemoryStorage storage = new MemoryStorage();
-                SnapshotKeeper snapshots = new SnapshotKeeper(id, SnapshotFiles.open(tmp.resolve("n" + id), false), storage,
-                        1_000_000, 64 << 20, SnapshotMeta.NONE);
-                steps.add(new NodeStep(id, core, new KvStateMachine(), storage, snapshots, new Wire(), Clock.SYSTEM,
-                        written -> { }));
-            }
-        }
-
-        NodeStep node(long id) {
-            return steps.get((int) id - 1);
-        }
-
-        /** Delivers every message in flight, and those they cause, in order. */
-        void run() {
-            Message m;
-            while ((m = wire.pollFirst()) != null) {
-                if (down.contains(m.to())) continue;
-                NodeStep to = node(m.to());
-                Message request = m;
-                if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
-                    to.stepRequest(m, reply -> {
-                        if (reply != null) wire.addLast(reply);
-                        else if (!(request instanceof Message.TimeoutNow)) refused.add(request);
-                    });
-                } else {
-                    to.stepResponse(m);
-                }
-                to.handleReady();
-            }
-        }
-
-        void tick(int times) {
-            for (int i = 0; i < times; i++) {
-                for (NodeStep s : steps) {
-                    if (down.contains(s.id())) continue;
-                    s.tick();
-                    s.handleReady();
-                }
-                run();
-            }
-        }
-
-        NodeStep awaitLeader() {
-            for (int i = 0; i < 200; i++) {
-                for (NodeStep s : steps) {
-                    if (!down.contains(s.id()) && s.status().raft().role() == Role.LEADER) return s;
-                }
-                tick(1);
-            }
-            throw new AssertionError("no leader within 200 ticks");
-        }
-
-        CompletableFuture<NodeStep.Outcome> submit(NodeStep s, KvRequest request) {
-            CompletableFuture<NodeStep.Outcome> result = new CompletableFuture<>();
-            s.submit(request, result, Long.MAX_VALUE);
-            s.handleReady();
-            run();
-            return result;
-        }
-
-        private final class Wire implements Transport {
-            @Override
-            public void start(Inbound inbound) {}
-
-            @Override
-            public void send(Message request) {
-                wire.addLast(request);
-            }
-
-            @Override
-            public void close() {}
-        }
-    }
-
     private static KvRequest set(String value) {
         return new KvRequest.Set(KEY, ByteString.copyFromUtf8(value), 0, RequestId.NONE);
     }
 
     @Test
     void aStoppingFollowerAnswersNoHeartbeatSoTheLeaderLosesItsQuorum() throws IOException {
-        Cluster c = new Cluster(1);
+        StepCluster c = new StepCluster(tmp, 1, List.of(Clock.SYSTEM, Clock.SYSTEM, Clock.SYSTEM));
         NodeStep leader = c.awaitLeader();
         assertInstanceOf(KvResult.Written.class,
                 assertInstanceOf(NodeStep.Outcome.Done.class, c.submit(leader, set("a")).join()).result());
@@ -168,7 +69,7 @@ class NodeStepGracefulStopTest {
 
     @Test
     void aLeaderDeposedBeforeItsLoopHeardOfTheSignalAcknowledgesNothing() throws IOException {
-        Cluster c = new Cluster(3);
+        StepCluster c = new StepCluster(tmp, 3, List.of(Clock.SYSTEM, Clock.SYSTEM, Clock.SYSTEM));
         NodeStep old = c.awaitLeader();
         c.submit(old, set("a")).join();
         // Cut off, the old leader misses its successor's election: its last Ready still says it leads.
@@ -197,7 +98,7 @@ class NodeStepGracefulStopTest {
 
     @Test
     void aStoppingLeaderHandsOverAndSendsWhatArrivedMeanwhileToItsSuccessor() throws IOException {
-        Cluster c = new Cluster(2);
+        StepCluster c = new StepCluster(tmp, 2, List.of(Clock.SYSTEM, Clock.SYSTEM, Clock.SYSTEM));
         NodeStep leader = c.awaitLeader();
         long term = leader.status().raft().term();
         c.submit(leader, set("a")).join();
@@ -236,7 +137,7 @@ class NodeStepGracefulStopTest {
 
     @Test
     void aLeaderWithoutAFollowerToHandOverToGoesSilentWhenTheTransferIsGivenUp() throws IOException {
-        Cluster c = new Cluster(3);
+        StepCluster c = new StepCluster(tmp, 3, List.of(Clock.SYSTEM, Clock.SYSTEM, Clock.SYSTEM));
         NodeStep leader = c.awaitLeader();
         // Both followers are unreachable: no TimeoutNow can be sent. The core gives the transfer up
         // after an election timeout; the node stops anyway.
