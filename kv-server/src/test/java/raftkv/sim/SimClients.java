@@ -44,7 +44,7 @@ final class SimClients {
         }
     }
 
-    private record InFlight(Process process, History.Pending op, SimNode node, int incarnation, boolean liveness) {}
+    private record InFlight(Process process, History.Pending op, SimNode node, int incarnation) {}
 
     private final SplittableRandom random;
     private final List<SimNode> nodes;
@@ -129,7 +129,7 @@ final class SimClients {
             request = new KvRequest.Delete(k, requestId(p, liveness));
         }
         History.Pending op = history.invoke(p.number, call);
-        InFlight f = new InFlight(p, op, node, node.incarnation(), liveness);
+        InFlight f = new InFlight(p, op, node, node.incarnation());
         p.inFlight = f;
         inFlight.add(f);
         CompletableFuture<KvResult> reply = node.service.execute(request);

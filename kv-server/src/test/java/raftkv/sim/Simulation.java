@@ -280,6 +280,12 @@ public final class Simulation {
         n.commitChecked = Math.max(n.commitChecked, commit);
     }
 
+    /** Crashes {@code n} now, or at its next sync (in the middle of a write), at random. */
+    private void crashNowOrMidWrite(SimNode n) {
+        if (random.nextBoolean()) n.storage.crashAtNextSync = true;
+        else crash(n);
+    }
+
     /** Crashes {@code n}: the disk keeps what was synced and a random prefix of the writes after that. */
     private void crash(SimNode n) {
         clients.nodeDown(n);
@@ -357,8 +363,7 @@ public final class Simulation {
             // The laggard stays as it was cut off until its stretch ends.
             if (n.id != laggard || now < lagFrom || now >= lagUntil) {
                 if (n.alive()) {
-                    if (random.nextBoolean()) n.storage.crashAtNextSync = true;
-                    else crash(n);
+                    crashNowOrMidWrite(n);
                 } else {
                     n.start(random.split(), invariants);
                 }
@@ -373,10 +378,7 @@ public final class Simulation {
         if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
             // Leaders die young: elections pile up over logs that differ in their last terms.
             for (SimNode n : nodes) {
-                if (n.alive() && n.core.role() == Role.LEADER) {
-                    if (random.nextBoolean()) n.storage.crashAtNextSync = true;
-                    else crash(n);
-                }
+                if (n.alive() && n.core.role() == Role.LEADER) crashNowOrMidWrite(n);
             }
         }
         if (random.nextDouble() < partitionRate) {
@@ -435,7 +437,6 @@ public final class Simulation {
         l.enqueue(l.incarnation(), () -> {
             Membership before = l.step.membership();
             MembershipResult result = l.step.changeMembership(change);
-            if (Boolean.getBoolean("sim.debug")) System.err.println("t=" + now + " leader " + l.id + " " + change + " -> " + result);
             if (result instanceof MembershipResult.Accepted a) {
                 membershipChanges++;
                 Invariants.checkOverlap(before, a.membership(), a.index());
