@@ -14,9 +14,17 @@ import java.util.TreeSet;
  * snapshots. A node uses the last one in its log, committed or not (thesis 4.1); with none, the one
  * of its snapshot, and with none either, the initial membership of a brand-new cluster.
  *
- * @param members every member by id, iterated in ascending order
+ * <p>It also lists the ids of the nodes removed from the cluster: a removed id is retired for
+ * good, as etcd never reuses a member id. A node of that id started again with an empty data folder
+ * would remember neither its log nor its votes, yet a stale node that missed the removal still counts
+ * it in its old configuration: its votes and acknowledgements could then elect a leader that lacks
+ * committed entries, or commit entries beside the real cluster's. A replacement machine joins under
+ * a new id.
+ *
+ * <p>Immutable. Its voters and learners are worked out once, as the core asks for them on every
+ * election and quorum change.
  */
-public record Membership(SortedMap<Long, Member> members) {
+public final class Membership {
     /**
      * One member. {@code address} is opaque to Raft: where the node reaches the member, or null
      * when it comes from elsewhere (the initial members' addresses are in the node's config file).
@@ -42,11 +50,39 @@ public record Membership(SortedMap<Long, Member> members) {
         }
     }
 
-    public Membership {
+    private final SortedMap<Long, Member> members;
+    private final SortedSet<Long> retired;
+    private final SortedSet<Long> voters;
+    private final SortedSet<Long> learners;
+
+    /** @param members every member by id (copied); no id retired */
+    public Membership(SortedMap<Long, Member> members) {
+        this(members, Collections.emptySortedSet());
+    }
+
+    /**
+     * @param members every member by id (copied)
+     * @param retired the ids of nodes removed from the cluster, never members again (copied)
+     */
+    public Membership(SortedMap<Long, Member> members, SortedSet<Long> retired) {
+        TreeSet<Long> v = new TreeSet<>();
+        TreeSet<Long> l = new TreeSet<>();
         for (var e : members.entrySet()) {
             if (e.getKey() != e.getValue().id()) throw new IllegalArgumentException("member " + e.getValue() + " under id " + e.getKey());
+            (e.getValue().voter() ? v : l).add(e.getKey());
         }
-        members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
+        this.members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
+        this.voters = Collections.unmodifiableSortedSet(v);
+        this.learners = Collections.unmodifiableSortedSet(l);
+        for (long id : retired) {
+            if (members.containsKey(id)) throw new IllegalArgumentException("node " + id + " is both a member and retired");
+        }
+        this.retired = Collections.unmodifiableSortedSet(new TreeSet<>(retired));
+    }
+
+    /** Every member by id, iterated in ascending order. */
+    public SortedMap<Long, Member> members() {
+        return members;
     }
 
     /** Every node of {@code voters} a voter, with no address known. */
@@ -56,16 +92,23 @@ public record Membership(SortedMap<Long, Member> members) {
         return new Membership(m);
     }
 
+    /** The voters' ids, ascending (unmodifiable). */
     public SortedSet<Long> voters() {
-        TreeSet<Long> out = new TreeSet<>();
-        members.values().stream().filter(Member::voter).forEach(m -> out.add(m.id()));
-        return out;
+        return voters;
     }
 
+    /** The learners' ids, ascending (unmodifiable). */
     public SortedSet<Long> learners() {
-        TreeSet<Long> out = new TreeSet<>();
-        members.values().stream().filter(m -> !m.voter()).forEach(m -> out.add(m.id()));
-        return out;
+        return learners;
+    }
+
+    /** The ids of the nodes removed from the cluster, ascending (unmodifiable): never members again. */
+    public SortedSet<Long> retired() {
+        return retired;
+    }
+
+    public boolean isRetired(long id) {
+        return retired.contains(id);
     }
 
     public boolean contains(long id) {
@@ -86,19 +129,31 @@ public record Membership(SortedMap<Long, Member> members) {
     public Membership with(Member m) {
         TreeMap<Long, Member> next = new TreeMap<>(members);
         next.put(m.id(), m);
-        return new Membership(next);
+        return new Membership(next, retired);
     }
 
-    /** This membership without node {@code id}. */
+    /** This membership without node {@code id}, whose id is retired. */
     public Membership without(long id) {
         TreeMap<Long, Member> next = new TreeMap<>(members);
         next.remove(id);
-        return new Membership(next);
+        TreeSet<Long> gone = new TreeSet<>(retired);
+        gone.add(id);
+        return new Membership(next, gone);
     }
 
-    /** Short form for logs and scenario output: {@code voters=[1, 2] learners=[4]}. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Membership other && members.equals(other.members) && retired.equals(other.retired);
+    }
+
+    @Override
+    public int hashCode() {
+        return members.hashCode() * 31 + retired.hashCode();
+    }
+
+    /** Short form for logs and scenario output: {@code voters=[1, 2] learners=[4]}, then {@code retired=[3]} if any. */
     @Override
     public String toString() {
-        return "voters=" + voters() + " learners=" + learners();
+        return "voters=" + voters() + " learners=" + learners() + (retired.isEmpty() ? "" : " retired=" + retired);
     }
 }

@@ -11,14 +11,18 @@ import java.util.TreeMap;
  * membership a snapshot carries, on disk and on the wire alike (raft.proto and internal.proto
  * carry them as opaque bytes). Big-endian:
  * <pre>
- * u8 format (1), u32 count, then per member in ascending id order:
+ * u8 format (1 or 2), u32 count, then per member in ascending id order:
  *   i64 id, u8 kind (1 voter, 2 learner), u8 hasAddress (0 or 1),
  *   and if 1: u16 hostLength, host in UTF-8, u16 clientPort, u16 logPort
+ * format 2 only, after the members: u32 retiredCount, then each retired id (i64), ascending
  * </pre>
- * A reader rejects anything else (unknown format or kind, ids not ascending, trailing bytes).
+ * A membership with no retired id is written in format 1, as before ids were retired. A reader
+ * rejects anything else (unknown format or kind, ids not ascending, a retired member, trailing bytes).
  */
 public final class MembershipCodec {
     private static final byte FORMAT = 1;
+    private static final byte FORMAT_WITH_RETIRED = 2;
+    private static final int MAX_RETIRED = 100_000;
     private static final int MAX_MEMBERS = 1000;
 
     private MembershipCodec() {}
@@ -26,7 +30,7 @@ public final class MembershipCodec {
     public static ByteString encode(Membership membership) {
         ByteString.Output out = ByteString.newOutput();
         ByteBuffer b = ByteBuffer.allocate(5);
-        b.put(FORMAT).putInt(membership.members().size());
+        b.put(membership.retired().isEmpty() ? FORMAT : FORMAT_WITH_RETIRED).putInt(membership.members().size());
         out.write(b.array(), 0, 5);
         for (Membership.Member m : membership.members().values()) {
             byte[] host = m.address() == null ? new byte[0] : m.address().host().getBytes(StandardCharsets.UTF_8);
@@ -38,6 +42,12 @@ public final class MembershipCodec {
             }
             out.write(mb.array(), 0, mb.position());
         }
+        if (!membership.retired().isEmpty()) {
+            ByteBuffer rb = ByteBuffer.allocate(4 + 8 * membership.retired().size());
+            rb.putInt(membership.retired().size());
+            for (long id : membership.retired()) rb.putLong(id);
+            out.write(rb.array(), 0, rb.position());
+        }
         return out.toByteString();
     }
 
@@ -46,7 +56,7 @@ public final class MembershipCodec {
         ByteBuffer b = data.asReadOnlyByteBuffer();
         try {
             byte format = b.get();
-            if (format != FORMAT) throw new IllegalArgumentException("membership: unknown format " + format);
+            if (format != FORMAT && format != FORMAT_WITH_RETIRED) throw new IllegalArgumentException("membership: unknown format " + format);
             int count = b.getInt();
             if (count < 1 || count > MAX_MEMBERS) throw new IllegalArgumentException("membership: " + count + " members");
             TreeMap<Long, Membership.Member> members = new TreeMap<>();
@@ -69,11 +79,24 @@ public final class MembershipCodec {
                 }
                 members.put(id, new Membership.Member(id, kind == 1, address));
             }
+            java.util.TreeSet<Long> retired = new java.util.TreeSet<>();
+            if (format == FORMAT_WITH_RETIRED) {
+                int n = b.getInt();
+                if (n < 1 || n > MAX_RETIRED) throw new IllegalArgumentException("membership: " + n + " retired ids");
+                long last = -1;
+                for (int i = 0; i < n; i++) {
+                    long id = b.getLong();
+                    if (id <= last) throw new IllegalArgumentException("membership: retired ids not ascending at " + id);
+                    if (members.containsKey(id)) throw new IllegalArgumentException("membership: node " + id + " both a member and retired");
+                    last = id;
+                    retired.add(id);
+                }
+            }
             if (b.hasRemaining()) throw new IllegalArgumentException("membership: " + b.remaining() + " trailing bytes");
             if (members.values().stream().noneMatch(Membership.Member::voter)) {
                 throw new IllegalArgumentException("membership: no voter");
             }
-            return new Membership(members);
+            return new Membership(members, retired);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("membership: truncated");
         }

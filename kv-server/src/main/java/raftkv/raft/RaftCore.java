@@ -135,10 +135,7 @@ public final class RaftCore {
             tickLeader();
         } else {
             electionElapsed++;
-            // Learners, removed nodes and nodes waiting to join never campaign.
-            if (electionElapsed >= randomizedElectionTimeout && membership.isVoter(config.id())) {
-                campaign(false);
-            }
+            if (electionElapsed >= randomizedElectionTimeout && mayCampaign()) campaign(false);
         }
     }
 
@@ -199,11 +196,13 @@ public final class RaftCore {
      */
     private String contradiction(Message m) {
         boolean fromLeader = m instanceof AppendRequest || m instanceof SnapshotRequest || m instanceof TimeoutNow;
-        // A leader's log may hold members this node has not heard of yet (thesis 4.1: a server takes
-        // entries from a leader outside its configuration), so only the leader's requests may come
-        // from an unknown node.
+        // Another node's log may hold members this node has not heard of yet (thesis 4.1: a server
+        // takes part whatever its own configuration says), so a leader's entries and a candidate's
+        // vote request may come from an unknown node: a voter far behind, or added before it got the
+        // entry that adds it, is still needed by the newer configuration. Not from a retired id.
         boolean known = membership.contains(m.from()) || previousMembership.contains(m.from())
-                || m instanceof AppendRequest || m instanceof SnapshotRequest;
+                || m instanceof AppendRequest || m instanceof SnapshotRequest
+                || (m instanceof VoteRequest && !membership.isRetired(m.from()));
         if (m.from() == config.id() || m.from() < 0 || !known) {
             return "node " + m.from() + " is not a peer of node " + config.id() + " (" + membership + ")";
         }
@@ -274,7 +273,8 @@ public final class RaftCore {
      * committed. Refused, changing nothing, while another change is uncommitted, before this leader
      * has committed an entry of its own term (the thesis' fix: a leader of a new term must not
      * propose a change while one from an earlier term may still be uncommitted on other logs), for a
-     * learner far behind, for the last voter, and for the leader itself when it is one of two voters.
+     * learner far behind, for the last voter, for the leader itself when it is one of two voters, and
+     * for adding a node whose id was removed before (see {@link Membership}).
      */
     public MembershipResult changeMembership(MembershipChange change) {
         checkNoOutstandingReady();
@@ -311,6 +311,10 @@ public final class RaftCore {
         long id = change.id();
         String kind = membership.isVoter(id) ? "a voter" : "a learner";
         if (change instanceof MembershipChange.AddLearner || change instanceof MembershipChange.AddVoter) {
+            if (membership.isRetired(id)) {
+                return "node " + id + " was removed from this cluster, and a removed id is never used again (a stale node "
+                        + "could still count it); give the new node a new id";
+            }
             return membership.contains(id) ? "node " + id + " is already " + kind : null;
         }
         if (change instanceof MembershipChange.Promote) {
@@ -652,6 +656,19 @@ public final class RaftCore {
      * Starts an election: with pre-vote (and not for a leadership transfer) first the pre-vote
      * round, whose win starts the real election.
      */
+    /**
+     * Voters campaign; learners, nodes waiting to join and removed nodes do not, with one exception:
+     * a voter removed by a change not yet committed. The leader that proposed the change may have
+     * lost the entry (it crashed before its own write was synced) while this node has it: the voters
+     * left then need this node's vote, which its longer log refuses them. So it campaigns, counting
+     * votes in the new configuration, which does not count its own; elected, it commits the change and
+     * steps down, as a leader that removed itself does.
+     */
+    private boolean mayCampaign() {
+        if (membership.isVoter(config.id())) return true;
+        return membershipIndex > log.committed() && previousMembership.isVoter(config.id());
+    }
+
     private void campaign(boolean transfer) {
         if (config.preVote() && !transfer) {
             becomePreCandidate();

@@ -138,9 +138,11 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         Message request;
         try {
             request = decode.get();
-            // A leader may be a member this node has not heard of yet (its own log will tell): the
-            // core judges AppendEntries from unknown senders; everything else must come from a peer.
-            if (!peerIds.contains(request.from()) && !(request instanceof Message.AppendRequest)) {
+            // A leader or a candidate may be a member this node has not heard of yet (its own log
+            // will tell): the core judges AppendEntries and RequestVote from unknown senders;
+            // everything else must come from a peer.
+            boolean mayBeUnknown = request instanceof Message.AppendRequest || request instanceof Message.VoteRequest;
+            if (request.from() == selfId || (!peerIds.contains(request.from()) && !mayBeUnknown)) {
                 throw new IllegalArgumentException("node " + request.from() + " is not a peer of node " + selfId
                         + " (peers " + peerIds + ")");
             }

@@ -139,4 +139,18 @@ class MembershipTest {
         assertThrows(IllegalArgumentException.class,
                 () -> MembershipCodec.decode(MembershipCodec.encode(Membership.ofVoters(List.of(1L)).without(1))));
     }
+
+    @Test
+    void retiredIdsSurviveTheCodecAndAMembershipWithoutThemKeepsTheFirstFormat() {
+        Membership start = Membership.ofVoters(List.of(1L, 2L, 3L));
+        assertEquals(1, MembershipCodec.encode(start).byteAt(0), "no retired id: the format written before retirement");
+        Membership m = start.without(2).with(new Membership.Member(4, false, ADDRESS)).without(4);
+        assertEquals(java.util.Set.of(2L, 4L), m.retired());
+        ByteString bytes = MembershipCodec.encode(m);
+        assertEquals(2, bytes.byteAt(0));
+        assertEquals(m, MembershipCodec.decode(bytes));
+        assertThrows(IllegalArgumentException.class, () -> MembershipCodec.decode(bytes.substring(0, bytes.size() - 1)));
+        assertThrows(IllegalArgumentException.class, () -> new Membership(start.members(), new java.util.TreeSet<>(List.of(1L))),
+                "a member cannot be retired too");
+    }
 }

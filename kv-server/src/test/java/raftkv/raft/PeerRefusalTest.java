@@ -1,6 +1,7 @@
 package raftkv.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -144,8 +145,15 @@ class PeerRefusalTest {
     @Test
     void messageFromOutsideTheConfigurationOrFromItselfIsRefused() {
         TestNode n = TestNode.fresh(Opts.THESIS.config(1, THREE));
-        assertTrue(refused(n, vote(9, 1, 1, 0, 0)).reason().contains("not a peer"));
+        assertTrue(refused(n, new AppendResponse(9, 1, 0, true, 0, 0, 0, 0, 0)).reason().contains("not a peer"));
         refused(n, vote(1, 1, 1, 0, 0));
+    }
+
+    @Test
+    void aVoteRequestFromANodeNotYetInThisNodesConfigurationIsJudgedLikeAnyOther() {
+        // Thesis 4.1: the candidate may be a voter of a configuration this node has not received yet.
+        TestNode n = TestNode.fresh(Opts.THESIS.config(1, THREE));
+        assertFalse(n.core().step(vote(9, 1, 1, 0, 0)) instanceof StepResult.Refused);
     }
 
     // A message addressed to another node is not the peer's fault but the caller's: a bug, so it throws.

@@ -100,8 +100,12 @@ final class Scenario {
                 }
             }
             case "restart" -> {
+                // What it had not sent is lost with it; with keep=I, so are its log entries after I,
+                // as when a leader that sends before its own write is synced (thesis 10.2.1) crashes.
                 long id = Long.parseLong(words.get(0));
-                nodes.put(id, node(words.get(0)).restart()); // what it had not sent is lost with it
+                Map<String, String> a = args(words.subList(1, words.size()));
+                nodes.put(id, a.containsKey("keep") ? node(words.get(0)).restartKeeping(Long.parseLong(a.get("keep")))
+                        : node(words.get(0)).restart());
             }
             case "isolate" -> isolated.add(Long.parseLong(words.get(0)));
             case "heal" -> isolated.clear();

@@ -69,6 +69,12 @@ final class TestNode {
         return new TestNode(config, hardState, snapshot, snapshotMembership, stored, seed + 1);
     }
 
+    /** The same node after a crash that lost its log entries after {@code lastIndex}, which were never synced. */
+    TestNode restartKeeping(long lastIndex) {
+        List<Entry> kept = stored.stream().filter(e -> e.index() <= lastIndex).toList();
+        return new TestNode(config, hardState, snapshot, snapshotMembership, kept, seed + 1);
+    }
+
     // ---------------------------------------------------------------- inputs (no drain)
 
     TestNode tick() {

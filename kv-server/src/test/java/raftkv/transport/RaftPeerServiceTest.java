@@ -149,7 +149,8 @@ class RaftPeerServiceTest {
                 .addEntries(Entry.newBuilder().setIndex(1).setTerm(2).setType(EntryType.ENTRY_TYPE_UNSPECIFIED)).build();
         assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().appendEntries(noType));
 
-        e = assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().requestVote(vote(4)));
+        e = assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().timeoutNow(
+                TimeoutNowRequest.newBuilder().setClusterId(GrpcTransport.TEST_CLUSTER_ID).setTerm(2).setLeaderId(4).build()));
         assertTrue(e.getStatus().getDescription().startsWith("node 4 is not a peer of node 1"), e.getStatus().getDescription());
         assertCode(Status.Code.INVALID_ARGUMENT, () -> stub().requestVote(vote(SELF)));
         assertTrue(node.requests.isEmpty());
