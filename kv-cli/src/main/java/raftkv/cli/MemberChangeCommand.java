@@ -54,7 +54,8 @@ abstract class MemberChangeCommand implements Callable<Integer> {
     @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Add node ID, reachable at --host with its text and gRPC ports, as a voter, or with --learner",
                     "as a learner (recommended: promote it once it has caught up). Start it first with",
-                    "'kv-server --id ID --config FILE --join', FILE naming it with these addresses."})
+                    "'kv-server --id ID --config FILE --join', FILE naming it with these addresses.",
+                    "ID must be new: the id of a node removed before is never used again (refused)."})
     static final class Add extends MemberChangeCommand {
         @Option(names = "--host", required = true, paramLabel = "H", description = "its host name or address")
         String host;
@@ -101,7 +102,8 @@ abstract class MemberChangeCommand implements Callable<Integer> {
 
     @Command(name = "remove", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
             description = {"Remove member ID, the leader included (it hands leadership over and steps down once the",
-                    "change commits); refused for the last voter. Stop the removed node's process afterwards."})
+                    "change commits); refused for the last voter. Stop the removed node's process afterwards.",
+                    "Its id is retired: a machine that replaces it joins under a new id."})
     static final class Remove extends MemberChangeCommand {
         @Override
         MemberChangeRequest request() {

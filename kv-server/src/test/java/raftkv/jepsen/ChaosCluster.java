@@ -42,8 +42,14 @@ final class ChaosCluster implements AutoCloseable {
     private final Set<Integer> serving = ConcurrentHashMap.newKeySet();
     // Nodes that exited without being killed by us: each a bug to report (a fatal error, a corrupt log).
     private final List<String> crashes = Collections.synchronizedList(new ArrayList<>());
-    // Nodes whose data folder was wiped: they start with --join.
+    // Machines that start with --join: spares that replace a removed node.
     private final Set<Integer> joining = new HashSet<>();
+    // The nodes in use, in the order of the initial ids; a removed node's place goes to its replacement.
+    private final List<Integer> active = new ArrayList<>();
+    // Spare machines (ids after the initial nodes') not used yet; a removed node's id is never used again.
+    private final List<Integer> spares = new ArrayList<>();
+    // A removed node's id -> the spare that took its place.
+    private final Map<Integer, Integer> replacedBy = new ConcurrentHashMap<>();
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final Thread shutdownHook = new Thread(this::killEverything, "chaos-cluster-cleanup");
     private volatile boolean closed;
@@ -54,15 +60,25 @@ final class ChaosCluster implements AutoCloseable {
      * @param extra top-level config members as JSON fragments, e.g. {@code "\"fsync\": true"}
      */
     ChaosCluster(Path dir, int nodes, List<String> extra) throws IOException {
+        this(dir, nodes, 0, extra);
+    }
+
+    /**
+     * As above, with {@code spareMachines} more servers in {@code config.json} (ids {@code nodes} and
+     * up) that are not members: each can replace a removed node once ({@link #replace}).
+     */
+    ChaosCluster(Path dir, int nodes, int spareMachines, List<String> extra) throws IOException {
         this.dir = dir;
         this.configFile = dir.resolve("config.json");
         StringBuilder json = new StringBuilder("{\n  \"path\": \"data\",\n");
         for (String e : extra) json.append("  ").append(e).append(",\n");
         json.append("  \"servers\": [\n");
         Set<Integer> taken = new HashSet<>();
-        for (int i = 0; i < nodes; i++) {
+        int machines = nodes + spareMachines;
+        for (int i = 0; i < machines; i++) {
             json.append(String.format("    {\"Id\": %d, \"Hostname\": \"%s\", \"ClientPort\": %d, \"LogPort\": %d}%s%n",
-                    i, HOST, freePort(taken), freePort(taken), i + 1 < nodes ? "," : ""));
+                    i, HOST, freePort(taken), freePort(taken), i + 1 < machines ? "," : ""));
+            (i < nodes ? active : spares).add(i);
         }
         json.append("  ]\n}\n");
         Files.createDirectories(dir);
@@ -82,8 +98,29 @@ final class ChaosCluster implements AutoCloseable {
         return dir;
     }
 
-    List<Integer> ids() {
-        return config.servers().stream().map(ServerSpec::id).toList();
+    /** The nodes in use: the initial ones, each removed one replaced by the spare that took its place. */
+    synchronized List<Integer> ids() {
+        return List.copyOf(active);
+    }
+
+    /** Node {@code id}, or the node that replaced it (and so on), as fault plans name nodes by their initial ids. */
+    int current(int id) {
+        Integer next;
+        while ((next = replacedBy.get(id)) != null) id = next;
+        return id;
+    }
+
+    /**
+     * Puts a spare machine in the place of node {@code removed} (no longer a member; it must be down):
+     * the spare starts with --join. Returns the spare's id, or -1 if none is left.
+     */
+    synchronized int replace(int removed) {
+        if (spares.isEmpty() || !active.contains(removed)) return -1;
+        int spare = spares.remove(0);
+        active.set(active.indexOf(removed), spare);
+        replacedBy.put(removed, spare);
+        joining.add(spare);
+        return spare;
     }
 
     ServerSpec server(int id) {
@@ -244,8 +281,7 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     /**
-     * Deletes node {@code id}'s data folder (the node must be down) and marks it as joining: from
-     * now on it starts with --join, as an operator starts a wiped node that is added back.
+     * Deletes node {@code id}'s data folder (the node must be down): a removed machine's disk is gone.
      */
     synchronized void wipe(int id) throws IOException {
         Process p = processes.get(id);
@@ -256,7 +292,6 @@ final class ChaosCluster implements AutoCloseable {
                 for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
             }
         }
-        joining.add(id);
     }
 
     /** java ... raftkv.server.ServerMain --id ID --config FILE [--join], with this JVM's class path. */

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  */
 final class ChaosRunner {
     private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
+    // Machines that can replace removed nodes in a run with membership faults, one each.
+    private static final int MEMBERSHIP_SPARES = 8;
     // For all the final reads together.
     private static final Duration FINAL_READ_TIMEOUT = Duration.ofSeconds(90);
     // Room beyond the planned duration for the fault in progress to be cut short and healed.
@@ -46,7 +48,8 @@ final class ChaosRunner {
         log("seed " + options.seed() + ": " + plan.size() + " faults planned for " + options.duration().toSeconds() + " s; files in " + dir);
         out.print(FaultPlan.describe(plan));
         ChaosReport report;
-        try (ChaosCluster cluster = new ChaosCluster(dir, options.nodes(), List.of(
+        // With membership faults, spare machines replace the nodes removed (ids are never reused).
+        try (ChaosCluster cluster = new ChaosCluster(dir, options.nodes(), options.membership() ? MEMBERSHIP_SPARES : 0, List.of(
                 "\"requestTimeoutMs\": " + options.requestTimeoutMs(), "\"electionTimeoutMs\": " + options.electionTimeoutMs(),
                 "\"heartbeatMs\": " + options.heartbeatMs(), "\"fsync\": true", "\"testFaultInjection\": true",
                 "\"snapshotEntries\": " + ChaosOptions.SNAPSHOT_ENTRIES))) {

@@ -171,7 +171,8 @@ final class Nemesis implements Runnable {
         // The leader the others elected meanwhile; the fallback if they have none (yet).
         Map<Integer, StatusResponse> statuses = LeaderWatch.poll(cluster);
         statuses.keySet().retainAll(others);
-        int victim = LeaderWatch.leader(statuses).orElse(ik.fallback().node() != isolated ? ik.fallback().node() : others.get(0));
+        int fallback = cluster.current(ik.fallback().node());
+        int victim = LeaderWatch.leader(statuses).orElse(fallback != isolated ? fallback : others.get(0));
         log.accept("kill -9 node " + victim + (LeaderWatch.leader(statuses).isPresent() ? " (leader of the majority)" : ""));
         cluster.kill(victim);
         if (full) waitFor(ik.millis() - ik.millis() / 2);
@@ -180,7 +181,9 @@ final class Nemesis implements Runnable {
     }
 
     /**
-     * Removes a voter, wipes it and adds it back (as kvctl member does): each change through the
+     * Replaces a voter, as an operator replaces a machine (kvctl member does each change): removes
+     * it, kills it and wipes its disk, starts a spare machine with --join under a new id (a removed
+     * id is never used again), adds it as a learner and promotes it. Each change goes through the
      * leader, retried while refused (another change in flight, the learner still behind) or while
      * the leader changes, within the fault's time.
      */
@@ -191,18 +194,24 @@ final class Nemesis implements Runnable {
         log.accept("membership: remove node " + node + (j.target().leader() ? " (leader)" : ""));
         if (!memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_REMOVE, node, "is not a member", deadline)) return;
         cluster.kill(node);
+        int spare;
         try {
             cluster.wipe(node);
-            cluster.start(node);
+            spare = cluster.replace(node);
+            if (spare < 0) {
+                log.accept("membership: node " + node + " removed; no spare machine left to replace it");
+                return;
+            }
+            cluster.start(spare);
         } catch (IOException | IllegalStateException e) {
-            log.accept("membership: could not wipe and start node " + node + ": " + e.getMessage());
+            log.accept("membership: could not replace node " + node + ": " + e.getMessage());
             return;
         }
-        log.accept("membership: node " + node + " wiped and started with --join; adding it as a learner");
-        if (!memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_ADD_LEARNER, node, "already", deadline)) return;
-        log.accept("membership: promoting node " + node + " once it has caught up");
-        if (memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_PROMOTE, node, "already a voter", deadline)) {
-            log.accept("membership: node " + node + " is a voter again");
+        log.accept("membership: node " + node + " wiped; spare node " + spare + " started with --join; adding it as a learner");
+        if (!memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_ADD_LEARNER, spare, "already", deadline)) return;
+        log.accept("membership: promoting node " + spare + " once it has caught up");
+        if (memberChange(MemberChangeKind.MEMBER_CHANGE_KIND_PROMOTE, spare, "already a voter", deadline)) {
+            log.accept("membership: node " + spare + " is a voter in node " + node + "'s place");
         }
     }
 
@@ -322,8 +331,9 @@ final class Nemesis implements Runnable {
     }
 
     private int resolve(Target t) {
-        if (!t.leader()) return t.node();
-        return LeaderWatch.leader(LeaderWatch.poll(cluster)).orElse(t.node());
+        int planned = cluster.current(t.node());
+        if (!t.leader()) return planned;
+        return LeaderWatch.leader(LeaderWatch.poll(cluster)).orElse(planned);
     }
 
     /** The targets' nodes, distinct: a collision moves to the next id. */

@@ -200,18 +200,25 @@ final class Invariants {
     void checkDurability(List<? extends Disk> disks) {
         if (maxCommitted == 0) return;
         long term = committedAt.get(maxCommitted).term();
+        // Called after every step: no streams, and usually one configuration to look at.
         Set<Long> holders = new TreeSet<>();
         for (Disk d : disks) {
             if (d.snapshotIndex() >= maxCommitted || d.durableTerm(maxCommitted) == term) holders.add(d.nodeId());
         }
+        if (heldByMajority(configAt(maxCommitted), holders)) return;
         List<Membership> candidates = new java.util.ArrayList<>();
         candidates.add(configAt(maxCommitted));
         proposedConfigs.tailMap(maxCommitted, false).values().forEach(candidates::addAll);
         for (Membership c : candidates) {
-            long held = c.voters().stream().filter(holders::contains).count();
-            if (held >= c.voters().size() / 2 + 1) return;
+            if (heldByMajority(c, holders)) return;
         }
         throw new SafetyViolation("committed entry " + maxCommitted + "/" + term + " is on the disks of " + holders
                 + " only, a majority of none of the configurations it may have been committed in " + candidates);
+    }
+
+    private static boolean heldByMajority(Membership c, Set<Long> holders) {
+        int held = 0;
+        for (long v : c.voters()) if (holders.contains(v)) held++;
+        return held >= c.voters().size() / 2 + 1;
     }
 }

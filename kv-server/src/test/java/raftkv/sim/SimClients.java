@@ -73,7 +73,8 @@ final class SimClients {
     void act() {
         for (Process p : processes) {
             if (p.inFlight == null && random.nextDouble() < rate) {
-                SimNode node = nodes.get(random.nextInt(nodes.size()));
+                List<SimNode> inUse = nodes.stream().filter(n -> n.starts > 0).toList();
+                SimNode node = inUse.get(random.nextInt(inUse.size()));
                 if (node.alive()) start(p, node, false);
             }
         }

@@ -25,6 +25,7 @@ public final class SimMain {
         int nodes = 0; // 0: cycle through 3, 5 and 7
         int ticks = DEFAULT_SAFETY_TICKS;
         boolean quiet = false;
+        boolean membership = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -33,6 +34,7 @@ public final class SimMain {
                     case "--nodes" -> nodes = Integer.parseInt(args[++i]);
                     case "--ticks" -> ticks = Integer.parseInt(args[++i]);
                     case "--quiet" -> quiet = true;
+                    case "--membership" -> membership = true;
                     case "-h", "--help" -> {
                         out.println(usage());
                         return 0;
@@ -52,7 +54,7 @@ public final class SimMain {
         long began = System.nanoTime();
         for (long seed = start; seed < start + seeds; seed++) {
             int k = nodes > 0 ? nodes : clusterSizeFor(seed);
-            Simulation.Result r = new Simulation(seed, k, ticks, LIVENESS_TICKS).run();
+            Simulation.Result r = new Simulation(seed, k, ticks, LIVENESS_TICKS, membership).run();
             snapshots.add(r);
             if (r.passed()) {
                 passed++;
@@ -60,8 +62,7 @@ public final class SimMain {
             } else {
                 failed++;
                 out.println(describe(r) + " FAILED: " + r.failure());
-                out.println("  replay: scripts/sim --seeds 1 --start " + seed + " --nodes " + k
-                        + (ticks != DEFAULT_SAFETY_TICKS ? " --ticks " + ticks : ""));
+                out.println("  " + replay(seed, k, ticks, membership));
             }
         }
         double secs = (System.nanoTime() - began) / 1e9;
@@ -110,9 +111,16 @@ public final class SimMain {
     }
 
     private static String usage() {
-        return "usage: scripts/sim --seeds N [--start S] [--nodes K] [--ticks T] [--quiet]\n"
+        return "usage: scripts/sim --seeds N [--start S] [--nodes K] [--ticks T] [--membership] [--quiet]\n"
                 + "  runs N seeded simulations of a Raft cluster under faults, from seed S (default 0),\n"
                 + "  with K nodes (default: 3, 5 and 7 in turn) for T ticks of faults (default "
-                + DEFAULT_SAFETY_TICKS + ")";
+                + DEFAULT_SAFETY_TICKS + ");\n"
+                + "  --membership changes the membership in every run (by default, in half of them)";
+    }
+
+    /** The command that runs one seed again, as the run that failed ran it. */
+    static String replay(long seed, int nodes, int ticks, boolean membership) {
+        return "replay: scripts/sim --seeds 1 --start " + seed + " --nodes " + nodes
+                + (ticks != DEFAULT_SAFETY_TICKS ? " --ticks " + ticks : "") + (membership ? " --membership" : "");
     }
 }

@@ -183,16 +183,11 @@ final class SimNode implements Invariants.Disk {
     }
 
     /**
-     * What an operator does to a node removed from the cluster before adding it back: stops it and
-     * deletes its data folder. It restarts as a node that joins.
+     * A spare machine, not in the initial membership: when started, it starts as {@code --join} does
+     * and waits for a leader to add it. Ids are never reused (a removed id is retired), so a node
+     * joins under an id no configuration has held.
      */
-    void wipe() throws IOException {
-        if (alive()) exit();
-        disk = new MemoryStorage();
-        try (var files = Files.list(snapshotDir)) {
-            for (Path f : files.toList()) Files.delete(f);
-        }
-        durableSnapshotIndex = 0;
+    void joinsLater() {
         joining = true;
     }
 

@@ -88,7 +88,9 @@ public final class Simulation {
     private final int livenessTicks;
     private final SplittableRandom random;
     private final SimNetwork network;
+    // The initial members, 1 to clusterSize, then SPARES machines that membership changes may add.
     private final List<SimNode> nodes = new ArrayList<>();
+    private static final int SPARES = 3;
     private final Invariants invariants;
     private final SimClients clients;
     private final Path dataDir;
@@ -126,6 +128,14 @@ public final class Simulation {
     private String clientFailure;
 
     public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks) {
+        this(seed, clusterSize, safetyTicks, livenessTicks, false);
+    }
+
+    /**
+     * @param alwaysChangeMembership change the membership in every run ({@code scripts/sim
+     *                               --membership}), not in half of them
+     */
+    public Simulation(long seed, int clusterSize, int safetyTicks, int livenessTicks, boolean alwaysChangeMembership) {
         this.seed = seed;
         this.clusterSize = clusterSize;
         this.safetyTicks = safetyTicks;
@@ -140,7 +150,8 @@ public final class Simulation {
         stopRate = random.nextDouble() * 0.0005;
         partitionRate = random.nextDouble() * 0.002;
         transferRate = random.nextDouble() * 0.0005;
-        membershipRate = random.nextInt(2) == 0 ? random.nextDouble() * 0.002 : 0;
+        if (alwaysChangeMembership) membershipRate = 0.001 + random.nextDouble() * 0.002;
+        else membershipRate = random.nextInt(2) == 0 ? random.nextDouble() * 0.002 : 0;
         // One run in eight sends one entry per AppendEntries: an old leader's entries then reach
         // followers without the new leader's no-op behind them, the setting of the paper's figure 8.
         boolean oneEntryPerAppend = random.nextInt(8) == 0;
@@ -167,9 +178,9 @@ public final class Simulation {
         }
         List<ServerSpec> servers = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
-        for (int i = 1; i <= clusterSize; i++) {
+        for (int i = 1; i <= clusterSize + SPARES; i++) {
             servers.add(new ServerSpec(i, "127.0.0.1", 9000 + i, 9100 + i, ServerSpec.NO_HTTP, null, null));
-            ids.add((long) i);
+            if (i <= clusterSize) ids.add((long) i);
         }
         ClusterConfig base = ClusterConfig.withDefaults(dataDir, servers);
         config = new ClusterConfig(dataDir, servers, base.heartbeatMs(), base.electionTimeoutMs(),
@@ -179,7 +190,7 @@ public final class Simulation {
         // The session table holds every client: one evicted from it would lose at-most-once for its
         // retries (README: maxSessions), which the history check would rightly report.
         KvLimits limits = new KvLimits(Limits.DEFAULTS.quotaBytes(), processes + 1 + random.nextInt(4));
-        for (long id : ids) {
+        for (long id = 1; id <= clusterSize; id++) {
             // Small batch and pipeline limits exercise their edges.
             RaftConfig raft = new RaftConfig(id, ids, ELECTION_TICKS, HEARTBEAT_TICKS, true, true,
                     oneEntryPerAppend ? 1 : 8 + random.nextInt(57), 1 << 16, 1 + random.nextInt(16));
@@ -187,6 +198,17 @@ public final class Simulation {
             SimNode node = new SimNode(id, this, raft, config, limits, dataDir.resolve("node-" + id),
                     0.8 + random.nextDouble() * 0.4, random.nextLong(-60_000, 60_000));
             node.start(random.split(), invariants);
+            nodes.add(node);
+        }
+        // The spares draw from a generator of their own, so that a run that never adds one unfolds
+        // exactly as it did before spares existed.
+        SplittableRandom spareRandom = new SplittableRandom(seed ^ 0x5BA7E5L);
+        for (long id = clusterSize + 1; id <= clusterSize + SPARES; id++) {
+            RaftConfig raft = new RaftConfig(id, ids, ELECTION_TICKS, HEARTBEAT_TICKS, true, true,
+                    oneEntryPerAppend ? 1 : 8 + spareRandom.nextInt(57), 1 << 16, 1 + spareRandom.nextInt(16));
+            SimNode node = new SimNode(id, this, raft, config, limits, dataDir.resolve("node-" + id),
+                    0.8 + spareRandom.nextDouble() * 0.4, spareRandom.nextLong(-60_000, 60_000));
+            node.joinsLater(); // started when a membership change adds it
             nodes.add(node);
         }
         clients = new SimClients(random.split(), nodes, processes, () -> now, this::clientFailed);
@@ -359,7 +381,8 @@ public final class Simulation {
     private void nemesis() {
         if (laggard != 0 && (now == lagFrom || now == lagUntil)) cutOffLaggard(now == lagFrom);
         if (random.nextDouble() < crashRate) {
-            SimNode n = nodes.get(random.nextInt(nodes.size()));
+            List<SimNode> inUse = inUse();
+            SimNode n = inUse.get(random.nextInt(inUse.size()));
             // The laggard stays as it was cut off until its stretch ends.
             if (n.id != laggard || now < lagFrom || now >= lagUntil) {
                 if (n.alive()) {
@@ -372,7 +395,7 @@ public final class Simulation {
         if (random.nextDouble() < stopRate) {
             // Half the stops are of the leader, which hands over first.
             SimNode n = random.nextBoolean() ? leader() : null;
-            if (n == null) n = nodes.get(random.nextInt(nodes.size()));
+            if (n == null) n = inUse().get(random.nextInt(inUse().size()));
             if (n.alive() && n.stopping == null && (n.id != laggard || now < lagFrom || now >= lagUntil)) stopGracefully(n);
         }
         if (leaderKillRate > 0 && random.nextDouble() < leaderKillRate) {
@@ -399,8 +422,8 @@ public final class Simulation {
 
     /**
      * A membership change, proposed to the leader as kvctl member does: remove a member (the
-     * leader included), add a node that is not a member as a learner (wiping its data folder first
-     * when its removal is committed, as when a machine is replaced) or as a voter, or promote a
+     * leader included), add a spare machine as a learner or as a voter (started with --join first,
+     * under an id no configuration has held, as when a machine is replaced), or promote a
      * learner. The leader refuses what it must (a change in flight, a lagging learner, the last
      * voter); each change it takes must keep every two configurations' majorities overlapping.
      */
@@ -410,8 +433,9 @@ public final class Simulation {
         Membership m = l.step.membership();
         List<Long> members = new ArrayList<>(m.members().keySet());
         List<Long> learners = new ArrayList<>(m.learners());
+        // Outsiders: spare machines no configuration has held; a removed id is retired for good.
         List<Long> outsiders = new ArrayList<>();
-        for (SimNode n : nodes) if (!m.contains(n.id)) outsiders.add(n.id);
+        for (SimNode n : nodes) if (!m.contains(n.id) && !m.isRetired(n.id)) outsiders.add(n.id);
         MembershipChange change;
         int kind = random.nextInt(4);
         if (kind == 0 || (outsiders.isEmpty() && learners.isEmpty())) {
@@ -420,16 +444,8 @@ public final class Simulation {
             change = new MembershipChange.Promote(learners.get(random.nextInt(learners.size())));
         } else {
             SimNode joiner = node(outsiders.get(random.nextInt(outsiders.size())));
-            boolean removalCommitted = l.core.status().commitIndex() >= l.step.membershipIndex();
-            if (removalCommitted && random.nextBoolean()) {
-                clients.nodeDown(joiner);
-                try {
-                    joiner.wipe();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                joiner.start(random.split(), invariants);
-            }
+            // The operator starts the new machine with --join, then adds it.
+            if (!joiner.alive()) joiner.start(random.split(), invariants);
             ServerSpec spec = config.server((int) joiner.id);
             Membership.Address address = new Membership.Address(spec.hostname(), spec.clientPort(), spec.logPort());
             change = kind == 3 ? new MembershipChange.AddVoter(joiner.id, address) : new MembershipChange.AddLearner(joiner.id, address);
@@ -483,7 +499,7 @@ public final class Simulation {
             }
             default -> { // the leader (or a random node) can send but not receive
                 SimNode victim = nodes.stream().filter(n -> n.alive() && n.core.role() == Role.LEADER).findFirst()
-                        .orElse(nodes.get(random.nextInt(nodes.size())));
+                        .orElse(inUse().get(random.nextInt(inUse().size())));
                 for (SimNode b : nodes) if (b != victim) network.block(b.id, victim.id);
             }
         }
@@ -513,7 +529,7 @@ public final class Simulation {
         long acksBefore = clients.acks;
         while (now < deadline && clientFailure == null) {
             if (clients.acks > acksBefore) return null;
-            if (!clients.livenessWriteInFlight()) clients.livenessWrite(nodes.get(random.nextInt(nodes.size())));
+            if (!clients.livenessWriteInFlight()) clients.livenessWrite(randomMember());
             step(false);
         }
         if (clientFailure != null) return null;
@@ -535,6 +551,32 @@ public final class Simulation {
     }
 
     /** A live node that believes it leads, or null. */
+    /**
+     * A random node of the membership that the node with the newest one holds (all of them before any
+     * change): where a client that follows the cluster's membership sends a command. A removed node
+     * may not know the leader any more and times out what it is sent.
+     */
+    private SimNode randomMember() {
+        Membership newest = null;
+        long newestIndex = -1;
+        for (SimNode n : nodes) {
+            if (n.alive() && n.step.membershipIndex() > newestIndex) {
+                newest = n.step.membership();
+                newestIndex = n.step.membershipIndex();
+            }
+        }
+        List<SimNode> members = new ArrayList<>();
+        for (SimNode n : nodes) if (newest == null || newest.contains(n.id)) members.add(n);
+        return members.get(random.nextInt(members.size()));
+    }
+
+    /** The machines started at least once: the initial members and the spares added since. */
+    List<SimNode> inUse() {
+        List<SimNode> out = new ArrayList<>();
+        for (SimNode n : nodes) if (n.starts > 0) out.add(n);
+        return out;
+    }
+
     private SimNode leader() {
         for (SimNode n : nodes) {
             if (n.alive() && n.core.role() == Role.LEADER) return n;

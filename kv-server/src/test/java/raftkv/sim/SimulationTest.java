@@ -20,15 +20,39 @@ class SimulationTest {
     // 150 seeds for each of 3, 5 and 7 nodes: 450 runs of whole nodes (scripts/sim runs more).
     private static final int SEEDS = 450;
 
+    // And 3,000 shorter runs (500 ticks of faults) from seed 100,000, each changing the membership.
+    private static final long MEMBERSHIP_START = 100_000;
+    private static final int MEMBERSHIP_SEEDS = 3000;
+    private static final int MEMBERSHIP_TICKS = 500;
+
     @TestFactory
     Stream<DynamicTest> safetyAndLivenessHoldForEverySeed() {
-        return LongStream.range(0, SEEDS).mapToObj(seed -> {
-            int nodes = SimMain.clusterSizeFor(seed);
-            return DynamicTest.dynamicTest("seed " + seed + ", " + nodes + " nodes", () -> {
-                Simulation.Result r = new Simulation(seed, nodes, SimMain.DEFAULT_SAFETY_TICKS, SimMain.LIVENESS_TICKS).run();
-                assertNull(r.failure(), () -> r.failure() + "\n  replay: scripts/sim --seeds 1 --start " + seed + " --nodes " + nodes);
-                assertTrue(r.commits() > 0, "the workload committed nothing");
-            });
+        return LongStream.range(0, SEEDS).mapToObj(seed -> run(seed, SimMain.DEFAULT_SAFETY_TICKS, false));
+    }
+
+    /** Membership changes at random under every fault: several thousand seeds (issue 11). */
+    @TestFactory
+    Stream<DynamicTest> safetyAndLivenessHoldWhileTheMembershipChanges() {
+        long[] changes = {0};
+        Stream<DynamicTest> runs = LongStream.range(MEMBERSHIP_START, MEMBERSHIP_START + MEMBERSHIP_SEEDS)
+                .mapToObj(seed -> run(seed, MEMBERSHIP_TICKS, true, r -> changes[0] += r.membershipChanges()));
+        DynamicTest total = DynamicTest.dynamicTest("the runs changed the membership", () ->
+                assertTrue(changes[0] >= 3L * MEMBERSHIP_SEEDS, "only " + changes[0] + " membership changes in "
+                        + MEMBERSHIP_SEEDS + " runs"));
+        return Stream.concat(runs, Stream.of(total));
+    }
+
+    private static DynamicTest run(long seed, int ticks, boolean membership) {
+        return run(seed, ticks, membership, r -> { });
+    }
+
+    private static DynamicTest run(long seed, int ticks, boolean membership, java.util.function.Consumer<Simulation.Result> tally) {
+        int nodes = SimMain.clusterSizeFor(seed);
+        return DynamicTest.dynamicTest("seed " + seed + ", " + nodes + " nodes" + (membership ? ", membership" : ""), () -> {
+            Simulation.Result r = new Simulation(seed, nodes, ticks, SimMain.LIVENESS_TICKS, membership).run();
+            tally.accept(r);
+            assertNull(r.failure(), () -> r.failure() + "\n  " + SimMain.replay(seed, nodes, ticks, membership));
+            assertTrue(r.commits() > 0, "the workload committed nothing");
         });
     }
 
