@@ -24,10 +24,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *       reconnect later), and it holds no slot. Peer connections count, but peer traffic never
  *       passes through this interceptor, so Raft is never refused.
  *   <li>Replies: gRPC serializes a reply into memory as soon as it is sent, and keeps it there until
- *       the client reads it. Each connection may have {@code maxReplyBytesPerConnection} of replies
- *       sent but not yet delivered (one reply always goes, whatever its size); its later replies wait,
- *       holding only a reference to the result, until an earlier call completes or is cancelled. So
- *       a client that never reads pins one connection's worth, and never delays other connections.
+ *       the transport has written it, which HTTP/2 flow control allows only while the client's window
+ *       has room. Each connection may have {@code maxReplyBytesPerConnection} of replies sent but not
+ *       yet completed (one reply always goes, whatever its size); its later replies wait, holding only
+ *       a reference to the result, until an earlier call completes or is cancelled. So a client whose
+ *       window is full pins one connection's worth on the node, and never delays other connections.
+ *       What this cannot bound is the client's own memory: a call completes once its reply is in the
+ *       client's transport, read by the application or not. A grpc-java client with its defaults
+ *       refills its connection window as data arrives and grows each call's window up to 8 MiB (BDP),
+ *       so if it starts thousands of Gets of a large value and never reads them, it is sent all of
+ *       them, into its own buffers, at the pace of a client that reads. HTTP/2 tells the server
+ *       nothing about what the application has read.
  * </ul>
  *
  * Add {@link #transportFilter()} to the server and this interceptor to the client service.

@@ -164,8 +164,11 @@ final class TestCluster implements AutoCloseable {
     static List<String> serverCommandWithHeap(String heap, String... args) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-                "-cp", classpath, "raftkv.server.ServerMain"));
+                "-XX:+UseSerialGC", "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1"));
+        // Diagnostics only (JFR, GC logs): {@code -Draftkv.it.jvmArgs="-Xlog:gc:gc-%p.log ..."}.
+        String extra = System.getProperty("raftkv.it.jvmArgs", "").trim();
+        if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
+        cmd.addAll(List.of("-cp", classpath, "raftkv.server.ServerMain"));
         cmd.addAll(List.of(args));
         return cmd;
     }
