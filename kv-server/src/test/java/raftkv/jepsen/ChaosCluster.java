@@ -34,6 +34,7 @@ final class ChaosCluster implements AutoCloseable {
 
     private final Path dir;
     private final Path configFile;
+    private final Path sparesConfigFile;
     private final ClusterConfig config;
     // Live processes by node id; a killed node has none. Paused: ids sent SIGSTOP and no SIGCONT yet.
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
@@ -64,30 +65,37 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     /**
-     * As above, with {@code spareMachines} more servers in {@code config.json} (ids {@code nodes} and
-     * up) that are not members: each can replace a removed node once ({@link #replace}).
+     * As above, with {@code spareMachines} spare machines (ids {@code nodes} and up), which are not
+     * members: each can replace a removed node once ({@link #replace}). The initial nodes get
+     * {@code config.json}, whose servers are the initial membership; a spare gets {@code
+     * config-spares.json}, the same with every spare's entry added, and starts with --join.
      */
     ChaosCluster(Path dir, int nodes, int spareMachines, List<String> extra) throws IOException {
         this.dir = dir;
         this.configFile = dir.resolve("config.json");
-        StringBuilder json = new StringBuilder("{\n  \"path\": \"data\",\n");
-        for (String e : extra) json.append("  ").append(e).append(",\n");
-        json.append("  \"servers\": [\n");
+        this.sparesConfigFile = dir.resolve("config-spares.json");
         Set<Integer> taken = new HashSet<>();
-        int machines = nodes + spareMachines;
-        for (int i = 0; i < machines; i++) {
-            json.append(String.format("    {\"Id\": %d, \"Hostname\": \"%s\", \"ClientPort\": %d, \"LogPort\": %d}%s%n",
-                    i, HOST, freePort(taken), freePort(taken), i + 1 < machines ? "," : ""));
+        List<String> entries = new ArrayList<>();
+        for (int i = 0; i < nodes + spareMachines; i++) {
+            entries.add(String.format("    {\"Id\": %d, \"Hostname\": \"%s\", \"ClientPort\": %d, \"LogPort\": %d}",
+                    i, HOST, freePort(taken), freePort(taken)));
             (i < nodes ? active : spares).add(i);
         }
-        json.append("  ]\n}\n");
         Files.createDirectories(dir);
-        Files.writeString(configFile, json);
-        this.config = ConfigLoader.load(configFile);
+        Files.writeString(configFile, configJson(extra, entries.subList(0, nodes)));
+        Files.writeString(sparesConfigFile, configJson(extra, entries));
+        this.config = ConfigLoader.load(sparesConfigFile);
         for (ServerSpec s : config.servers()) {
             channels.put(s.id(), NettyChannelBuilder.forAddress(HOST, s.logPort()).usePlaintext().build());
         }
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private static String configJson(List<String> extra, List<String> servers) {
+        StringBuilder json = new StringBuilder("{\n  \"path\": \"data\",\n");
+        for (String e : extra) json.append("  ").append(e).append(",\n");
+        json.append("  \"servers\": [\n").append(String.join(",\n", servers)).append("\n  ]\n}\n");
+        return json.toString();
     }
 
     ClusterConfig config() {
@@ -300,7 +308,7 @@ final class ChaosCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
                 "-cp", classpath, "raftkv.server.ServerMain", "--id", Integer.toString(id),
-                "--config", configFile.toString()));
+                "--config", (joining.contains(id) ? sparesConfigFile : configFile).toString()));
         if (joining.contains(id)) command.add("--join");
         return command;
     }

@@ -16,8 +16,8 @@ import java.time.Duration;
  * @param maxThinkMs        each client waits 0..maxThinkMs between its operations
  * @param dir               where config, data and node logs go; null: a new temporary folder
  * @param keepData          keep {@code dir} after a successful run (a failed run always keeps it)
- * @param membership        the faults also change the membership (remove a voter, wipe it, add it back
- *                          as a learner, promote it)
+ * @param membership        the faults also change the membership (replace a voter: remove it, wipe it,
+ *                          add a spare machine under a new id as a learner, promote it)
  */
 record ChaosOptions(Duration duration, long seed, int nodes, int clients, int keys, int requestTimeoutMs,
                     int electionTimeoutMs, int maxThinkMs, Path dir, boolean keepData, boolean membership) {

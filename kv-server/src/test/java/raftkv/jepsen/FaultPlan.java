@@ -203,7 +203,7 @@ final class FaultPlan {
             return "flapping partitions: " + fl.cuts().stream().map(c -> Arrays.toString(Arrays.copyOf(c.order(), c.minority()))
                     + " for " + c.millis() + " ms").collect(Collectors.joining(", "));
         } else if (f instanceof Rejoin j) {
-            return "remove " + j.target().describe() + " from the cluster, wipe it, add it back as a learner, promote it"
+            return "replace " + j.target().describe() + ": remove it from the cluster, wipe it, start a spare machine with --join under a new id, add it as a learner, promote it"
                     + " (within " + j.millis() + " ms)";
         } else if (f instanceof IsolateAndKill ik) {
             return "cut off " + ik.isolated().describe() + ", then kill -9 the new leader (else " + ik.fallback().describe()

@@ -49,7 +49,7 @@ class FaultPlanTest {
                     "one node cannot be removed");
         }
         assertTrue(rejoins >= 20, "about one fault in five changes the membership: " + rejoins);
-        assertTrue(FaultPlan.describe(FaultPlan.generate(3, 5, FIVE_MINUTES, true)).contains("add it back as a learner, promote it"));
+        assertTrue(FaultPlan.describe(FaultPlan.generate(3, 5, FIVE_MINUTES, true)).contains("under a new id, add it as a learner, promote it"));
     }
 
     @Test
