@@ -28,11 +28,29 @@ public final class KvService implements KvApi {
     private final Clock clock;
     // Where each node is reached: the config's servers, or, with membership changes, the log's members.
     private java.util.function.LongFunction<ServerSpec> addresses;
+    // The members and their addresses as this node last applied them; null where nobody wired them
+    // (the simulator's nodes): then this node is taken to be a member.
+    private MemberAddresses members;
+    // While this node is outside the membership (removed, or waiting to join), no leader contacts
+    // it, so its own Raft state cannot name the leader: the leader a member named in its last answer
+    // to a forwarded command, tried first, or RaftCore.NONE.
+    private volatile long leaderNamedByMembers = RaftCore.NONE;
+    // When (clock nanos) a member last named leaderNamedByMembers, or executed a command as leader.
+    private volatile long leaderNamedAtNanos;
 
-    /** @param clock the node's clock: request deadlines are its monotonic time, as the node's own are */
     /** Looks nodes' addresses up in {@code addresses} (membership changes add nodes the config does not name). */
     public KvService withAddresses(java.util.function.LongFunction<ServerSpec> addresses) {
         this.addresses = addresses;
+        return this;
+    }
+
+    /**
+     * Looks nodes up in {@code members}, and lets this node tell when it is outside the membership:
+     * it then asks the members who leads instead of naming a guess (see {@link #outsideMembership}).
+     */
+    public KvService withMembers(MemberAddresses members) {
+        this.members = members;
+        this.addresses = members::spec;
         return this;
     }
 
@@ -89,6 +107,10 @@ public final class KvService implements KvApi {
 
     private void notExecutedHere(KvRequest request, boolean mayForward, long deadline, long backoffMs,
                                  CompletableFuture<KvResult> promise, long leader) {
+        if (mayForward && outsideMembership()) {
+            askMembers(request, deadline, backoffMs, promise, leader, false);
+            return;
+        }
         if (leader == RaftCore.NONE) {
             // No leader yet (an election is running): wait for one.
             retryLater(request, mayForward, deadline, backoffMs, promise, "no leader elected");
@@ -123,6 +145,98 @@ public final class KvService implements KvApi {
                 }
             });
         }
+    }
+
+    /**
+     * Whether this node is outside the membership it last applied (removed, or started with
+     * {@code --join} and not yet added). No leader sends it anything, so the leader its Raft state
+     * names is stale (the one that removed it) or none, and it is no follower that knows the leader
+     * (SPEC 4, ERR_REDIRECT). It asks the members instead.
+     */
+    private boolean outsideMembership() {
+        if (members == null) return false;
+        raftkv.raft.Membership m = members.membership();
+        return m != null && !m.contains(node.id());
+    }
+
+    /**
+     * A node outside the membership forwards the command to the leader a member last named, else to
+     * the voter its node step offers ({@code voter}, the voters in turn), whatever {@code "forward"}
+     * says: a member executes it if it leads, or answers that it was not executed and who leads. That
+     * leader is remembered and tried first from then on; with {@code "forward": false} the client is
+     * sent to it ({@code ERR_REDIRECT} naming the leader, as a follower would; for an election
+     * timeout without asking again), never to a guess, so that a client following redirects reaches
+     * the leader instead of going round the voters.
+     */
+    private void askMembers(KvRequest request, long deadline, long backoffMs, CompletableFuture<KvResult> promise,
+                            long voter, boolean followed) {
+        long named = leaderNamedByMembers;
+        raftkv.raft.Membership m = members.membership();
+        if (named != RaftCore.NONE && !m.isVoter(named)) named = RaftCore.NONE;
+        if (named != RaftCore.NONE && !config.forward() && !followed && recentlyNamed()) {
+            // Named within an election timeout: the client goes there itself, as it would from a follower.
+            ServerSpec leader = addresses.apply(named);
+            if (leader != null) {
+                promise.complete(new KvResult.Redirect(leader.clientAddress(), leader.logAddress()));
+                return;
+            }
+        }
+        long target = named != RaftCore.NONE ? named : voter;
+        ServerSpec spec = target == RaftCore.NONE || target == node.id() ? null : addresses.apply(target);
+        if (spec == null) {
+            retryLater(request, true, deadline, backoffMs, promise, "no member to ask who leads");
+            return;
+        }
+        forwarder.forward(spec, request, deadline).whenComplete((result, error) -> {
+            if (error == null && result instanceof KvResult.Redirect r) {
+                // Certainly not executed there; the answer names the leader (or nobody, mid-election).
+                ServerSpec leader = memberAt(r.leaderPeerAddress());
+                long leaderId = leader == null || leader.id() == target ? RaftCore.NONE : leader.id();
+                named(leaderId);
+                if (leaderId != RaftCore.NONE && !config.forward()) {
+                    promise.complete(new KvResult.Redirect(leader.clientAddress(), leader.logAddress()));
+                } else if (leaderId != RaftCore.NONE && !followed) {
+                    // The leader is known now: straight there, without a pause (once: a leader that
+                    // has just changed again is tried after the usual pause).
+                    askMembers(request, deadline, backoffMs, promise, leaderId, true);
+                } else {
+                    retryLater(request, true, deadline, backoffMs, promise, "node " + target + " does not lead");
+                }
+            } else if (error == null && !(result instanceof KvResult.Unavailable)) {
+                named(target); // it executed the command: it led
+                promise.complete(result);
+            } else {
+                named(RaftCore.NONE); // the next attempt asks the next voter
+                if (safeToRetry(request)) {
+                    retryLater(request, true, deadline, backoffMs, promise, "node " + target + " unreachable");
+                } else {
+                    promise.complete(error == null ? result : new KvResult.Unavailable(error.toString(), spec.logAddress()));
+                }
+            }
+        });
+    }
+
+    private void named(long leader) {
+        leaderNamedAtNanos = clock.nanos();
+        leaderNamedByMembers = leader;
+    }
+
+    /**
+     * Whether the leader was named less than an election timeout ago: a node outside the membership
+     * hears of no election, so with {@code "forward": false} it asks again after that (the answer may
+     * be the command's result, from the leader itself) rather than redirect to a leader that is gone.
+     */
+    private boolean recentlyNamed() {
+        return clock.nanos() - leaderNamedAtNanos < TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMs());
+    }
+
+    /** The member whose gRPC address is {@code logAddress}, or null (none known, or no address given). */
+    private ServerSpec memberAt(String logAddress) {
+        if (logAddress == null) return null;
+        for (ServerSpec s : members.all().values()) {
+            if (s.logAddress().equals(logAddress)) return s;
+        }
+        return null;
     }
 
     private void retryLater(KvRequest request, boolean mayForward, long deadline, long backoffMs,

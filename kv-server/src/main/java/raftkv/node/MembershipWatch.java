@@ -5,14 +5,13 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.raft.Membership;
-import raftkv.raft.RaftCore;
 import raftkv.raft.Role;
 
 /**
  * What a node does as the membership in force changes, for {@link NodeStep} (its thread only): tells
  * a listener (peer links, addresses), says so in the log when the node is removed, and, while the
  * node is outside the membership with no leader contacting it (removed, or not yet added), sends
- * client commands to the voters in turn until one of them leads.
+ * client commands to the voters in turn ({@link KvService} asks them who leads).
  */
 final class MembershipWatch {
     private static final Logger log = LoggerFactory.getLogger(MembershipWatch.class);
@@ -45,9 +44,13 @@ final class MembershipWatch {
         listener.accept(m);
     }
 
-    /** Whether client commands go to {@link #nextVoter} instead: outside the membership, no leader known. */
-    boolean redirects(Membership m, long leader) {
-        return !m.contains(id) && leader == RaftCore.NONE && m.equals(known);
+    /**
+     * Whether client commands go to {@link #nextVoter} instead: outside the membership. No leader
+     * contacts such a node, so the leader its core still names (the one that removed it) is stale
+     * and may since have died or been removed itself; the voters, in turn, are asked instead.
+     */
+    boolean redirects(Membership m) {
+        return !m.contains(id) && m.equals(known);
     }
 
     /**

@@ -226,7 +226,7 @@ public final class NodeStep {
     public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
         else if (stop.requested()) stop.park(result); // a leader about to hand over: for its successor
-        else if (membershipWatch.redirects(core.membership(), core.leader())) {
+        else if (membershipWatch.redirects(core.membership())) {
             result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
         }
         else if (request.isWrite()) propose(request, result, deadlineNanos);

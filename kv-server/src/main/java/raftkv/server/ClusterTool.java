@@ -13,6 +13,8 @@ import raftkv.config.ConfigException;
 import raftkv.config.ConfigLoader;
 import raftkv.config.ServerSpec;
 import raftkv.proto.kv.KeyValueGrpc;
+import raftkv.proto.kv.MemberListRequest;
+import raftkv.proto.kv.MemberListResponse;
 import raftkv.proto.kv.MoveLeaderRequest;
 import raftkv.proto.kv.Role;
 import raftkv.proto.kv.StatusRequest;
@@ -27,7 +29,9 @@ import raftkv.security.AdminChannels;
  * {@code scripts/certs --write-config} ({@link TlsConfigWriter}), and for {@code rolling-restart}:
  * {@code wait-caught-up ID SECONDS} waits until node ID follows the leader and has applied all the
  * leader had committed, {@code move-leader-away ID SECONDS} hands leadership from node ID to its
- * most up-to-date follower.
+ * most up-to-date follower, {@code restart-order} prints the members to restart, the leader last.
+ * Membership lives in the log: every action works on the members the running nodes name
+ * ({@link ClusterView}), not only on the config's servers.
  */
 public final class ClusterTool {
     private ClusterTool() {}
@@ -39,7 +43,7 @@ public final class ClusterTool {
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2) {
             err.println("usage: ClusterTool CONFIG info|status|wait-leader SECONDS|wait-caught-up ID SECONDS"
-                    + "|move-leader-away ID SECONDS");
+                    + "|move-leader-away ID SECONDS|restart-order");
             return 2;
         }
         ClusterConfig config;
@@ -74,6 +78,27 @@ public final class ClusterTool {
             }
             case "status" -> {
                 printStatus(config, out);
+                return 0;
+            }
+            case "restart-order" -> {
+                ServerSpec leader = agreedLeader(config);
+                if (leader == null) {
+                    err.println("cluster: no leader agreed by a majority of the voters");
+                    return 1;
+                }
+                ClusterView view = view(config);
+                StringBuilder order = new StringBuilder();
+                for (long id : view.nodes().keySet()) {
+                    boolean configured = config.servers().stream().anyMatch(s -> s.id() == id);
+                    if (!view.member(id)) {
+                        err.println("cluster: node " + id + " is not a member; left alone");
+                    } else if (!configured) {
+                        err.println("cluster: member " + id + " is not in " + args[0] + "; it cannot be restarted from it, left alone");
+                    } else if (id != leader.id()) {
+                        order.append(id).append(' ');
+                    }
+                }
+                out.println(order.append(leader.id()).toString().trim());
                 return 0;
             }
             case "wait-leader" -> {
@@ -148,9 +173,11 @@ public final class ClusterTool {
             if (leader != null) {
                 ServerSpec best = null;
                 long bestApplied = -1;
-                for (var e : statuses(config).entrySet()) {
+                ClusterView view = view(config);
+                for (var e : statuses(config, view).entrySet()) {
                     StatusResponse s = e.getValue();
-                    if (e.getKey().id() != from.id() && s != null && s.getAppliedIndex() > bestApplied) {
+                    if (e.getKey().id() != from.id() && s != null && view.voters().contains((long) e.getKey().id())
+                            && s.getAppliedIndex() > bestApplied) {
                         best = e.getKey();
                         bestApplied = s.getAppliedIndex();
                     }
@@ -192,35 +219,64 @@ public final class ClusterTool {
         }
     }
 
-    /** The leader that a majority of nodes report, or null. */
+    /** The leader that a majority of the voters report, or null (membership as {@link #view} finds it). */
     public static ServerSpec agreedLeader(ClusterConfig config) {
+        ClusterView view = view(config);
         Map<Long, Integer> votes = new LinkedHashMap<>();
-        for (StatusResponse s : statuses(config).values()) {
-            if (s != null && s.getLeaderKnown()) votes.merge(s.getLeaderId(), 1, Integer::sum);
+        for (var e : statuses(config, view).entrySet()) {
+            StatusResponse s = e.getValue();
+            if (s != null && s.getLeaderKnown() && view.voters().contains((long) e.getKey().id())) {
+                votes.merge(s.getLeaderId(), 1, Integer::sum);
+            }
         }
-        int quorum = config.servers().size() / 2 + 1;
         for (var e : votes.entrySet()) {
-            if (e.getValue() >= quorum) return config.server((int) (long) e.getKey());
+            if (e.getValue() >= view.quorum() && view.node(e.getKey()) != null) return view.node(e.getKey());
         }
         return null;
     }
 
-    /** Every node's status, null for a node that does not answer within a second. */
+    /** Every node's status (members, then the config's other servers), null for one that does not answer within a second. */
     public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
+        return statuses(config, view(config));
+    }
+
+    private static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config, ClusterView view) {
         Map<ServerSpec, StatusResponse> result = new LinkedHashMap<>();
-        for (ServerSpec s : config.servers()) result.put(s, status(config, s));
+        for (ServerSpec s : view.nodes().values()) result.put(s, status(config, s));
         return result;
     }
 
+    /** The membership the running nodes know, with every member's addresses. */
+    static ClusterView view(ClusterConfig config) {
+        return ClusterView.of(config, s -> memberList(config, s));
+    }
+
+    /** One node's membership, or null if it does not answer within a second. */
+    private static MemberListResponse memberList(ClusterConfig config, ServerSpec s) {
+        ManagedChannel ch = channel(config, s);
+        try {
+            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+                    .memberList(MemberListRequest.getDefaultInstance());
+        } catch (RuntimeException unreachable) {
+            return null;
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
     private static void printStatus(ClusterConfig config, PrintStream out) {
-        out.printf("%-4s %-22s %-22s %-10s %6s %8s %8s %6s%n", "ID", "CLIENT", "GRPC", "ROLE", "TERM", "COMMIT", "APPLIED", "LEADER");
-        for (var e : statuses(config).entrySet()) {
+        ClusterView view = view(config);
+        out.println(view.describe());
+        out.printf("%-4s %-22s %-22s %-16s %6s %8s %8s %6s%n", "ID", "CLIENT", "GRPC", "ROLE", "TERM", "COMMIT", "APPLIED", "LEADER");
+        for (var e : statuses(config, view).entrySet()) {
             ServerSpec s = e.getKey();
             StatusResponse r = e.getValue();
+            boolean member = view.member(s.id());
             if (r == null) {
-                out.printf("%-4d %-22s %-22s %-10s%n", s.id(), s.clientAddress(), s.logAddress(), "down");
+                String role = !member ? "down, not member" : view.learners().contains((long) s.id()) ? "down, learner" : "down";
+                out.printf("%-4d %-22s %-22s %-16s%n", s.id(), s.clientAddress(), s.logAddress(), role);
             } else {
-                out.printf("%-4d %-22s %-22s %-10s %6d %8d %8d %6s%n", s.id(), s.clientAddress(), s.logAddress(),
+                out.printf("%-4d %-22s %-22s %-16s %6d %8d %8d %6s%n", s.id(), s.clientAddress(), s.logAddress(),
                         r.getNotMember() ? "not member" : r.getLearner() ? "learner" : roleName(r.getRole()),
                         r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(),
                         r.getLeaderKnown() ? Long.toString(r.getLeaderId()) : "-");

@@ -169,7 +169,7 @@ final class NodeProcess implements AutoCloseable {
         holder[0] = node;
 
         Timer timer = (task, delayMillis) -> scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-        KvService service = new KvService(raftNode, config, forwarder, timer, Clock.SYSTEM).withAddresses(addresses::spec);
+        KvService service = new KvService(raftNode, config, forwarder, timer, Clock.SYSTEM).withMembers(addresses);
         KvGrpcService kvGrpc = new KvGrpcService(service, raftNode, self, addresses::spec, timer,
                 config.electionTimeoutMs()).withMembers(addresses);
         KvCallInterceptor hints = new KvCallInterceptor(() -> {

@@ -49,7 +49,10 @@ class GracefulStopIT {
         warmUp(-1);
         int[] leaders = {3, 1, 2, 0, 4};
         List<Integer> signalLatencyRuns = new ArrayList<>();
-        for (int run = 0; run < 20; run++) {
+        List<Long> handledAfterMs = new ArrayList<>();
+        // 20 in CI; more to measure (-Dgracefulstop.runs=40).
+        int runs = Integer.getInteger("gracefulstop.runs", 20);
+        for (int run = 0; run < runs; run++) {
             int leader = leaders[run % leaders.length];
             cluster.makeLeader(leader);
             String value = "run" + run;
@@ -62,6 +65,7 @@ class GracefulStopIT {
                     assertEquals(value, t.get("tester"), where + ", get after SIGTERM of node " + victim);
                 }
             }
+            long signalSentAt = System.currentTimeMillis();
             stopping.add(cluster.terminate(3));
             try (TextClient t = TestCluster.textClient(cluster.server(0), NO_QUORUM_WAIT_MS)) {
                 long sentAt = System.currentTimeMillis();
@@ -79,14 +83,19 @@ class GracefulStopIT {
                 }
             }
             for (Process p : stopping) assertEquals(0, TestCluster.exitCode(p), where + ": exit code after SIGTERM");
+            handledAfterMs.add(cluster.signalHandledAt(3) - signalSentAt);
             for (int id = 1; id <= 3; id++) cluster.start(id);
             cluster.awaitStableLeader(Duration.ofSeconds(60));
             warmUp(run);
         }
         // Reported, and bounded: a JVM that handles signals this late in most runs is no test of the
         // node. Seen on this 2-core machine under the test's own load: 0 to 2 runs of 20.
-        System.out.println("runs in which node 3 handled SIGTERM while the get was in flight: " + signalLatencyRuns);
-        assertTrue(signalLatencyRuns.size() <= 6, "the JVM handled SIGTERM late in runs " + signalLatencyRuns);
+        System.out.println("runs in which node 3 handled SIGTERM while the get was in flight: " + signalLatencyRuns
+                + " of " + runs);
+        List<Long> sorted = handledAfterMs.stream().sorted().toList();
+        System.out.println("ms from node 3's SIGTERM to its 'stop requested' log line: median "
+                + sorted.get(sorted.size() / 2) + ", max " + sorted.get(sorted.size() - 1) + ", all " + handledAfterMs);
+        assertTrue(signalLatencyRuns.size() <= Math.max(6, runs * 3 / 10), "the JVM handled SIGTERM late in runs " + signalLatencyRuns);
     }
 
     /**

@@ -107,6 +107,11 @@ class MembershipIT {
             Await.until(Duration.ofSeconds(30), "the removed leader knowing it is out",
                     () -> TestCluster.status(leader).getNotMember());
             ServerSpec next = awaitLeaderOtherThan(leader.id());
+            // The removed node asks the members who leads: a command sent to it is served (issue 11).
+            try (TextClient c = TestCluster.textClient(leader, 20_000)) {
+                assertEquals("yes", c.get("joined"));
+                assertTrue(c.set("via-removed", "ok").startsWith("OK "));
+            }
             MemberListResponse after = members(next);
             assertFalse(after.getMembersList().stream().anyMatch(m -> m.getId() == leader.id()), after.toString());
             assertEquals(3, after.getMembersCount());
@@ -118,7 +123,7 @@ class MembershipIT {
         assertTrue(Files.readString(cluster.log(leader.id())).contains("removed from the cluster"));
     }
 
-    private static MemberChangeRequest change(MemberChangeKind kind, ServerSpec node) {
+    static MemberChangeRequest change(MemberChangeKind kind, ServerSpec node) {
         return MemberChangeRequest.newBuilder().setKind(kind).setNodeId(node.id()).setHost(node.hostname())
                 .setClientPort(node.clientPort()).setLogPort(node.logPort()).build();
     }
@@ -151,11 +156,11 @@ class MembershipIT {
         }
     }
 
-    private static MemberChangeResponse call(ServerSpec leader, MemberChangeRequest req) {
+    static MemberChangeResponse call(ServerSpec leader, MemberChangeRequest req) {
         return withStub(leader, stub -> stub.memberChange(req));
     }
 
-    private static MemberListResponse members(ServerSpec node) {
+    static MemberListResponse members(ServerSpec node) {
         return withStub(node, stub -> stub.memberList(MemberListRequest.getDefaultInstance()));
     }
 

@@ -44,6 +44,8 @@ final class TestCluster implements AutoCloseable {
     // Replaced once by useTls, before any node starts.
     private ClusterConfig config;
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    // For each node, the size of its log when it was last sent SIGTERM (see signalHandledAt).
+    private final Map<Integer, Long> signalLogMarks = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<Integer> portsTaken = new java.util.HashSet<>();
 
     /**
@@ -198,6 +200,11 @@ final class TestCluster implements AutoCloseable {
      */
     Process terminate(int id) {
         Process p = processes.remove(id);
+        try {
+            signalLogMarks.put(id, Files.exists(log(id)) ? Files.size(log(id)) : 0L);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         p.destroy();
         return p;
     }
@@ -235,14 +242,20 @@ final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * When node {@code id} handled its newest SIGTERM (epoch ms), from the "stop requested" line
-     * its log gets once the node is out of Raft or handing over; waits up to 30 s for the line.
+     * When node {@code id} handled the SIGTERM of its last {@link #terminate} (epoch ms), from the
+     * "stop requested" line its log gets once the node is out of Raft or handing over; waits up to
+     * 30 s for the line. Only lines written since that SIGTERM count: the log file is shared by the
+     * node's successive processes, and a signal handled late must not be matched with the line of
+     * an earlier stop.
      */
     long signalHandledAt(int id) {
         String[] line = new String[1];
+        long mark = signalLogMarks.getOrDefault(id, 0L);
         Await.until(Duration.ofSeconds(30), "node " + id + " logging that it handled SIGTERM", () -> {
             try {
-                List<String> lines = Files.readAllLines(log(id));
+                byte[] all = Files.readAllBytes(log(id));
+                List<String> lines = new String(all, (int) mark, all.length - (int) mark,
+                        java.nio.charset.StandardCharsets.UTF_8).lines().toList();
                 for (int i = lines.size() - 1; i >= 0; i--) {
                     if (lines.get(i).contains("stop requested (signal handled)")) {
                         line[0] = lines.get(i);

@@ -127,12 +127,35 @@ final class WriteLoad implements AutoCloseable {
         return List.copyOf(errors);
     }
 
-    /** Every acknowledged write reads back through {@code server}. */
-    void verify(ServerSpec server) throws IOException {
-        try (TextClient t = TestCluster.textClient(server, 20_000)) {
-            for (Map.Entry<String, String> e : acknowledged.entrySet()) {
-                assertEquals(e.getValue(), t.get(e.getKey()), "acknowledged write of " + e.getKey());
+    /** Every acknowledged write reads back through {@code server}, over eight connections at once. */
+    void verify(ServerSpec server) throws Exception {
+        List<Map.Entry<String, String>> writes = new ArrayList<>(acknowledged.entrySet());
+        int readers = 8;
+        ExecutorService checkers = Executors.newFixedThreadPool(readers);
+        try {
+            List<Future<Void>> parts = new ArrayList<>();
+            for (int r = 0; r < readers; r++) {
+                int part = r;
+                parts.add(checkers.submit(() -> {
+                    try (TextClient t = TestCluster.textClient(server, 20_000)) {
+                        for (int i = part; i < writes.size(); i += readers) {
+                            Map.Entry<String, String> e = writes.get(i);
+                            assertEquals(e.getValue(), t.get(e.getKey()), "acknowledged write of " + e.getKey());
+                        }
+                    }
+                    return null;
+                }));
             }
+            for (Future<Void> f : parts) {
+                try {
+                    f.get(10, TimeUnit.MINUTES);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof AssertionError a) throw a;
+                    throw e;
+                }
+            }
+        } finally {
+            checkers.shutdownNow();
         }
     }
 
