@@ -304,4 +304,32 @@ class ReadIndexTest {
         leader.step(append(2, 1, 2, 0, 0, List.of(), 0));
         assertEquals(List.of(new ReadIndexResponse(1, 3, 2, 77, false, 0)), only(ReadIndexResponse.class, leader.ready().messages()));
     }
+
+    // §6.4 with thesis 4.2.1: a learner follows the leader's log, so it may serve reads the leader confirms.
+    @Test
+    void learnerServesReadsTheLeaderConfirms() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        c.join(4);
+        leader.changeMembership(new MembershipChange.AddLearner(4, new Membership.Address("127.0.0.4", 8004, 9004)));
+        c.flush();
+        TestNode learner = c.node(4);
+
+        assertTrue(learner.readIndex(12));
+        c.flush();
+        assertEquals(List.of(new ReadState(12, leader.commit())), learner.readStates());
+    }
+
+    // §6.4: a node that is not a member (removed, or waiting to join) serves no read, even knowing a leader.
+    @Test
+    void nonMemberRefusesReads() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode outsider = c.join(4);
+        outsider.step(Fixtures.heartbeat(1, 4, 1, 0, 0, 0));
+        assertEquals(1, outsider.leader());
+
+        assertFalse(outsider.readIndex(13));
+        assertTrue(only(ReadIndexRequest.class, outsider.ready().messages()).isEmpty());
+    }
 }
