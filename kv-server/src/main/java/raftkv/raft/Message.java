@@ -90,8 +90,9 @@ public sealed interface Message {
     /**
      * The answer to a {@link ReadIndexRequest}. {@code granted}: the sender led {@code term} when
      * the request arrived, had committed an entry of that term, and a quorum has since confirmed its
-     * leadership; {@code index} is its commit index when the request arrived, which the follower must
-     * have applied before it serves the batch. Not granted ({@code index} 0): the sender does not
+     * leadership; {@code index} is its commit index when the request arrived (or, had it not committed
+     * an entry of its term by then, when it had), which the follower must have applied before it serves
+     * the batch. Not granted ({@code index} 0): the sender does not
      * lead (any more), and the batch's reads are to be retried.
      */
     record ReadIndexResponse(long from, long to, long term, long context, boolean granted, long index) implements Message {}
