@@ -34,10 +34,14 @@ class SimulationTest {
 
     /**
      * Snapshots are exercised, not merely possible: over the 3-node seeds above, followers install
-     * snapshots in many runs, after restarts and on nodes that never crashed. Measured when
-     * written (whole nodes, SnapshotKeeper's own triggers): a snapshot installed in 40 of the 150 runs, one after a restart
-     * in 39, and 2 installs on nodes that never crashed (an isolated laggard); the bounds sit well below
-     * so that only a change that stops snapshots from happening fails here.
+     * snapshots in many runs, after restarts and on nodes that never crashed. Measured when written
+     * (whole nodes, SnapshotKeeper's own triggers): a snapshot installed in 40 of the 150 runs, one
+     * after a restart in 39; re-measured when followers began to serve reads (which changed how each
+     * seed's randomness is drawn): 42 and 42. Installs on nodes that never crashed (an isolated
+     * laggard) are rare, 2 in 450 3-node runs, so they are checked on two seeds that have them
+     * (236 and 428 at 3 nodes, found by {@code scripts/sim --nodes 3 --seeds 450}; after a change to
+     * how runs draw their randomness, find others the same way). The bounds sit well below, so that
+     * only a change that stops snapshots from happening fails here.
      */
     @Test
     void snapshotsAreSentAndInstalledInManyRuns() {
@@ -49,8 +53,13 @@ class SimulationTest {
         assertEquals(SEEDS / 3, totals.runs);
         assertTrue(totals.runsInstalling >= 30, totals::toString);
         assertTrue(totals.runsInstallingAfterRestart >= 25, totals::toString);
-        assertTrue(totals.installs - totals.installsAfterRestart >= 1, totals::toString);
         assertTrue(totals.sent >= totals.installs, totals::toString);
+
+        SimMain.SnapshotTotals laggards = new SimMain.SnapshotTotals();
+        for (long seed : new long[] {236, 428}) {
+            laggards.add(new Simulation(seed, 3, SimMain.DEFAULT_SAFETY_TICKS, SimMain.LIVENESS_TICKS).run());
+        }
+        assertTrue(laggards.installs - laggards.installsAfterRestart >= 1, laggards::toString);
     }
 
     @Test
