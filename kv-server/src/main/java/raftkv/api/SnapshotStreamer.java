@@ -16,11 +16,13 @@ import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
 import raftkv.node.KvService;
 import raftkv.node.RaftNode;
+import raftkv.raft.Role;
 import raftkv.proto.kv.SnapshotData;
 
 /**
  * kv.proto SaveSnapshot: a consistent snapshot of the whole store, streamed to a client for a
- * backup. Only the leader serves it. A linearizable read, executed here and never forwarded
+ * backup. Only the leader serves it; a follower, which could confirm the read below through its leader,
+ * answers with the leader's address instead, as kvctl expects. A linearizable read, executed here and never forwarded
  * (ReadIndex: leadership confirmed by a quorum, then the state machine applied up to the commit
  * index the read saw), is followed by an O(1) capture of the state machine on the node thread;
  * its applied index is at least that read's, so the snapshot holds every write acknowledged
@@ -60,6 +62,17 @@ final class SnapshotStreamer {
         // Both handlers must be set before this method returns (gRPC's rule).
         call.setOnReadyHandler(flow::signal);
         call.setOnCancelHandler(flow::cancel);
+        node.status().whenComplete((status, failure) -> {
+            if (failure == null && status.raft().role() != Role.LEADER) {
+                slots.release();
+                out.onError(GrpcResults.toStatus(service.notTheLeader(status.raft().leader())));
+            } else {
+                probeAndCapture(out, call, flow);
+            }
+        });
+    }
+
+    private void probeAndCapture(StreamObserver<SnapshotData> out, ServerCallStreamObserver<SnapshotData> call, FlowControl flow) {
         service.execute(PROBE, false).whenComplete((result, error) -> {
             if (error != null || !(result instanceof KvResult.Found || result instanceof KvResult.NotFound)) {
                 slots.release();

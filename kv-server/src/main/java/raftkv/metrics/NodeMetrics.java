@@ -58,8 +58,8 @@ public final class NodeMetrics {
         raftGauge("raftkv_keys", "Keys in the state machine", raft, v -> v.keys());
         raftCounter("raftkv_raft_proposals", "Entries this node proposed as leader and appended (client writes, "
                 + "expiry ticks), since it started", raft, v -> v.proposals());
-        raftCounter("raftkv_raft_read_index", "ReadIndex reads this node started as leader (each confirmed by a "
-                + "quorum round before it is served), since it started", raft, v -> v.readIndexRequests());
+        raftCounter("raftkv_raft_read_index", "ReadIndex reads this node started: as leader (each confirmed by a "
+                + "quorum round before it is served) or as follower (each confirmed by the leader), since it started", raft, v -> v.readIndexRequests());
         snapshotSeconds = Histogram.builder().name("raftkv_snapshot_write_seconds")
                 .help("Time writing one snapshot of the state machine to disk took (its count: snapshots written)")
                 .classicOnly().classicExponentialUpperBounds(0.001, 2, 16).withoutExemplars().register(registry);

@@ -239,6 +239,16 @@ public final class KvService implements KvApi {
         return null;
     }
 
+    /**
+     * The answer of a call only the leader serves, on a node that does not lead: a redirect to
+     * {@code leader} (certainly not executed), or unavailable while no leader (or its address) is known.
+     */
+    public KvResult notTheLeader(long leader) {
+        ServerSpec spec = leader == RaftCore.NONE || leader == node.id() ? null : addresses.apply(leader);
+        if (spec == null) return new KvResult.Unavailable("node " + node.id() + " does not lead and knows no leader's address", null);
+        return new KvResult.Redirect(spec.clientAddress(), spec.logAddress());
+    }
+
     private void retryLater(KvRequest request, boolean mayForward, long deadline, long backoffMs,
                             CompletableFuture<KvResult> promise, String why) {
         long left = deadline - clock.nanos();

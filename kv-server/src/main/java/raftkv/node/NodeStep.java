@@ -60,7 +60,8 @@ public final class NodeStep {
      * A node's view of itself, for Status calls and metrics.
      *
      * @param proposals         entries this node proposed and its core appended (as leader), since start
-     * @param readIndexRequests ReadIndex reads this node's core took to confirm with a quorum, since start
+     * @param readIndexRequests ReadIndex reads this node's core took to confirm, since start: as leader with a
+     *                          quorum, as follower or learner through its leader
      */
     public record NodeStatus(Status raft, long appliedIndex, int keys, long proposals, long readIndexRequests) {}
 
@@ -88,6 +89,8 @@ public final class NodeStep {
     // Counters for metrics, read through status(): plain fields, the node thread's alone.
     private long proposals;
     private long readIndexRequests;
+    // Reads this node answered from its own state machine as a follower or learner, after a ReadIndex from its leader.
+    private long followerReadsServed;
     // The log's time as this node counts it: what a leader stamps its entries with.
     private final LogClock logClock;
     private long lastExpiryTickMs;
@@ -180,7 +183,7 @@ public final class NodeStep {
     public void stepRequest(Message m, Consumer<Message> reply) {
         if (stop.silent()) {
             refuseWhileSilent(m, reply);
-        } else if (m instanceof Message.TimeoutNow) {
+        } else if (Message.isOneWay(m)) {
             reply.accept(null); // it has no answer
             stepPeer(m);
         } else if (stepPeer(m)) {
@@ -231,6 +234,11 @@ public final class NodeStep {
         }
         else if (request.isWrite()) propose(request, result, deadlineNanos);
         else read(request, result, deadlineNanos);
+    }
+
+    /** Reads answered here as a follower or learner (after the leader's ReadIndex), since start. Node thread only. */
+    public long followerReadsServed() {
+        return followerReadsServed;
     }
 
     public NodeStatus status() {
@@ -328,6 +336,11 @@ public final class NodeStep {
         }
     }
 
+    /**
+     * A linearizable read (thesis 6.4): the leader confirms its leadership with a quorum; a follower or
+     * learner asks its leader for the read index. Either way the read is served here, from this node's
+     * state machine, once it has applied up to that index ({@link PendingRequests#serveReadsUpTo}).
+     */
     private void read(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         long readId = pending.nextReadId();
         if (core.readIndex(readId)) {
@@ -417,8 +430,12 @@ public final class NodeStep {
         membershipWatch.notice(core.membership());
         for (Message m : r.messages()) {
             if (r.sendableBeforeSync(m)) continue; // sent above
-            if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
+            if (Message.isRequest(m)) {
                 if (!stop.silent()) transport.send(m);
+            } else if (Message.isOneWay(m)) {
+                // A leader asked to stop confirms no follower's reads, as it serves none of its own (below).
+                boolean confirmsRead = m instanceof Message.ReadIndexResponse a && a.granted();
+                if (!stop.silent() && !(confirmsRead && stop.requested())) transport.send(m);
             } else {
                 // From the moment a stop is asked for, this node acknowledges nothing: a leader handing
                 // over that a successor has already deposed (while its last Ready still said it led,
@@ -468,6 +485,7 @@ public final class NodeStep {
      * goes backwards.
      */
     private KvResult serve(KvRequest request) {
+        if (core.role() != Role.LEADER) followerReadsServed++;
         Optional<Stored> stored = stateMachine.get(request.key(), stateMachine.clockMs());
         if (stored.isEmpty()) return new KvResult.NotFound();
         Stored s = stored.get();

@@ -9,7 +9,8 @@ import java.util.List;
  * {@link AppendRequest} and {@link SnapshotRequest} a core takes ({@link StepResult#TAKEN}) is
  * answered by exactly one response to the sender, and responses to one peer leave in the order
  * their requests were stepped. A request the core refuses ({@link StepResult.Refused}) gets no
- * response at all. {@link TimeoutNow} has no response.
+ * response at all. {@link TimeoutNow}, {@link ReadIndexRequest} and {@link ReadIndexResponse} are
+ * one-way: they have no response of their own ({@link #isOneWay}).
  */
 public sealed interface Message {
     long from();
@@ -78,8 +79,31 @@ public sealed interface Message {
     /** Leadership transfer (thesis 3.10): the receiver starts an election at once. */
     record TimeoutNow(long from, long to, long term) implements Message {}
 
+    /**
+     * A follower's (or learner's) request for a read index on behalf of a batch of its clients'
+     * reads (thesis 6.4). {@code context} names the batch: the answer carries it back, and the
+     * follower takes an answer only for the batch it is waiting on. One-way: the leader answers
+     * with a {@link ReadIndexResponse} of its own, once its leadership is confirmed.
+     */
+    record ReadIndexRequest(long from, long to, long term, long context) implements Message {}
+
+    /**
+     * The answer to a {@link ReadIndexRequest}. {@code granted}: the sender led {@code term} when
+     * the request arrived, had committed an entry of that term, and a quorum has since confirmed its
+     * leadership; {@code index} is its commit index when the request arrived (or, had it not committed
+     * an entry of its term by then, when it had), which the follower must have applied before it serves
+     * the batch. Not granted ({@code index} 0): the sender does not
+     * lead (any more), and the batch's reads are to be retried.
+     */
+    record ReadIndexResponse(long from, long to, long term, long context, boolean granted, long index) implements Message {}
+
     /** True for the messages that expect a response. */
     static boolean isRequest(Message m) {
         return m instanceof VoteRequest || m instanceof AppendRequest || m instanceof SnapshotRequest;
+    }
+
+    /** True for the messages that expect no response and are no response themselves: sent like requests. */
+    static boolean isOneWay(Message m) {
+        return m instanceof TimeoutNow || m instanceof ReadIndexRequest || m instanceof ReadIndexResponse;
     }
 }

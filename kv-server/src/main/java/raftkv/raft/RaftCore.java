@@ -12,6 +12,8 @@ import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.AppendResponse;
+import raftkv.raft.Message.ReadIndexRequest;
+import raftkv.raft.Message.ReadIndexResponse;
 import raftkv.raft.Message.SnapshotRequest;
 import raftkv.raft.Message.SnapshotResponse;
 import raftkv.raft.Message.TimeoutNow;
@@ -30,8 +32,8 @@ import raftkv.raft.Quorum.VoteResult;
  * it as {@link Ready} describes and then calls {@link #advance(Ready)} before any other input.
  *
  * <p>Beyond the Raft paper it implements pre-vote and check-quorum (thesis 9.6), fast log
- * back-off, batched and pipelined replication, ReadIndex reads (thesis 6.4) and leadership
- * transfer (thesis 3.10).
+ * back-off, batched and pipelined replication, ReadIndex reads (thesis 6.4), served by the leader
+ * and, after a ReadIndex request to it, by followers and learners, and leadership transfer (thesis 3.10).
  */
 public final class RaftCore {
     /** "No node": no vote cast, no leader known. */
@@ -83,6 +85,8 @@ public final class RaftCore {
     // Leader only: one Progress per follower, iterated in id order for determinism.
     private final TreeMap<Long, Progress> progress = new TreeMap<>();
     private ReadIndex reads = new ReadIndex();
+    // Followers and learners: their clients' reads, batched into ReadIndex requests to the leader.
+    private final FollowerReads followerReads = new FollowerReads();
     private long leadTransferee = NONE;
 
     // Output accumulated for the next Ready.
@@ -135,6 +139,8 @@ public final class RaftCore {
             tickLeader();
         } else {
             electionElapsed++;
+            // A batch unanswered for an election timeout was lost on the way (or its answer was): retried.
+            followerReads.tick(config.electionTicks(), droppedReads);
             if (electionElapsed >= randomizedElectionTimeout && mayCampaign()) campaign(false);
         }
     }
@@ -186,6 +192,10 @@ public final class RaftCore {
             if (role == Role.LEADER && progress.containsKey(r.from())) handleSnapshotResponse(r);
         } else if (m instanceof TimeoutNow t) {
             if (role == Role.FOLLOWER && t.from() == leader && membership.isVoter(config.id())) campaign(true);
+        } else if (m instanceof ReadIndexRequest r) {
+            handleReadIndexRequest(r);
+        } else if (m instanceof ReadIndexResponse r) {
+            handleReadIndexResponse(r);
         }
         return StepResult.TAKEN;
     }
@@ -208,7 +218,9 @@ public final class RaftCore {
         }
         if (m.term() > MAX_TERM) return "term " + m.term() + " is above the bound 2^62";
         if (m.term() < term) return null; // stale: answered with our term, whatever it says
-        if (fromLeader && m.term() == term) {
+        // A granted read index is a leader's answer too.
+        boolean claimsLeadership = fromLeader || (m instanceof ReadIndexResponse r && r.granted());
+        if (claimsLeadership && m.term() == term) {
             // Election Safety (Raft paper 5.2): at most one leader per term.
             if (role == Role.LEADER) {
                 return "a second leader in term " + term + ": node " + config.id() + " leads it";
@@ -340,20 +352,59 @@ public final class RaftCore {
     }
 
     /**
-     * Starts a linearizable read (ReadIndex, thesis 6.4). Returns false if this node is not the
-     * leader; otherwise the read is later reported in {@link Ready#readStates()} with the index the
-     * node must have applied before reading, or in {@link Ready#droppedReads()} if leadership is lost.
+     * Starts a linearizable read (ReadIndex, thesis 6.4). The leader confirms it itself; a follower
+     * or learner that knows its leader asks the leader for the index, in a batch with the other reads
+     * that arrive while one request is out. Returns false if this node can do neither (no leader
+     * known, or not a member); otherwise the read is later reported in {@link Ready#readStates()}
+     * with the index the node must have applied before reading, or in {@link Ready#droppedReads()}
+     * if it cannot be confirmed (leadership lost, a leader change, no answer in time): the caller
+     * retries it.
      */
     public boolean readIndex(long requestId) {
         checkNoOutstandingReady();
-        if (role != Role.LEADER) return false;
+        if (role == Role.LEADER) {
+            startRead(new ReadIndex.Read(config.id(), requestId));
+            return true;
+        }
+        // A removed node, or one waiting to join, serves nothing: a leader may no longer answer it.
+        if (role != Role.FOLLOWER || leader == NONE || !membership.contains(config.id())) return false;
+        followerReads.add(requestId);
+        return true;
+    }
+
+    /** Leader: a read, its own or a follower's, waits for an entry of this term to commit, then for a quorum's round. */
+    private void startRead(ReadIndex.Read read) {
         if (!committedInCurrentTerm()) {
-            reads.awaitTermCommit(requestId);
+            reads.awaitTermCommit(read);
         } else {
-            reads.add(requestId, log.committed());
+            reads.add(read, log.committed());
             releaseReads();
         }
-        return true;
+    }
+
+    /**
+     * A follower asks for a read index (thesis 6.4): the leader takes it as one of its own reads,
+     * at its commit index now, and answers once a quorum confirms it still leads. Any other node
+     * refuses it, and the follower retries.
+     */
+    private void handleReadIndexRequest(ReadIndexRequest m) {
+        if (role != Role.LEADER) {
+            send(new ReadIndexResponse(config.id(), m.from(), term, m.context(), false, 0));
+            return;
+        }
+        startRead(new ReadIndex.Read(m.from(), m.context()));
+    }
+
+    /** The leader's answer to this follower's outstanding batch: its reads may proceed at that index, or are retried. */
+    private void handleReadIndexResponse(ReadIndexResponse m) {
+        if (role != Role.FOLLOWER) return; // a candidate or leader of this term dropped its batch when it stopped following
+        List<Long> batch = followerReads.answered(m);
+        if (batch == null) return;
+        if (m.granted()) {
+            for (long id : batch) readStates.add(new ReadState(id, m.index()));
+        } else {
+            droppedReads.addAll(batch);
+        }
     }
 
     /**
@@ -419,6 +470,12 @@ public final class RaftCore {
                 reads.markBroadcast();
             }
             sendAppends();
+        } else if (role == Role.FOLLOWER && followerReads.readyToSend()) {
+            // A context no earlier batch had, not even one of an earlier run of this node: an answer
+            // still on its way to a crashed incarnation must never confirm this batch.
+            long context = random.nextLong();
+            followerReads.sent(context, leader, term);
+            send(new ReadIndexRequest(config.id(), leader, term, context));
         }
         SoftState soft = softState();
         HardState hard = new HardState(term, votedFor);
@@ -584,11 +641,13 @@ public final class RaftCore {
     /** Any role to follower, at {@code newTerm} (at least the current one) with a known or unknown leader. */
     private void becomeFollower(long newTerm, long newLeader) {
         if (newTerm < term) throw new IllegalStateException("term going back from " + term + " to " + newTerm);
-        if (role == Role.LEADER) reads.dropAll(droppedReads);
         if (newTerm > term) {
             term = newTerm;
             votedFor = NONE;
         }
+        if (role == Role.LEADER) dropLeaderReads();
+        // A follower's batches were for the leader it followed; any change of leader or term ends them.
+        followerReads.dropAll(droppedReads);
         role = Role.FOLLOWER;
         leader = newLeader;
         leadTransferee = NONE;
@@ -619,6 +678,7 @@ public final class RaftCore {
         if (role == Role.LEADER) throw new IllegalStateException("a leader does not campaign (term " + term + ")");
         role = Role.PRE_CANDIDATE;
         leader = NONE;
+        followerReads.dropAll(droppedReads);
         votes.clear();
         electionElapsed = 0;
         resetElectionTimer();
@@ -631,6 +691,7 @@ public final class RaftCore {
         term++;
         votedFor = config.id();
         leader = NONE;
+        followerReads.dropAll(droppedReads);
         votes.clear();
         electionElapsed = 0;
         resetElectionTimer();
@@ -798,6 +859,9 @@ public final class RaftCore {
             send(new AppendResponse(config.id(), a.from(), term, false, 0, a.prevLogIndex(), 0, 0, a.readSeq()));
         } else if (m instanceof SnapshotRequest s) {
             send(new SnapshotResponse(config.id(), s.from(), term, 0));
+        } else if (m instanceof ReadIndexRequest r) {
+            // Refused with our term: the follower learns of the newer term and retries its reads.
+            send(new ReadIndexResponse(config.id(), r.from(), term, r.context(), false, 0));
         }
         // Responses from an older term carry nothing we can use.
     }
@@ -971,7 +1035,7 @@ public final class RaftCore {
             log.commitTo(quorumIndex);
             if (changeWasPending && membershipIndex <= log.committed() && membershipChangeCommitted()) return;
             if (!termWasCommitted && committedInCurrentTerm()) {
-                for (long id : reads.takeAwaitingTermCommit()) reads.add(id, log.committed());
+                for (ReadIndex.Read read : reads.takeAwaitingTermCommit()) reads.add(read, log.committed());
                 releaseReads();
             }
         }
@@ -983,7 +1047,26 @@ public final class RaftCore {
 
     private void releaseReads() {
         reads.release(seq -> quorum.voteResult(id -> id == config.id() || progress.get(id).ackedReadSeq >= seq)
-                == VoteResult.WON, readStates);
+                == VoteResult.WON, this::answerRead);
+    }
+
+    /** A confirmed read: this node's own goes to the Ready, a follower's batch gets its index. */
+    private void answerRead(ReadIndex.Read read, long index) {
+        if (read.requester() == config.id()) {
+            readStates.add(new ReadState(read.id(), index));
+        } else {
+            send(new ReadIndexResponse(config.id(), read.requester(), term, read.id(), true, index));
+        }
+    }
+
+    /** Leadership lost: this node's own reads are dropped, followers' batches refused (they retry). */
+    private void dropLeaderReads() {
+        List<ReadIndex.Read> lost = new ArrayList<>();
+        reads.dropAll(lost);
+        for (ReadIndex.Read read : lost) {
+            if (read.requester() == config.id()) droppedReads.add(read.id());
+            else send(new ReadIndexResponse(config.id(), read.requester(), term, read.id(), false, 0));
+        }
     }
 
     // ---------------------------------------------------------------- helpers

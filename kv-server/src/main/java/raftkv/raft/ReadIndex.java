@@ -10,13 +10,19 @@ import java.util.function.LongPredicate;
  * arrives and a read round number ({@code seq}); it is released once a quorum has answered a
  * message sent after it arrived, which proves this node was still leader at that moment.
  * Reads that arrive before the leader has committed an entry of its own term wait for that first.
+ *
+ * <p>A read is this node's own (a client read it serves) or a follower's batch: {@code requester}
+ * is the node to answer, {@code id} the local request id or the follower's batch context.
  */
 final class ReadIndex {
-    private record Pending(long requestId, long index, long seq) {}
+    /** A read to answer: who asked ({@code requester}) and under which id. */
+    record Read(long requester, long id) {}
+
+    private record Pending(Read read, long index, long seq) {}
 
     // Invariant: pending is ordered by seq (and so by index), oldest first.
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private final List<Long> awaitingTermCommit = new ArrayList<>();
+    private final List<Read> awaitingTermCommit = new ArrayList<>();
     // The current read round; messages the leader sends carry it. Invariant: broadcastSeq <= seq.
     private long seq;
     // The highest round already announced to every follower.
@@ -27,21 +33,21 @@ final class ReadIndex {
     }
 
     /** Adds a read that may be confirmed by the next round of messages. */
-    void add(long requestId, long commitIndex) {
+    void add(Read read, long commitIndex) {
         if (seq == broadcastSeq) seq++; // reads arriving before the next broadcast share one round
-        pending.addLast(new Pending(requestId, commitIndex, seq));
+        pending.addLast(new Pending(read, commitIndex, seq));
     }
 
     /** Parks a read until the leader has committed an entry of its term. */
-    void awaitTermCommit(long requestId) {
-        awaitingTermCommit.add(requestId);
+    void awaitTermCommit(Read read) {
+        awaitingTermCommit.add(read);
     }
 
     /** The reads parked by {@link #awaitTermCommit}, now to be added; clears them. */
-    List<Long> takeAwaitingTermCommit() {
-        List<Long> ids = new ArrayList<>(awaitingTermCommit);
+    List<Read> takeAwaitingTermCommit() {
+        List<Read> reads = new ArrayList<>(awaitingTermCommit);
         awaitingTermCommit.clear();
-        return ids;
+        return reads;
     }
 
     /** True if a round has reads waiting for it that no message has announced yet. */
@@ -53,17 +59,22 @@ final class ReadIndex {
         broadcastSeq = seq;
     }
 
+    /** Where a confirmed read goes: once {@code index} is applied, reading is linearizable for {@code read}. */
+    interface Confirmed {
+        void read(Read read, long index);
+    }
+
     /** Releases, oldest first, every read whose round a quorum has acknowledged. */
-    void release(LongPredicate quorumAcked, List<ReadState> out) {
+    void release(LongPredicate quorumAcked, Confirmed out) {
         while (!pending.isEmpty() && quorumAcked.test(pending.peekFirst().seq())) {
             Pending p = pending.removeFirst();
-            out.add(new ReadState(p.requestId(), p.index()));
+            out.read(p.read(), p.index());
         }
     }
 
-    /** Leadership lost: every read still waiting is reported as dropped. */
-    void dropAll(List<Long> out) {
-        for (Pending p : pending) out.add(p.requestId());
+    /** Leadership lost: every read still waiting is reported, to be dropped. */
+    void dropAll(List<Read> out) {
+        for (Pending p : pending) out.add(p.read());
         out.addAll(awaitingTermCommit);
         pending.clear();
         awaitingTermCommit.clear();

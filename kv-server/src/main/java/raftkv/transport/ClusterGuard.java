@@ -9,6 +9,9 @@ import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.InstallSnapshotResponse;
 import raftkv.proto.raft.SnapshotHeader;
+import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
 import raftkv.proto.raft.VoteRequest;
@@ -124,6 +127,18 @@ final class ClusterGuard {
     }
 
     TimeoutNowResponse stamp(TimeoutNowResponse p) {
+        return p.toBuilder().setClusterId(clusterId).build();
+    }
+
+    ReadIndexRequest stamp(ReadIndexRequest p) {
+        return p.toBuilder().setClusterId(clusterId).build();
+    }
+
+    ReadIndexResponse stamp(ReadIndexResponse p) {
+        return p.toBuilder().setClusterId(clusterId).build();
+    }
+
+    ReadIndexAck stamp(ReadIndexAck p) {
         return p.toBuilder().setClusterId(clusterId).build();
     }
 }

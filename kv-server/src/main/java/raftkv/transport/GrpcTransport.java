@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
+import raftkv.proto.raft.ReadIndexAck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.raft.Message;
@@ -265,7 +266,7 @@ public final class GrpcTransport implements Transport {
      */
     @Override
     public void send(Message request) {
-        if (!Message.isRequest(request) && !(request instanceof Message.TimeoutNow)) {
+        if (!Message.isRequest(request) && !Message.isOneWay(request)) {
             throw new IllegalArgumentException("only requests are sent; answers go through the reply callback: " + request);
         }
         if (request.from() != selfId) throw new IllegalArgumentException("node " + selfId + " cannot send " + request);
@@ -302,6 +303,12 @@ public final class GrpcTransport implements Transport {
                 }
                 return null;
             });
+        } else if (request instanceof Message.ReadIndexRequest m) {
+            link.call("ReadIndex", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::readIndex,
+                    r -> readIndexAck(r, "the answer to ReadIndex from", peer));
+        } else if (request instanceof Message.ReadIndexResponse m) {
+            link.call("ReadIndexReply", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::readIndexReply,
+                    r -> readIndexAck(r, "the answer to ReadIndexReply from", peer));
         } else if (request instanceof Message.SnapshotRequest m) {
             SnapshotSender transfer = new SnapshotSender(snapshotEnv, link, m, done -> transfers.remove(peer, done));
             if (transfers.putIfAbsent(peer, transfer) != null) {
@@ -310,6 +317,12 @@ public final class GrpcTransport implements Transport {
             }
             transfer.start();
         }
+    }
+
+    /** A one-way call's acknowledgement: validated, nothing for the core (an ack from another cluster is dropped). */
+    private Message readIndexAck(ReadIndexAck r, String what, long peer) {
+        if (cluster.admits(r.getClusterId(), what, peer)) ProtoCodec.fromProto(r);
+        return null;
     }
 
     /**

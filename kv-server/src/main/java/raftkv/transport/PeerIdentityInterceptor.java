@@ -17,6 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.SnapshotChunk;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.VoteRequest;
 import raftkv.security.NodeIdentity;
@@ -112,6 +114,8 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
         if (message instanceof VoteRequest m) return OptionalLong.of(m.getCandidateId());
         if (message instanceof AppendRequest m) return OptionalLong.of(m.getLeaderId());
         if (message instanceof TimeoutNowRequest m) return OptionalLong.of(m.getLeaderId());
+        if (message instanceof ReadIndexRequest m) return OptionalLong.of(m.getFollowerId());
+        if (message instanceof ReadIndexResponse m) return OptionalLong.of(m.getLeaderId());
         if (message instanceof SnapshotChunk m && m.hasHeader()) return OptionalLong.of(m.getHeader().getLeaderId());
         return OptionalLong.empty();
     }

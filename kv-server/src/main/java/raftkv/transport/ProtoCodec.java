@@ -6,6 +6,9 @@ import java.util.List;
 import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.InstallSnapshotResponse;
+import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.SnapshotHeader;
 import raftkv.proto.raft.TimeoutNowRequest;
@@ -194,6 +197,58 @@ public final class ProtoCodec {
     /** @return the target's term */
     public static long fromProto(TimeoutNowResponse p) {
         return boundedTerm("TimeoutNowResponse.term", p.getTerm());
+    }
+
+    // ------------------------------------------------------------------ ReadIndex
+
+    public static ReadIndexRequest toProto(Message.ReadIndexRequest m) {
+        return ReadIndexRequest.newBuilder().setTerm(m.term()).setFollowerId(m.from()).setContext(m.context()).build();
+    }
+
+    /** @param to this node's id; the context is any 64-bit value */
+    public static Message.ReadIndexRequest fromProto(ReadIndexRequest p, long to) {
+        long term = term("ReadIndexRequest.term", p.getTerm());
+        long from = u64("ReadIndexRequest.follower_id", p.getFollowerId());
+        return new Message.ReadIndexRequest(from, to, term, p.getContext());
+    }
+
+    public static ReadIndexResponse toProto(Message.ReadIndexResponse m) {
+        return ReadIndexResponse.newBuilder()
+                .setTerm(m.term())
+                .setLeaderId(m.from())
+                .setContext(m.context())
+                .setGranted(m.granted())
+                .setReadIndex(m.index())
+                .build();
+    }
+
+    /**
+     * Checks that a granted answer names an index (a leader grants only once it has committed an
+     * entry of its term, so never 0) and a refusal none.
+     *
+     * @param to this node's id
+     */
+    public static Message.ReadIndexResponse fromProto(ReadIndexResponse p, long to) {
+        long term = term("ReadIndexResponse.term", p.getTerm());
+        long from = u64("ReadIndexResponse.leader_id", p.getLeaderId());
+        long index = u64("ReadIndexResponse.read_index", p.getReadIndex());
+        if (p.getGranted() && index == 0) {
+            throw invalid("ReadIndexResponse.read_index: missing on a granted answer (a leader's commit index is at least 1)");
+        }
+        if (!p.getGranted() && index != 0) {
+            throw invalid("ReadIndexResponse.read_index: " + index + " on a refusal (0 unless granted)");
+        }
+        return new Message.ReadIndexResponse(from, to, term, p.getContext(), p.getGranted(), index);
+    }
+
+    /** The core has no record for this reply; it carries only the message's term. */
+    public static ReadIndexAck readIndexAck(long term) {
+        return ReadIndexAck.newBuilder().setTerm(boundedTerm("ReadIndexAck.term", term)).build();
+    }
+
+    /** Validates the acknowledgement; it carries nothing for the core. */
+    public static void fromProto(ReadIndexAck p) {
+        boundedTerm("ReadIndexAck.term", p.getTerm());
     }
 
     // ------------------------------------------------------------------ InstallSnapshot

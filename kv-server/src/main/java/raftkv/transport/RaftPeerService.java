@@ -17,6 +17,9 @@ import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.InstallSnapshotResponse;
 import raftkv.proto.raft.RaftPeerGrpc;
+import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
@@ -112,6 +115,25 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         });
     }
 
+    /** One-way, as TimeoutNow: the node replies null, and the leader answers later with a ReadIndexReply call. */
+    @Override
+    public void readIndex(ReadIndexRequest request, StreamObserver<ReadIndexAck> call) {
+        serve("ReadIndex", call, request.getClusterId(), request.getFollowerId(), () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> oneWayAck(req, reply));
+    }
+
+    /** One-way: the leader's answer to a ReadIndex request this node sent. */
+    @Override
+    public void readIndexReply(ReadIndexResponse request, StreamObserver<ReadIndexAck> call) {
+        serve("ReadIndexReply", call, request.getClusterId(), request.getLeaderId(), () -> ProtoCodec.fromProto(request, selfId),
+                (req, reply) -> oneWayAck(req, reply));
+    }
+
+    private ReadIndexAck oneWayAck(Message request, Message reply) {
+        if (reply != null) throw new IllegalArgumentException(request.getClass().getSimpleName() + " has no response: reply with null, got " + reply);
+        return cluster.stamp(ProtoCodec.readIndexAck(request.term()));
+    }
+
     /** See {@link SnapshotReceiver}. */
     @Override
     public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResponse> call) {
@@ -169,7 +191,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
                 throw new IllegalStateException(rpc + " from node " + request.from() + " answered twice: " + response);
             }
             if (response != null) highestTerm.accumulateAndGet(response.term(), Math::max);
-            if (response == null && !(request instanceof Message.TimeoutNow)) {
+            if (response == null && Message.isRequest(request)) {
                 // The node did not take the request (its queue is full, or it is stopping): the
                 // peer retries, as after a lost message.
                 finish(call, null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));

@@ -6,8 +6,9 @@ import raftkv.raft.Message;
 
 /**
  * Carries Raft messages between nodes. Requests ({@link Message.VoteRequest},
- * {@link Message.AppendRequest}, {@link Message.SnapshotRequest}, {@link Message.TimeoutNow}) go out
- * through {@link #send}; the peer's answer comes back through {@link Inbound#onResponse}.
+ * {@link Message.AppendRequest}, {@link Message.SnapshotRequest}) and one-way messages
+ * ({@link Message#isOneWay}: {@link Message.TimeoutNow}, the ReadIndex request and its answer) go out
+ * through {@link #send}; the peer's answer to a request comes back through {@link Inbound#onResponse}.
  * Requests from peers arrive through {@link Inbound#onRequest} with a callback for the answer,
  * except snapshots, which arrive whole, as a file, through {@link Inbound#onSnapshot}.
  *
@@ -21,7 +22,7 @@ public interface Transport extends AutoCloseable {
     interface Inbound {
         /**
          * A request from a peer. {@code reply} must be called exactly once with the core's response
-         * (for {@link Message.TimeoutNow}, which has none, with null), on any thread; null for any
+         * (for a one-way message, which has none, with null), on any thread; null for any
          * other request means the node did not take it, and the peer is told UNAVAILABLE.
          */
         void onRequest(Message request, Consumer<Message> reply);

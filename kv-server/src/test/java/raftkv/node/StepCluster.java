@@ -56,10 +56,10 @@ final class StepCluster {
             if (down.contains(m.to())) continue;
             NodeStep to = node(m.to());
             Message request = m;
-            if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
+            if (Message.isRequest(m) || Message.isOneWay(m)) {
                 to.stepRequest(m, reply -> {
                     if (reply != null) wire.addLast(reply);
-                    else if (!(request instanceof Message.TimeoutNow)) refused.add(request);
+                    else if (Message.isRequest(request)) refused.add(request);
                 });
             } else {
                 to.stepResponse(m);

@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import raftkv.raft.Fixtures.Opts;
 import raftkv.raft.Message.AppendRequest;
+import raftkv.raft.Message.ReadIndexRequest;
+import raftkv.raft.Message.ReadIndexResponse;
 import raftkv.raft.Message.VoteRequest;
 import raftkv.raft.Message.VoteResponse;
 
@@ -26,16 +28,16 @@ class ReadIndexTest {
         return c;
     }
 
-    // §6.4: only the leader serves ReadIndex; a follower or candidate refuses the read at once.
+    // §6.4: a node that knows no leader (a candidate, a follower before any leader) refuses the read at once.
     @Test
-    void readOnNonLeaderReturnsFalse() {
+    void readWithoutKnownLeaderReturnsFalse() {
         Cluster c = new Cluster(Opts.THESIS, THREE);
-        c.elect(1);
         TestNode follower = c.node(2);
         TestNode candidate = PaperTermTest.inRole(Role.CANDIDATE);
 
-        assertFalse(follower.readIndex(1));
+        assertFalse(follower.readIndex(1), "no leader known yet");
         assertFalse(candidate.readIndex(1));
+        assertTrue(follower.ready().messages().isEmpty());
         assertTrue(follower.ready().readStates().isEmpty());
     }
 
@@ -138,5 +140,196 @@ class ReadIndexTest {
         Ready r = leader.ready();
 
         assertEquals(List.of(5L, 6L), r.droppedReads());
+    }
+
+    // ---------------------------------------------------------------- reads served by followers
+
+    // §6.4: a follower asks the leader for a read index, one request for the reads that arrived together;
+    // reads arriving while it is out wait for the next batch.
+    @Test
+    void followerBatchesReadsIntoOneRequestAtATime() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode follower = c.node(2);
+
+        assertTrue(follower.readIndex(1));
+        assertTrue(follower.readIndex(2));
+        List<ReadIndexRequest> first = only(ReadIndexRequest.class, follower.ready().messages());
+        assertEquals(1, first.size());
+        assertEquals(1, first.get(0).to());
+        assertEquals(1, first.get(0).term());
+        follower.takeSent();
+
+        assertTrue(follower.readIndex(3));
+        assertTrue(only(ReadIndexRequest.class, follower.ready().messages()).isEmpty(), "one batch out at a time");
+
+        c.deliver(first.get(0));
+        c.flush(m -> !(m instanceof ReadIndexRequest)); // the leader's heartbeat round, then its answer
+        assertEquals(List.of(new ReadState(1, 1), new ReadState(2, 1)), follower.readStates());
+        List<ReadIndexRequest> second = only(ReadIndexRequest.class, follower.sent());
+        assertEquals(1, second.size(), "the answer lets the next batch go");
+        assertTrue(second.get(0).context() != first.get(0).context());
+    }
+
+    // §6.4: the leader answers a follower only after a quorum confirms, after the request arrived, that it still leads.
+    @Test
+    void leaderAnswersFollowerOnlyAfterAHeartbeatRound() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        c.node(3).readIndex(8);
+        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(3).ready().messages()).get(0);
+        c.node(3).takeSent();
+
+        c.deliver(request);
+        assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
+        AppendRequest beat = only(AppendRequest.class, 2, leader.takeSent()).get(0);
+        c.roundTrip(beat);
+
+        assertEquals(List.of(new ReadIndexResponse(1, 3, 1, request.context(), true, 1)),
+                only(ReadIndexResponse.class, leader.sent()), "answered with the commit index at arrival");
+    }
+
+    // §6.4: a new leader answers a follower only once it has committed an entry of its own term.
+    @Test
+    void leaderAnswersFollowerOnlyAfterCommittingInItsTerm() {
+        Cluster c = electedWithNoopPending();
+        TestNode leader = c.node(1);
+        leader.ready();
+        AppendRequest noop = only(AppendRequest.class, 2, leader.sent()).get(0);
+        c.deliver(noop); // node 2 learns its leader; the no-op is not committed yet
+        c.node(2).takeSent();
+        c.node(2).readIndex(5);
+        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(2).ready().messages()).get(0);
+        c.node(2).takeSent();
+
+        c.deliver(request);
+        leader.elapse(1);
+        c.flush(m -> !(m instanceof AppendRequest a) || a.entries().isEmpty());
+        assertEquals(0, leader.commit());
+        assertTrue(only(ReadIndexResponse.class, c.delivered()).isEmpty(), "no answer before the no-op commits");
+
+        c.flush();
+        assertEquals(List.of(new ReadState(5, 1)), c.node(2).readStates());
+    }
+
+    // §6.4: a batch unanswered for an election timeout (request or answer lost) is dropped, to be retried.
+    @Test
+    void unansweredBatchIsDroppedAfterATimeout() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode follower = c.node(2);
+        follower.readIndex(4);
+        follower.ready();
+        follower.takeSent(); // lost
+
+        for (int i = 0; i < Fixtures.ELECTION_TICKS - 1; i++) {
+            follower.step(Fixtures.heartbeat(1, 2, 1, 1, 1, 1)); // the leader is alive: no election
+            follower.elapse(1);
+        }
+        assertTrue(follower.droppedReads().isEmpty());
+        follower.elapse(1);
+        assertEquals(Role.FOLLOWER, follower.role());
+        assertEquals(List.of(4L), follower.droppedReads());
+    }
+
+    // §6.4: a leader change ends a follower's batch; a late answer from the deposed leader confirms nothing.
+    @Test
+    void leaderChangeDropsFollowerReadsAndLateAnswersAreIgnored() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode follower = c.node(2);
+        follower.readIndex(6);
+        ReadIndexRequest request = only(ReadIndexRequest.class, follower.ready().messages()).get(0);
+        follower.takeSent();
+
+        follower.step(append(3, 2, 2, 1, 1, List.of(), 1));
+        follower.ready();
+        assertEquals(List.of(6L), follower.droppedReads());
+
+        follower.step(new ReadIndexResponse(1, 2, 1, request.context(), true, 1));
+        follower.ready();
+        assertTrue(follower.readStates().isEmpty(), "an answer of the old term is stale");
+    }
+
+    // §6.4: an answer for another batch, or a leader's refusal, confirms nothing; a refusal drops the batch.
+    @Test
+    void onlyTheAnswerToTheOutstandingBatchCounts() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode follower = c.node(2);
+        follower.readIndex(6);
+        ReadIndexRequest request = only(ReadIndexRequest.class, follower.ready().messages()).get(0);
+
+        follower.step(new ReadIndexResponse(1, 2, 1, request.context() + 1, true, 1));
+        follower.ready();
+        assertTrue(follower.readStates().isEmpty());
+        follower.step(new ReadIndexResponse(1, 2, 1, request.context(), false, 0));
+        follower.ready();
+        assertTrue(follower.readStates().isEmpty());
+        assertEquals(List.of(6L), follower.droppedReads());
+    }
+
+    // §6.4: a node that does not lead refuses a read index request; one of an older term is refused with the newer term.
+    @Test
+    void nonLeaderRefusesReadIndexRequests() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode follower = c.node(2);
+
+        follower.step(new ReadIndexRequest(3, 2, 1, 42));
+        assertEquals(List.of(new ReadIndexResponse(2, 3, 1, 42, false, 0)), only(ReadIndexResponse.class, follower.ready().messages()));
+        c.node(1).step(new ReadIndexRequest(3, 1, 0, 43));
+        // a stale term is answered at once, with the receiver's term
+        assertEquals(List.of(new ReadIndexResponse(1, 3, 1, 43, false, 0)), only(ReadIndexResponse.class, c.node(1).ready().messages()));
+    }
+
+    // §5.2: a granted read index claims leadership; one from another node than this term's leader is refused.
+    @Test
+    void grantedAnswerFromASecondLeaderIsRefused() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        StepResult r = c.node(2).core().step(new ReadIndexResponse(3, 2, 1, 1, true, 1));
+        assertTrue(r instanceof StepResult.Refused, String.valueOf(r));
+    }
+
+    // §6.4: a leader that steps down refuses the followers' batches it held, so that they retry at once.
+    @Test
+    void leaderThatStepsDownRefusesFollowersBatches() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        leader.step(new ReadIndexRequest(3, 1, 1, 77));
+        leader.ready();
+        leader.takeSent();
+
+        leader.step(append(2, 1, 2, 0, 0, List.of(), 0));
+        assertEquals(List.of(new ReadIndexResponse(1, 3, 2, 77, false, 0)), only(ReadIndexResponse.class, leader.ready().messages()));
+    }
+
+    // §6.4 with thesis 4.2.1: a learner follows the leader's log, so it may serve reads the leader confirms.
+    @Test
+    void learnerServesReadsTheLeaderConfirms() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        c.join(4);
+        leader.changeMembership(new MembershipChange.AddLearner(4, new Membership.Address("127.0.0.4", 8004, 9004)));
+        c.flush();
+        TestNode learner = c.node(4);
+
+        assertTrue(learner.readIndex(12));
+        c.flush();
+        assertEquals(List.of(new ReadState(12, leader.commit())), learner.readStates());
+    }
+
+    // §6.4: a node that is not a member (removed, or waiting to join) serves no read, even knowing a leader.
+    @Test
+    void nonMemberRefusesReads() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        c.elect(1);
+        TestNode outsider = c.join(4);
+        outsider.step(Fixtures.heartbeat(1, 4, 1, 0, 0, 0));
+        assertEquals(1, outsider.leader());
+
+        assertFalse(outsider.readIndex(13));
+        assertTrue(only(ReadIndexRequest.class, outsider.ready().messages()).isEmpty());
     }
 }

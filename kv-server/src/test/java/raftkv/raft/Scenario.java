@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import raftkv.raft.Fixtures.Opts;
 import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.AppendResponse;
+import raftkv.raft.Message.ReadIndexRequest;
+import raftkv.raft.Message.ReadIndexResponse;
 import raftkv.raft.Message.SnapshotRequest;
 import raftkv.raft.Message.SnapshotResponse;
 import raftkv.raft.Message.TimeoutNow;
@@ -239,7 +241,8 @@ final class Scenario {
      * {@code vote|prevote from=F term=T last=I/T [transfer]}, {@code voteresp|prevoteresp from=F term=T granted|rejected},
      * {@code app from=F term=T prev=I/T [entries=I/T,I/T] commit=C [seq=S]},
      * {@code appresp from=F term=T match=M} or {@code ... reject=I hint=I/T}, {@code snap from=F term=T snap=I/T},
-     * {@code snapresp from=F term=T match=M}, {@code timeoutnow from=F term=T}.
+     * {@code snapresp from=F term=T match=M}, {@code timeoutnow from=F term=T},
+     * {@code readindex from=F term=T ctx=HEX}, {@code readindexresp from=F term=T ctx=HEX index=I|refused}.
      */
     private static Message message(String kind, long to, Map<String, String> a) {
         long from = Long.parseLong(a.get("from"));
@@ -267,6 +270,10 @@ final class Scenario {
             case "snap" -> new SnapshotRequest(from, to, term, new SnapshotMeta(pair(a, "snap")[0], pair(a, "snap")[1]));
             case "snapresp" -> new SnapshotResponse(from, to, term, Long.parseLong(a.get("match")));
             case "timeoutnow" -> new TimeoutNow(from, to, term);
+            case "readindex" -> new ReadIndexRequest(from, to, term, Long.parseUnsignedLong(a.get("ctx"), 16));
+            case "readindexresp" -> a.containsKey("refused")
+                    ? new ReadIndexResponse(from, to, term, Long.parseUnsignedLong(a.get("ctx"), 16), false, 0)
+                    : new ReadIndexResponse(from, to, term, Long.parseUnsignedLong(a.get("ctx"), 16), true, Long.parseLong(a.get("index")));
             default -> throw new IllegalArgumentException("unknown message kind " + kind);
         };
     }
@@ -296,6 +303,11 @@ final class Scenario {
             return head + "SnapResp t" + s.term() + " match=" + s.matchIndex();
         } else if (m instanceof TimeoutNow t) {
             return head + "TimeoutNow t" + t.term();
+        } else if (m instanceof ReadIndexRequest r) {
+            return head + "ReadIndex t" + r.term() + " ctx=" + Long.toHexString(r.context());
+        } else if (m instanceof ReadIndexResponse r) {
+            return head + "ReadIndexResp t" + r.term() + " ctx=" + Long.toHexString(r.context())
+                    + (r.granted() ? " index=" + r.index() : " refused");
         }
         throw new IllegalStateException("unknown message " + m);
     }

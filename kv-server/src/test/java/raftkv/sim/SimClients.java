@@ -57,6 +57,8 @@ final class SimClients {
     private final List<InFlight> inFlight = new ArrayList<>();
     long acks;
     long reads;
+    // Reads sent to a node that did not lead when they were sent.
+    long readsToFollowers;
 
     SimClients(SplittableRandom random, List<SimNode> nodes, int processes, LongSupplier clock, Consumer<String> failure) {
         this.random = random;
@@ -129,6 +131,7 @@ final class SimClients {
             call = new Call.Delete(key);
             request = new KvRequest.Delete(k, requestId(p, liveness));
         }
+        if (!request.isWrite() && node.core.role() != raftkv.raft.Role.LEADER) readsToFollowers++;
         History.Pending op = history.invoke(p.number, call);
         InFlight f = new InFlight(p, op, node, node.incarnation());
         p.inFlight = f;

@@ -78,9 +78,9 @@ public final class SimMain {
     }
 
     static String describe(Simulation.Result r) {
-        return String.format("seed %d nodes %d: elections %d, messages %d, commits %d, acked writes %d, reads %d,"
-                        + " snapshots sent %d, installed %d (%d after a restart), graceful stops %d, membership changes %d",
-                r.seed(), r.nodes(), r.elections(), r.messages(), r.commits(), r.acks(), r.reads(),
+        return String.format("seed %d nodes %d: elections %d, messages %d, commits %d, acked writes %d, reads %d"
+                        + " (%d sent to a follower, %d served by followers), snapshots sent %d, installed %d (%d after a restart), graceful stops %d, membership changes %d",
+                r.seed(), r.nodes(), r.elections(), r.messages(), r.commits(), r.acks(), r.reads(), r.readsToFollowers(), r.followerReads(),
                 r.snapshotsSent(), r.installs(), r.installsAfterRestart(), r.stops(), r.membershipChanges());
     }
 

@@ -63,6 +63,8 @@ final class SimNode implements Invariants.Disk {
     private int incarnation;
     // Times the node was started: above 1, it has crashed (or stopped) and restarted from its disk.
     int starts;
+    // Reads served as a follower by the incarnations before the current one.
+    private long followerReadsBefore;
 
     // The current incarnation; null while down.
     RaftCore core;
@@ -170,7 +172,13 @@ final class SimNode implements Invariants.Disk {
         down();
     }
 
+    /** Reads this node served as a follower or learner, over all its incarnations. */
+    long followerReadsServed() {
+        return followerReadsBefore + (step == null ? 0 : step.followerReadsServed());
+    }
+
     private void down() {
+        if (step != null) followerReadsBefore += step.followerReadsServed();
         incarnation++;
         core = null;
         step = null;
@@ -270,7 +278,7 @@ final class SimNode implements Invariants.Disk {
     /** A peer's Raft message reached this node: it goes through the inbox, as through the node's queue. */
     void receive(Message m) {
         int born = incarnation;
-        if (Message.isRequest(m) || m instanceof Message.TimeoutNow) {
+        if (Message.isRequest(m) || Message.isOneWay(m)) {
             enqueue(born, () -> step.stepRequest(m, reply -> {
                 if (reply != null) sim.sendRaft(this, reply);
             }));

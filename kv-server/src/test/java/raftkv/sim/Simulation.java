@@ -56,14 +56,16 @@ public final class Simulation {
 
     /**
      * The outcome of one run; {@code failure} is null when every check held. {@code acks} counts
-     * the writes acknowledged to clients, {@code reads} the reads answered, {@code snapshotsSent}
+     * the writes acknowledged to clients, {@code reads} the reads answered, {@code readsToFollowers}
+     * the reads clients sent to a node that did not lead, {@code followerReads} the reads followers
+     * answered from their own state machines (after a ReadIndex from the leader), {@code snapshotsSent}
      * the snapshot transfers, {@code installs} the snapshots followers installed, of which
      * {@code installsAfterRestart} on a node that had crashed or stopped and restarted;
      * {@code stops} counts graceful stops (SIGTERM), {@code membershipChanges} the membership
      * changes leaders accepted.
      */
     public record Result(long seed, int nodes, int elections, long messages, long commits, long acks,
-                         long reads, long snapshotsSent, long installs, long installsAfterRestart, long stops,
+                         long reads, long readsToFollowers, long followerReads, long snapshotsSent, long installs, long installsAfterRestart, long stops,
                          long membershipChanges, String failure) {
         public boolean passed() {
             return failure == null;
@@ -237,7 +239,8 @@ public final class Simulation {
         }
         if (failure == null && clientFailure != null) failure = clientFailure;
         return new Result(seed, clusterSize, invariants.elections(), network.delivered, invariants.commits(),
-                clients.acks, clients.reads, snapshotsSent, installs, installsAfterRestart, stops, membershipChanges, failure);
+                clients.acks, clients.reads, clients.readsToFollowers, nodes.stream().mapToLong(SimNode::followerReadsServed).sum(),
+                snapshotsSent, installs, installsAfterRestart, stops, membershipChanges, failure);
     }
 
     // ---------------------------------------------------------------- one unit of time

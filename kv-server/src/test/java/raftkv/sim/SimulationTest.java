@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -17,6 +21,25 @@ import org.junit.jupiter.api.TestFactory;
  * seed is named in the report together with the command that replays it.
  */
 class SimulationTest {
+    private static final Logger NODE_LOGS = (Logger) org.slf4j.LoggerFactory.getLogger("raftkv");
+    private static Level levelBefore;
+
+    /**
+     * The simulated nodes log what a real node would (a removed node's warning, refused votes):
+     * expected here, and thousands of lines over the seeds, so silent during these tests whatever
+     * an earlier test in this JVM set up (as scripts/sim is unless -Dsim.log=LEVEL).
+     */
+    @BeforeAll
+    static void silenceTheNodes() {
+        levelBefore = NODE_LOGS.getLevel();
+        NODE_LOGS.setLevel(Level.toLevel(System.getProperty("sim.log", "OFF")));
+    }
+
+    @AfterAll
+    static void restoreTheNodesLogs() {
+        NODE_LOGS.setLevel(levelBefore);
+    }
+
     // 150 seeds for each of 3, 5 and 7 nodes: 450 runs of whole nodes (scripts/sim runs more).
     private static final int SEEDS = 450;
 
@@ -58,10 +81,14 @@ class SimulationTest {
 
     /**
      * Snapshots are exercised, not merely possible: over the 3-node seeds above, followers install
-     * snapshots in many runs, after restarts and on nodes that never crashed. Measured when
-     * written (whole nodes, SnapshotKeeper's own triggers): a snapshot installed in 40 of the 150 runs, one after a restart
-     * in 39, and 2 installs on nodes that never crashed (an isolated laggard); the bounds sit well below
-     * so that only a change that stops snapshots from happening fails here.
+     * snapshots in many runs, after restarts and on nodes that never crashed. Measured when written
+     * (whole nodes, SnapshotKeeper's own triggers): a snapshot installed in 40 of the 150 runs, one
+     * after a restart in 39; re-measured when followers began to serve reads (which changed how each
+     * seed's randomness is drawn): 42 and 42. Installs on nodes that never crashed (an isolated
+     * laggard) are rare, 2 in 450 3-node runs, so they are checked on two seeds that have them
+     * (236 and 428 at 3 nodes, found by {@code scripts/sim --nodes 3 --seeds 450}; after a change to
+     * how runs draw their randomness, find others the same way). The bounds sit well below, so that
+     * only a change that stops snapshots from happening fails here.
      */
     @Test
     void snapshotsAreSentAndInstalledInManyRuns() {
@@ -73,8 +100,13 @@ class SimulationTest {
         assertEquals(SEEDS / 3, totals.runs);
         assertTrue(totals.runsInstalling >= 30, totals::toString);
         assertTrue(totals.runsInstallingAfterRestart >= 25, totals::toString);
-        assertTrue(totals.installs - totals.installsAfterRestart >= 1, totals::toString);
         assertTrue(totals.sent >= totals.installs, totals::toString);
+
+        SimMain.SnapshotTotals laggards = new SimMain.SnapshotTotals();
+        for (long seed : new long[] {236, 428}) {
+            laggards.add(new Simulation(seed, 3, SimMain.DEFAULT_SAFETY_TICKS, SimMain.LIVENESS_TICKS).run());
+        }
+        assertTrue(laggards.installs - laggards.installsAfterRestart >= 1, laggards::toString);
     }
 
     @Test

@@ -135,6 +135,21 @@ class GrpcTransportTest {
     }
 
     @Test
+    void readIndexRequestAndAnswerTravelOneWay() throws Exception {
+        Map<Long, Node> nodes = cluster(options(), Map.of(), 1, 2);
+        Message.ReadIndexRequest ask = new Message.ReadIndexRequest(2, 1, 4, -5);
+        nodes.get(2L).transport.send(ask);
+        assertEquals(ask, next(nodes.get(1L).inbound.requests, WAIT));
+        assertEquals(Map.entry(1L, Status.OK), next(calls, WAIT));
+        Message.ReadIndexResponse answer = new Message.ReadIndexResponse(1, 2, 4, -5, true, 17);
+        nodes.get(1L).transport.send(answer);
+        assertEquals(answer, next(nodes.get(2L).inbound.requests, WAIT), "the answer arrives as a call of its own");
+        assertEquals(Map.entry(2L, Status.OK), next(calls, WAIT));
+        assertNull(nodes.get(1L).inbound.responses.poll());
+        assertNull(nodes.get(2L).inbound.responses.poll());
+    }
+
+    @Test
     void peersComeAndGoWithTheMembership() {
         GrpcTransport t = new GrpcTransport(1, Map.of(2L, Loopback.target(Loopback.freePort())), MAX_MESSAGE);
         toClose.push(t);

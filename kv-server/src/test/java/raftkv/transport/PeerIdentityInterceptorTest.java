@@ -22,6 +22,10 @@ class PeerIdentityInterceptorTest {
         assertEquals(OptionalLong.of(3), PeerIdentityInterceptor.sender(VoteRequest.newBuilder().setCandidateId(3).build()));
         assertEquals(OptionalLong.of(4), PeerIdentityInterceptor.sender(AppendRequest.newBuilder().setLeaderId(4).build()));
         assertEquals(OptionalLong.of(5), PeerIdentityInterceptor.sender(TimeoutNowRequest.newBuilder().setLeaderId(5).build()));
+        assertEquals(OptionalLong.of(7), PeerIdentityInterceptor.sender(
+                raftkv.proto.raft.ReadIndexRequest.newBuilder().setFollowerId(7).build()));
+        assertEquals(OptionalLong.of(8), PeerIdentityInterceptor.sender(
+                raftkv.proto.raft.ReadIndexResponse.newBuilder().setLeaderId(8).build()));
         assertEquals(OptionalLong.of(6), PeerIdentityInterceptor.sender(SnapshotChunk.newBuilder()
                 .setHeader(SnapshotHeader.newBuilder().setLeaderId(6)).build()));
         // Later chunks of a stream carry no header; the stream's first chunk was checked.

@@ -17,6 +17,9 @@ import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.EntryType;
 import raftkv.proto.raft.InstallSnapshotResponse;
 import raftkv.proto.raft.SnapshotHeader;
+import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
 import raftkv.proto.raft.VoteRequest;
@@ -107,6 +110,41 @@ class ProtoCodecTest {
         assertEquals(m, ProtoCodec.fromProto(wire, SELF));
         TimeoutNowResponse reply = reparse(ProtoCodec.timeoutNowResponse(8), TimeoutNowResponse::parseFrom);
         assertEquals(8, ProtoCodec.fromProto(reply));
+    }
+
+    @Test
+    void readIndexMessagesRoundTrip() throws Exception {
+        // Contexts are any 64-bit value, those at or above 2^63 included (negative as a long).
+        for (long context : new long[] {0, 1, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
+            Message.ReadIndexRequest q = new Message.ReadIndexRequest(PEER, SELF, 8, context);
+            assertEquals(q, ProtoCodec.fromProto(reparse(ProtoCodec.toProto(q), ReadIndexRequest::parseFrom), SELF));
+            Message.ReadIndexResponse granted = new Message.ReadIndexResponse(PEER, SELF, 8, context, true, 1234);
+            assertEquals(granted, ProtoCodec.fromProto(reparse(ProtoCodec.toProto(granted), ReadIndexResponse::parseFrom), SELF));
+            Message.ReadIndexResponse refused = new Message.ReadIndexResponse(PEER, SELF, 9, context, false, 0);
+            assertEquals(refused, ProtoCodec.fromProto(reparse(ProtoCodec.toProto(refused), ReadIndexResponse::parseFrom), SELF));
+        }
+        ProtoCodec.fromProto(reparse(ProtoCodec.readIndexAck(8), ReadIndexAck::parseFrom));
+    }
+
+    @Test
+    void malformedReadIndexMessagesAreRefused() {
+        rejects("ReadIndexRequest.term: missing", () -> ProtoCodec.fromProto(ReadIndexRequest.newBuilder().setFollowerId(1).build(), SELF));
+        rejects("ReadIndexRequest.follower_id: 18446744073709551615 is out of range",
+                () -> ProtoCodec.fromProto(ReadIndexRequest.newBuilder().setTerm(3).setFollowerId(-1).build(), SELF));
+        rejects("ReadIndexResponse.term: missing",
+                () -> ProtoCodec.fromProto(ReadIndexResponse.newBuilder().setLeaderId(1).setGranted(true).setReadIndex(4).build(), SELF));
+        rejects("ReadIndexResponse.read_index: missing on a granted answer",
+                () -> ProtoCodec.fromProto(ReadIndexResponse.newBuilder().setTerm(3).setLeaderId(1).setGranted(true).build(), SELF));
+        rejects("ReadIndexResponse.read_index: 4 on a refusal",
+                () -> ProtoCodec.fromProto(ReadIndexResponse.newBuilder().setTerm(3).setLeaderId(1).setReadIndex(4).build(), SELF));
+        rejects("ReadIndexResponse.read_index: 18446744073709551615 is out of range",
+                () -> ProtoCodec.fromProto(ReadIndexResponse.newBuilder().setTerm(3).setLeaderId(1).setGranted(true).setReadIndex(-1).build(), SELF));
+        long over = RaftCore.MAX_TERM + 1;
+        rejects("ReadIndexRequest.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(ReadIndexRequest.newBuilder().setTerm(over).setFollowerId(PEER).build(), SELF));
+        rejects("ReadIndexResponse.term: " + over + " is above",
+                () -> ProtoCodec.fromProto(ReadIndexResponse.newBuilder().setTerm(over).setLeaderId(PEER).build(), SELF));
+        rejects("ReadIndexAck.term: " + over + " is above", () -> ProtoCodec.fromProto(ReadIndexAck.newBuilder().setTerm(over).build()));
     }
 
     @Test

@@ -49,7 +49,7 @@ final class RecordingNode implements Transport.Inbound {
         return new Message.SnapshotResponse(s.to(), s.from(), s.term(), s.snapshot().index());
     }
 
-    /** Grants every vote, accepts every append (echoing read_seq), answers TimeoutNow with null. */
+    /** Grants every vote, accepts every append (echoing read_seq), answers one-way messages (TimeoutNow, ReadIndex) with null. */
     static Message grant(Message request) {
         if (request instanceof Message.VoteRequest v) {
             return new Message.VoteResponse(v.to(), v.from(), v.term(), true, v.preVote());
@@ -58,7 +58,7 @@ final class RecordingNode implements Transport.Inbound {
             return new Message.AppendResponse(a.to(), a.from(), a.term(), true,
                     a.prevLogIndex() + a.entries().size(), 0, 0, 0, a.readSeq());
         }
-        if (request instanceof Message.TimeoutNow) return null;
+        if (Message.isOneWay(request)) return null;
         throw new IllegalArgumentException("unexpected " + request);
     }
 

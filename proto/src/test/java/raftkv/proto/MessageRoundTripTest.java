@@ -51,6 +51,9 @@ import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.RaftProto;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.SnapshotHeader;
+import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.ReadIndexRequest;
+import raftkv.proto.raft.ReadIndexResponse;
 import raftkv.proto.raft.TimeoutNowRequest;
 import raftkv.proto.raft.TimeoutNowResponse;
 import raftkv.proto.raft.VoteRequest;
@@ -139,7 +142,12 @@ class MessageRoundTripTest {
         InstallSnapshotResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setSuccess(true)
             .setNextOffset(5L << 32).setMatchIndex(100_000).build(),
         TimeoutNowRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setLeaderId(1).build(),
-        TimeoutNowResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build());
+        TimeoutNowResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build(),
+        ReadIndexRequest.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setFollowerId(2)
+            .setContext(MAX_UINT64).build(),
+        ReadIndexResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setLeaderId(1)
+            .setContext(MAX_UINT64).setGranted(true).setReadIndex(121).build(),
+        ReadIndexAck.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build());
   }
 
   static Stream<Arguments> namedSamples() {
@@ -200,7 +208,8 @@ class MessageRoundTripTest {
         methodTypes(KeyValueGrpc.getServiceDescriptor()));
     assertEquals(Map.of(
             "RequestVote", MethodType.UNARY, "AppendEntries", MethodType.UNARY,
-            "InstallSnapshot", MethodType.CLIENT_STREAMING, "TimeoutNow", MethodType.UNARY),
+            "InstallSnapshot", MethodType.CLIENT_STREAMING, "TimeoutNow", MethodType.UNARY,
+            "ReadIndex", MethodType.UNARY, "ReadIndexReply", MethodType.UNARY),
         methodTypes(RaftPeerGrpc.getServiceDescriptor()));
     assertEquals("raftkv.kv.v1.KeyValue", KeyValueGrpc.SERVICE_NAME);
     assertEquals("raftkv.raft.v1.RaftPeer", RaftPeerGrpc.SERVICE_NAME);
