@@ -622,6 +622,15 @@ public final class RaftCore {
      * leader, hand leadership to an up-to-date voter and step down. Returns true if it stepped down.
      */
     private boolean membershipChangeCommitted() {
+        // A node it removed that holds the change hears, once, that it is committed: it then knows it
+        // is out for good and stops campaigning to commit it (see mayCampaign).
+        for (Map.Entry<Long, Progress> e : progress.entrySet()) {
+            long match = e.getValue().match;
+            if (!membership.contains(e.getKey()) && match >= membershipIndex && log.term(match) > 0) {
+                send(new AppendRequest(config.id(), e.getKey(), term, match, log.term(match), List.of(),
+                        Math.min(log.committed(), match), reads.seq()));
+            }
+        }
         updateReplicationTargets(log.lastIndex() + 1);
         if (membership.isVoter(config.id())) return false;
         long successor = mostUpToDateFollower();
