@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       nothing about what the application has read.
  * </ul>
  *
+ * A bidirectional stream (forward.proto's Forward) is admitted or refused with its connection, but
+ * its replies are not metered by the byte budget: it sends only while its transport is ready.
+ *
  * Add {@link #transportFilter()} to the server and this interceptor to the client service.
  */
 public final class ClientCallLimits implements ServerInterceptor {
@@ -95,6 +98,12 @@ public final class ClientCallLimits implements ServerInterceptor {
             call.close(Status.UNAVAILABLE.withDescription("too many connections to this node (maxConnections "
                     + maxConnections + "); try another node or later"), new Metadata());
             return new ServerCall.Listener<>() {};
+        }
+        if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING) {
+            // A long-lived stream of many replies (forward.proto) paces itself: it sends only while
+            // the transport is ready and holds its other replies as results. The byte budget,
+            // which is given back only when a call ends, cannot meter it.
+            return next.startCall(call, headers);
         }
         Budgeted<Q, R> budgeted = new Budgeted<>(call, connection);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(budgeted, headers)) {

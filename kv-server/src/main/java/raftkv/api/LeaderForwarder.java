@@ -29,7 +29,10 @@ import raftkv.proto.kv.GetRequest;
 import raftkv.proto.kv.KeyValueGrpc;
 import raftkv.proto.kv.SetRequest;
 
-/** Forwards client commands to the leader's KeyValue service, one long-lived channel per peer. */
+/**
+ * Forwards client commands to the leader's KeyValue service, one unary call each, on one long-lived
+ * channel per peer. Used only for a leader without forward.proto (an older version); see {@link BatchedForwarder}.
+ */
 public final class LeaderForwarder implements Forwarder {
     private final int maxMessageBytes;
     private final Map<Integer, ManagedChannel> channels = new ConcurrentHashMap<>();

@@ -22,7 +22,8 @@ import raftkv.api.FaultInjectionService;
 import raftkv.api.ClientCallLimits;
 import raftkv.api.KvCallInterceptor;
 import raftkv.api.KvGrpcService;
-import raftkv.api.LeaderForwarder;
+import raftkv.api.BatchedForwarder;
+import raftkv.api.LeaderForwardService;
 import raftkv.config.ClusterConfig;
 import raftkv.config.ServerSpec;
 import raftkv.gateway.GatewayLimits;
@@ -75,17 +76,18 @@ final class NodeProcess implements AutoCloseable {
     private final GrpcTransport transport;
     private final RaftNode node;
     private final ScheduledExecutorService scheduler;
-    private final LeaderForwarder forwarder;
+    private final BatchedForwarder forwarder;
     private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
     // How long a leader may take to hand over before it stops anyway (one election timeout), plus a margin.
     private final long handoverMillis;
     private CompletableFuture<Void> silenced;
     private PeerServer grpcServer;
+    private LeaderForwardService forwardService;
     private TextServer textServer;
     private Operations operations;
 
     private NodeProcess(int id, FileLock lock, RaftStorage storage, GrpcTransport transport, RaftNode node,
-                 ScheduledExecutorService scheduler, LeaderForwarder forwarder, long handoverMillis) {
+                 ScheduledExecutorService scheduler, BatchedForwarder forwarder, long handoverMillis) {
         this.id = id;
         this.handoverMillis = handoverMillis;
         this.lock = lock;
@@ -154,7 +156,7 @@ final class NodeProcess implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        LeaderForwarder forwarder = new LeaderForwarder(maxMessageBytes, Clock.SYSTEM, tls.peerCredentials());
+        BatchedForwarder forwarder = new BatchedForwarder(maxMessageBytes, Clock.SYSTEM, tls.peerCredentials());
         NodeProcess[] holder = new NodeProcess[1];
         DiskReserve diskReserve = new DiskReserve(DiskReserve.FreeSpace.of(config.nodeDir(id)),
                 config.limits().diskReserveBytes(), Clock.SYSTEM);
@@ -193,6 +195,10 @@ final class NodeProcess implements AutoCloseable {
         ClientCallLimits callLimits = new ClientCallLimits(config.limits().maxConnections(), maxMessageBytes);
         services.add(() -> ServerInterceptors.intercept(kvGrpc, hints, operations.statusExtras(),
                 operations.grpcMetrics(), callLimits));
+        // Forwarded commands from followers: behind the same TLS and connection limits as KeyValue.
+        LeaderForwardService forwardService = node.forwardService = new LeaderForwardService(service,
+                PeerServer.MAX_CONCURRENT_CALLS_PER_CONNECTION, maxMessageBytes);
+        services.add(() -> ServerInterceptors.intercept(forwardService, callLimits));
         services.addAll(operations.grpcServices());
         if (config.testFaultInjection()) {
             // Tests only: without the config key neither the hook nor the service exists.
@@ -278,6 +284,7 @@ final class NodeProcess implements AutoCloseable {
         if (operations != null) operations.close();
         if (textServer != null) textServer.close();
         if (grpcServer != null) grpcServer.close();
+        if (forwardService != null) forwardService.close();
         scheduler.shutdownNow();
         node.close();
         transport.close();
