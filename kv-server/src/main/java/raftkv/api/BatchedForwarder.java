@@ -72,15 +72,12 @@ public final class BatchedForwarder implements Forwarder {
     @Override
     public CompletableFuture<KvResult> forward(ServerSpec leader, KvRequest request, long deadlineNanos) {
         if (unary != null && unaryOnly.contains(leader.id())) return unary.forward(leader, request, deadlineNanos);
-        while (true) {
-            long left = deadlineNanos - clock.nanos();
-            if (left <= 0) {
-                return CompletableFuture.completedFuture(new KvResult.Unavailable("request timeout", leader.logAddress()));
-            }
-            CompletableFuture<KvResult> result = stream(leader).submit(request, left);
-            if (result != null) return result;
-            // That stream broke just now and has been dropped: the next call opens a new one.
+        long left = deadlineNanos - clock.nanos();
+        if (left <= 0) {
+            return CompletableFuture.completedFuture(new KvResult.Unavailable("request timeout", leader.logAddress()));
         }
+        // A stream that is broken has already been dropped (or is being): the next call opens a new one.
+        return stream(leader).submit(request, left);
     }
 
     private ForwardStream stream(ServerSpec leader) {

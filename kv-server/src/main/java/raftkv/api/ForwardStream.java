@@ -38,6 +38,7 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
     private boolean sending;
     private boolean flushQueued;
     private boolean broken;
+    private KvResult brokenResult;
     // Set by beforeStart, and published as requests once the call has started.
     private ClientCallStreamObserver<ForwardBatch> starting;
     private ClientCallStreamObserver<ForwardBatch> requests;
@@ -74,12 +75,13 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
     /**
      * Sends {@code request}, to be answered within {@code timeoutNanos}.
      *
-     * @return the result, or null if the stream is broken (nothing was sent)
+     * @return the result; Unavailable at once if the stream is broken (it may have broken as it
+     *         opened: the leader is unreachable), as a unary call to an unreachable leader fails
      */
     CompletableFuture<KvResult> submit(KvRequest request, long timeoutNanos) {
         CompletableFuture<KvResult> result = new CompletableFuture<>();
         synchronized (this) {
-            if (broken) return null;
+            if (broken) return CompletableFuture.completedFuture(brokenResult);
             long callId = nextCallId++;
             ScheduledFuture<?> timeout = timeouts.schedule(() -> expire(callId), timeoutNanos, TimeUnit.NANOSECONDS);
             waiting.put(callId, new Waiting(result, timeout));
@@ -178,15 +180,15 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
         synchronized (this) {
             if (broken) return;
             broken = true;
+            brokenResult = GrpcResults.fromStatus(status, null);
             failed = List.copyOf(waiting.values());
             waiting.clear();
             unsent.clear();
         }
         onBroken.accept(status);
-        KvResult unknown = GrpcResults.fromStatus(status, null);
         for (Waiting w : failed) {
             w.timeout.cancel(false);
-            w.result.complete(unknown);
+            w.result.complete(brokenResult);
         }
     }
 

@@ -228,4 +228,20 @@ class BatchedForwarderTest {
         assertEquals(new KvResult.Written(11), await(forward(set("again"), 5_000)));
         assertEquals(1, forwarder.batchesSent(LEADER.id()), "a new stream");
     }
+
+    @Test
+    void anUnreachableLeaderAnswersUnavailableAtOnceAndEachCommandTriesANewStream() throws Exception {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            KvResult r = await(forward(set("k"), 10_000));
+            assertInstanceOf(KvResult.Unavailable.class, r, "outcome unknown, never internal: " + r);
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "not held until its deadline");
+        }
+        server = startLeader(512);
+        node = r -> CompletableFuture.completedFuture(new NodeStep.Outcome.Done(new KvResult.Written(5)));
+        // The channel may still be backing off its reconnection: the service would retry, as this does.
+        Await.until(Duration.ofSeconds(10), "a new stream reaches the restarted leader",
+                () -> new KvResult.Written(5).equals(forward(set("k"), 5_000).join()));
+    }
 }
