@@ -134,6 +134,11 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         return c.result();
     }
 
+    /** Before {@link #start}: reads are served by the leader only, never by a follower (config {@code "forward": false}). */
+    public void serveReadsOnlyAsLeader() {
+        step.serveReadsOnlyAsLeader();
+    }
+
     /** Calls {@code listener} on the node's thread with each membership that comes into force; before {@link #start}. */
     public void onMembershipChange(Consumer<Membership> listener) {
         step.onMembershipChange(listener);
