@@ -30,13 +30,11 @@ import raftkv.wal.RaftStorage;
 /**
  * What a node does, one event at a time, with no thread of its own (etcd's {@code rawnode.go} to
  * {@link RaftNode}'s {@code node.go}): it steps the core with ticks, peer messages and client
- * commands, and then {@link #handleReady} does what the core asks, in the order {@link Ready}
- * prescribes: persist and sync, send, apply, answer. Its clock, storage, transport and snapshot
- * store are given to it, so the simulator runs this very code on simulated time and disks.
- *
- * <p>Not thread-safe: one caller at a time, which must call {@link #handleReady} after each batch of
- * events. Only {@link #silent()}, {@link #knownLeader()} and {@link #observeLeader} may be called
- * from other threads.
+ * commands, then {@link #handleReady} does what the core asks, in the order {@link Ready} prescribes:
+ * persist and sync, send, apply, answer. Its clock, storage, transport and snapshot store are given
+ * to it, so the simulator runs this very code on simulated time and disks. Not thread-safe: one
+ * caller, which calls {@link #handleReady} after each batch of events; only {@link #silent()},
+ * {@link #knownLeader()} and {@link #observeLeader} may be called from other threads.
  */
 public final class NodeStep {
     private static final Logger log = LoggerFactory.getLogger(NodeStep.class);
@@ -83,10 +81,9 @@ public final class NodeStep {
     // Snapshots received in the current batch, until its Ready shows which the core installs (the others are deleted).
     private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
     private final RaftEventLog events;
-    // Counters for metrics, read through status(): plain fields, the node thread's alone.
+    // Counters for metrics (status(), followerReadsServed()): plain fields, the node thread's alone.
     private long proposals;
     private long readIndexRequests;
-    // Reads this node answered from its own state machine as a follower or learner, after a ReadIndex from its leader.
     private long followerReadsServed;
     private boolean readsOnlyAsLeader;
     // The log's time as this node counts it: what a leader stamps its entries with.
@@ -231,6 +228,9 @@ public final class NodeStep {
             else read(request, result, deadlineNanos);
         } else result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
     }
+
+    /** A stop counts as asked for once {@code signal} says so (SIGTERM seen natively), before {@link #requestStop}. */
+    public void stopAlsoRequestedWhen(java.util.function.BooleanSupplier signal) { stop.alsoRequestedWhen(signal); }
 
     /** Serve reads as the leader only: a follower answers them as not executed here, naming the leader. */
     public void serveReadsOnlyAsLeader() {

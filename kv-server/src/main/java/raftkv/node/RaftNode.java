@@ -134,6 +134,11 @@ public final class RaftNode implements CommandSink, AutoCloseable {
         return c.result();
     }
 
+    /** Before {@link #start}: a stop counts as asked for once {@code signal} says so (SIGTERM seen natively). */
+    public void stopAlsoRequestedWhen(java.util.function.BooleanSupplier signal) {
+        step.stopAlsoRequestedWhen(signal);
+    }
+
     /** Before {@link #start}: reads are served by the leader only, never by a follower (config {@code "forward": false}). */
     public void serveReadsOnlyAsLeader() {
         step.serveReadsOnlyAsLeader();
