@@ -3,6 +3,7 @@ package raftkv.node;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -135,7 +136,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     }
 
     /** Before {@link #start}: a stop counts as asked for once {@code signal} says so (SIGTERM seen natively). */
-    public void stopAlsoRequestedWhen(java.util.function.BooleanSupplier signal) {
+    public void stopAlsoRequestedWhen(BooleanSupplier signal) {
         step.stopAlsoRequestedWhen(signal);
     }
 
