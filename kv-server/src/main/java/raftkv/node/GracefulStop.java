@@ -3,6 +3,7 @@ package raftkv.node;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import raftkv.raft.RaftCore;
 
 /**
@@ -30,6 +31,7 @@ final class GracefulStop {
     // Set by the signal handler's thread the moment the stop is asked for, before the node thread
     // hears of it: from then on a leader serves no read and takes no command (they wait for its successor).
     private volatile boolean requested;
+    private volatile BooleanSupplier signalled = () -> false;
     // Where commands go once this node is silent: the leader it followed, the follower it handed
     // leadership to, or the sender of the newest AppendEntries it refused since.
     private volatile long leaderHint = RaftCore.NONE;
@@ -48,7 +50,12 @@ final class GracefulStop {
     }
 
     boolean requested() {
-        return requested;
+        return requested || signalled.getAsBoolean();
+    }
+
+    /** {@code signal} tells of a stop before {@link #request} does (the process's SIGTERM, seen natively). */
+    void alsoRequestedWhen(BooleanSupplier signal) {
+        this.signalled = signal;
     }
 
     boolean silent() {

@@ -19,6 +19,8 @@ package raftkv.node;
  */
 final class LogClock {
     private static final long NANOS_PER_MS = 1_000_000;
+    // A leader proposes a time entry at most this often, so that expiry advances through the log.
+    private static final long EXPIRY_TICK_INTERVAL_MS = 250;
 
     private final Clock clock;
     // The log time at baseNanos on this node's monotonic clock.
@@ -26,6 +28,7 @@ final class LogClock {
     private long baseNanos;
     // Invariant: never decreases; what now() last returned.
     private long lastMs;
+    private long lastExpiryTickMs;
 
     /** @param startMs the log's time on this node at start: the state machine's clock */
     LogClock(Clock clock, long startMs) {
@@ -49,5 +52,17 @@ final class LogClock {
             baseNanos = clock.nanos();
             lastMs = logMs;
         }
+    }
+
+    /**
+     * Whether a leader should propose a time entry now: a key or session expires by now ({@code
+     * nextDeadlineMs}, the state machine's next deadline) and none was proposed in the last 250 ms.
+     * A true answer counts as proposing one.
+     */
+    boolean expiryTickDue(long nextDeadlineMs) {
+        long now = now();
+        if (now < nextDeadlineMs || now - lastExpiryTickMs < EXPIRY_TICK_INTERVAL_MS) return false;
+        lastExpiryTickMs = now;
+        return true;
     }
 }

@@ -30,18 +30,14 @@ import raftkv.wal.RaftStorage;
 /**
  * What a node does, one event at a time, with no thread of its own (etcd's {@code rawnode.go} to
  * {@link RaftNode}'s {@code node.go}): it steps the core with ticks, peer messages and client
- * commands, and then {@link #handleReady} does what the core asks, in the order {@link Ready}
- * prescribes: persist and sync, send, apply, answer. Its clock, storage, transport and snapshot
- * store are given to it, so the simulator runs this very code on simulated time and disks.
- *
- * <p>Not thread-safe: one caller at a time, which must call {@link #handleReady} after each batch of
- * events. Only {@link #silent()}, {@link #knownLeader()} and {@link #observeLeader} may be called
- * from other threads.
+ * commands, then {@link #handleReady} does what the core asks, in the order {@link Ready} prescribes:
+ * persist and sync, send, apply, answer. Its clock, storage, transport and snapshot store are given
+ * to it, so the simulator runs this very code on simulated time and disks. Not thread-safe: one
+ * caller, which calls {@link #handleReady} after each batch of events; only {@link #silent()},
+ * {@link #knownLeader()} and {@link #observeLeader} may be called from other threads.
  */
 public final class NodeStep {
     private static final Logger log = LoggerFactory.getLogger(NodeStep.class);
-    // A leader proposes a time entry at most this often, so that expiry advances through the log.
-    private static final long EXPIRY_TICK_INTERVAL_MS = 250;
 
     /** What became of a command handed to this node. */
     public sealed interface Outcome {
@@ -82,18 +78,16 @@ public final class NodeStep {
     private final PendingRequests pending = new PendingRequests();
     private final OwedReplies owedReplies = new OwedReplies();
     private final GracefulStop stop = new GracefulStop();
-    // Snapshots received from leaders in the current batch, until its Ready shows whether the core
-    // installs them; the files of those it does not are deleted.
+    // Snapshots received in the current batch, until its Ready shows which the core installs (the others are deleted).
     private final Map<SnapshotMeta, SnapshotKeeper.Received> receivedSnapshots = new HashMap<>();
     private final RaftEventLog events;
-    // Counters for metrics, read through status(): plain fields, the node thread's alone.
+    // Counters for metrics (status(), followerReadsServed()): plain fields, the node thread's alone.
     private long proposals;
     private long readIndexRequests;
-    // Reads this node answered from its own state machine as a follower or learner, after a ReadIndex from its leader.
     private long followerReadsServed;
+    private boolean readsOnlyAsLeader;
     // The log's time as this node counts it: what a leader stamps its entries with.
     private final LogClock logClock;
-    private long lastExpiryTickMs;
     // The leader as of the last Ready, for other threads (leader hints on gRPC responses).
     private volatile long knownLeader = RaftCore.NONE;
     // Shown each Ready before it is handled: the simulator checks Raft's invariants on it.
@@ -229,11 +223,18 @@ public final class NodeStep {
     public void submit(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
         if (stop.silent()) result.complete(new Outcome.NotExecuted(stop.leaderHint()));
         else if (stop.requested()) stop.park(result); // a leader about to hand over: for its successor
-        else if (membershipWatch.redirects(core.membership())) {
-            result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
-        }
-        else if (request.isWrite()) propose(request, result, deadlineNanos);
-        else read(request, result, deadlineNanos);
+        else if (!membershipWatch.redirects(core.membership())) {
+            if (request.isWrite()) propose(request, result, deadlineNanos);
+            else read(request, result, deadlineNanos);
+        } else result.complete(new Outcome.NotExecuted(membershipWatch.nextVoter(core.membership())));
+    }
+
+    /** A stop counts as asked for once {@code signal} says so (SIGTERM seen natively), before {@link #requestStop}. */
+    public void stopAlsoRequestedWhen(java.util.function.BooleanSupplier signal) { stop.alsoRequestedWhen(signal); }
+
+    /** Serve reads as the leader only: a follower answers them as not executed here, naming the leader. */
+    public void serveReadsOnlyAsLeader() {
+        readsOnlyAsLeader = true;
     }
 
     /** Reads answered here as a follower or learner (after the leader's ReadIndex), since start. Node thread only. */
@@ -342,6 +343,10 @@ public final class NodeStep {
      * state machine, once it has applied up to that index ({@link PendingRequests#serveReadsUpTo}).
      */
     private void read(KvRequest request, CompletableFuture<Outcome> result, long deadlineNanos) {
+        if (readsOnlyAsLeader && core.role() != Role.LEADER) {
+            result.complete(new Outcome.NotExecuted(core.leader()));
+            return;
+        }
         long readId = pending.nextReadId();
         if (core.readIndex(readId)) {
             readIndexRequests++;
@@ -356,12 +361,11 @@ public final class NodeStep {
         return logClock.now();
     }
 
+    /** A leader proposes a time entry when a key or session is due to expire (at most every 250 ms). */
     private void maybeProposeExpiryTick() {
-        if (core.role() != Role.LEADER) return;
-        long now = logClock.now();
-        if (now >= stateMachine.nextDeadlineMs() && now - lastExpiryTickMs >= EXPIRY_TICK_INTERVAL_MS) {
-            lastExpiryTickMs = now;
-            if (core.propose(CommandCodec.encode(new Command.Tick(), stamp())) instanceof ProposeResult.Accepted) proposals++;
+        if (core.role() == Role.LEADER && logClock.expiryTickDue(stateMachine.nextDeadlineMs())
+                && core.propose(CommandCodec.encode(new Command.Tick(), stamp())) instanceof ProposeResult.Accepted) {
+            proposals++;
         }
     }
 

@@ -3,6 +3,7 @@ package raftkv.node;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -132,6 +133,16 @@ public final class RaftNode implements CommandSink, AutoCloseable {
                 new NodeEvent.Call<>(step -> step.transferLeadership(target), new CompletableFuture<>());
         if (!running || !inbox.offerPeer(c)) c.refuse("node overloaded or stopping");
         return c.result();
+    }
+
+    /** Before {@link #start}: a stop counts as asked for once {@code signal} says so (SIGTERM seen natively). */
+    public void stopAlsoRequestedWhen(BooleanSupplier signal) {
+        step.stopAlsoRequestedWhen(signal);
+    }
+
+    /** Before {@link #start}: reads are served by the leader only, never by a follower (config {@code "forward": false}). */
+    public void serveReadsOnlyAsLeader() {
+        step.serveReadsOnlyAsLeader();
     }
 
     /** Calls {@code listener} on the node's thread with each membership that comes into force; before {@link #start}. */

@@ -626,10 +626,7 @@ public final class RaftCore {
         // is out for good and stops campaigning to commit it (see mayCampaign).
         for (Map.Entry<Long, Progress> e : progress.entrySet()) {
             long match = e.getValue().match;
-            if (!membership.contains(e.getKey()) && match >= membershipIndex && log.term(match) > 0) {
-                send(new AppendRequest(config.id(), e.getKey(), term, match, log.term(match), List.of(),
-                        Math.min(log.committed(), match), reads.seq()));
-            }
+            if (!membership.contains(e.getKey()) && match >= membershipIndex && log.term(match) > 0) sendHeartbeat(e.getKey(), match);
         }
         updateReplicationTargets(log.lastIndex() + 1);
         if (membership.isVoter(config.id())) return false;
@@ -913,15 +910,19 @@ public final class RaftCore {
         for (Map.Entry<Long, Progress> e : progress.entrySet()) {
             Progress pr = e.getValue();
             if (timer) recoverStalledReplication(pr);
-            long prev = pr.match;
-            long prevTerm = log.term(prev);
-            if (prevTerm < 0) { // compacted away: announce from the snapshot point instead
-                prev = log.snapshot().index();
-                prevTerm = log.snapshot().term();
-            }
-            send(new AppendRequest(config.id(), e.getKey(), term, prev, prevTerm, List.of(),
-                    Math.min(log.committed(), prev), reads.seq()));
+            sendHeartbeat(e.getKey(), pr.match);
         }
+    }
+
+    /** An empty AppendEntries to {@code peer} from its match index, with the commit index as far as it holds. */
+    private void sendHeartbeat(long peer, long match) {
+        long prev = match;
+        long prevTerm = log.term(prev);
+        if (prevTerm < 0) { // compacted away: announce from the snapshot point instead
+            prev = log.snapshot().index();
+            prevTerm = log.snapshot().term();
+        }
+        send(new AppendRequest(config.id(), peer, term, prev, prevTerm, List.of(), Math.min(log.committed(), prev), reads.seq()));
     }
 
     private void recoverStalledReplication(Progress pr) {

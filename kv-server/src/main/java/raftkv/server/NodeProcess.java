@@ -162,6 +162,10 @@ final class NodeProcess implements AutoCloseable {
                 config.limits().diskReserveBytes(), Clock.SYSTEM);
         RaftNode raftNode = new RaftNode(id, core, stateMachine, storage, snapshots, transport, Clock.SYSTEM,
                 t -> holder[0].fatal.complete(t), config.limits().inflightBytes(), diskReserve);
+        // "forward": false (SPEC 1): a follower answers ERR_REDIRECT to every command, reads included.
+        if (!config.forward()) raftNode.serveReadsOnlyAsLeader();
+        // SPEC 2: no reply to a peer once SIGTERM has arrived, even before the JVM runs the Java handler.
+        raftNode.stopAlsoRequestedWhen(SignalFlag::termReceived);
         // Before each Ready's messages go out: links to new members, none to removed ones.
         raftNode.onMembershipChange(m -> {
             if (addresses.update(m)) transport.updatePeers(peerAddresses(addresses, id));

@@ -56,6 +56,9 @@ public final class ServerMain {
         };
         handleSignal("TERM", running::beginStop, stop);
         handleSignal("INT", running::beginStop, stop);
+        // In front of the JVM's handler: the node stops acknowledging peers the moment SIGTERM arrives.
+        if (SignalFlag.install()) log.info("node {}: SIGTERM is noticed in the signal handler itself", running.id());
+        else log.info("node {}: SIGTERM is noticed when the JVM runs its handler (no native signal flag)", running.id());
         running.awaitFatal().thenAccept(t -> {
             log.error("node {}: stopping after a fatal error: {}", running.id(), t.toString());
             Runtime.getRuntime().halt(EXIT_FATAL);
