@@ -106,7 +106,7 @@ public final class LeaderForwarder implements Forwarder {
         return stubs.computeIfAbsent(leader.id(), id -> {
             // Answers are handled on the network thread (directExecutor): completing the caller's
             // future only hands the result on, or schedules a retry, and never blocks.
-            ManagedChannel channel = NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials)
+            ManagedChannel channel = raftkv.transport.NetLoops.channel(NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials))
                     .directExecutor()
                     .maxInboundMessageSize(maxMessageBytes)
                     .build();

@@ -81,8 +81,21 @@ public final class KvService implements KvApi {
         }
         CompletableFuture<KvResult> promise = new CompletableFuture<>();
         long deadline = clock.nanos() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
-        attempt(request, mayForward, deadline, FIRST_RETRY_MS, promise);
+        long leader = forwardsWrites(request, mayForward) ? node.knownLeader() : RaftCore.NONE;
+        if (leader != RaftCore.NONE && leader != node.id() && !outsideMembership()) {
+            // A follower that knows its leader sends a write there at once, on the caller's thread:
+            // the node would only answer NotExecuted naming that leader. A stale leader answers
+            // Redirect (nothing executed) and the write goes through the node as below.
+            notExecutedHere(request, true, deadline, FIRST_RETRY_MS, promise, leader);
+        } else {
+            attempt(request, mayForward, deadline, FIRST_RETRY_MS, promise);
+        }
         return promise;
+    }
+
+    /** Writes a follower forwards (reads it serves itself, SPEC 4); never with {@code "forward": false}. */
+    private boolean forwardsWrites(KvRequest request, boolean mayForward) {
+        return mayForward && config.forward() && !(request instanceof KvRequest.Get || request instanceof KvRequest.GetMeta);
     }
 
     private void attempt(KvRequest request, boolean mayForward, long deadline, long backoffMs,

@@ -179,6 +179,7 @@ public final class RaftNode implements CommandSink, AutoCloseable {
     }
 
     /** The leader this node last knew of, or {@link RaftCore#NONE}; may lag the loop slightly. */
+    @Override
     public long knownLeader() {
         return step.knownLeader();
     }

@@ -86,7 +86,7 @@ final class PeerLink {
         this.target = target;
         this.options = options;
         this.deliver = deliver;
-        this.channel = NettyChannelBuilder.forTarget("dns:///" + target, credentials)
+        this.channel = NetLoops.channel(NettyChannelBuilder.forTarget("dns:///" + target, credentials))
                 // Callbacks only count and enqueue, so they run on the network threads, in order.
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)

@@ -71,7 +71,7 @@ public final class PeerServer implements AutoCloseable {
         if (maxInboundMessageBytes <= 0) throw new IllegalArgumentException("maxInboundMessageBytes must be > 0");
         InetSocketAddress bind = new InetSocketAddress(host, port);
         if (bind.isUnresolved()) throw new IOException("cannot listen on " + host + ":" + port + ": unknown host " + host);
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(bind, credentials)
+        NettyServerBuilder builder = NetLoops.server(NettyServerBuilder.forAddress(bind, credentials))
                 .directExecutor()
                 .maxInboundMessageSize(maxInboundMessageBytes)
                 .permitKeepAliveTime(PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)

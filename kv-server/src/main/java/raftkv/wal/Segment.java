@@ -22,11 +22,13 @@ final class Segment {
 
     /**
      * The whole records of a segment, in order. {@code validBytes} is where they end; if it is
-     * less than {@code fileBytes}, the rest is a torn tail (only ever in the last segment).
+     * less than {@code fileBytes}, the rest (only ever in the last segment) is either a torn tail,
+     * which {@code tailProblem} describes, or zeros written ahead of the records
+     * ({@link SegmentWriter}), and {@code tailProblem} is null.
      */
     record Contents(Path file, List<Positioned> records, long validBytes, long fileBytes, String tailProblem) {
         boolean torn() {
-            return validBytes < fileBytes;
+            return tailProblem != null;
         }
     }
 
@@ -53,7 +55,9 @@ final class Segment {
      * Reads every whole record of {@code file}. A damaged or incomplete record is a torn tail, and
      * ends the contents, only if this is the last segment and no valid record follows it anywhere
      * in the file; otherwise this throws {@link WalCorruptException}. So is a record whose checksum
-     * matches but whose content is wrong: no torn write produces one.
+     * matches but whose content is wrong: no torn write produces one. Zeros from some offset to the
+     * end of the last segment are the space its writer prepared (no record has a length of 0): the
+     * records end there, and nothing is torn.
      */
     static Contents read(Path file, boolean last) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
@@ -68,6 +72,7 @@ final class Segment {
                 }
                 case MALFORMED -> throw new WalCorruptException(file, off, frame.problem());
                 case INCOMPLETE, DAMAGED -> {
+                    if (last && allZero(bytes, off)) return new Contents(file, records, off, bytes.length, null);
                     if (!last) throw new WalCorruptException(file, off, frame.problem() + " in a segment that is not the last");
                     int next = findValidRecord(bytes, off + 1);
                     if (next >= 0) {
@@ -87,8 +92,18 @@ final class Segment {
      */
     private static int findValidRecord(byte[] bytes, int from) {
         for (int off = from; off <= bytes.length - RecordCodec.FRAME_HEADER_BYTES - 1; off++) {
+            if (bytes[off] == 0 && allZero(bytes, off, Math.min(bytes.length, off + 4))) continue; // a length of 0: no record
             if (RecordCodec.decode(bytes, off, bytes.length).kind() == RecordCodec.Kind.OK) return off;
         }
         return -1;
+    }
+
+    private static boolean allZero(byte[] bytes, int from) {
+        return allZero(bytes, from, bytes.length);
+    }
+
+    private static boolean allZero(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) if (bytes[i] != 0) return false;
+        return true;
     }
 }

@@ -349,14 +349,15 @@ public final class Wal implements RaftStorage {
         // A segment cut before its header and hard state were whole gets them written again.
         boolean rewrite = !last.hasPreamble();
         SegmentWriter w = rewrite
-                ? SegmentWriter.reopen(last.file(), last.seq(), 0, last.prevIndex())
-                : SegmentWriter.reopen(last.file(), last.seq(), last.validBytes(), last.maxIndex());
+                ? SegmentWriter.reopen(last.file(), last.seq(), 0, 0, last.prevIndex(), segmentBytes)
+                : SegmentWriter.reopen(last.file(), last.seq(), last.validBytes(),
+                        last.tailProblem() == null ? last.fileBytes() : last.validBytes(), last.maxIndex(), segmentBytes);
         try {
             if (rewrite) {
                 LOG.warn("wal: {} holds no whole segment preamble (torn at byte offset {}); rewriting it", last.file(), last.validBytes());
                 writePreamble(w, last.prevIndex(), last.prevTerm());
             } else {
-                if (last.validBytes() < last.fileBytes()) {
+                if (last.tailProblem() != null) {
                     LOG.warn("wal: torn tail in {} at byte offset {} ({}); cut {} bytes", last.file(), last.validBytes(),
                             last.tailProblem(), last.fileBytes() - last.validBytes());
                 }
@@ -375,7 +376,7 @@ public final class Wal implements RaftStorage {
     private void restartAfter(SnapshotMeta snapshot) throws IOException {
         writeRecord(new WalRecord.ResetRecord(snapshot.index(), snapshot.term()), 0);
         steps.reached("reset written");
-        current.flush();
+        current.seal();
         if (fsync) force(current);
         dirty = false;
         steps.reached("reset durable");
@@ -394,7 +395,7 @@ public final class Wal implements RaftStorage {
 
     /** Creates segment {@code seq}, continuing after the last entry written, with its preamble durable. */
     private SegmentWriter startSegment(long seq) throws IOException {
-        SegmentWriter w = SegmentWriter.create(dir, seq, lastIndex);
+        SegmentWriter w = SegmentWriter.create(dir, seq, lastIndex, segmentBytes);
         try {
             steps.reached("segment created");
             if (fsync) FileSync.directory(dir);
@@ -424,7 +425,7 @@ public final class Wal implements RaftStorage {
 
     /** Makes the current segment durable and closes it, then starts the next one. */
     private void rotate() throws IOException {
-        current.flush();
+        current.seal();
         if (fsync) force(current);
         current.close();
         closedSegments.addLast(new WalRecovery.SegmentInfo(current.seq(), current.file(), current.maxIndex()));

@@ -252,6 +252,11 @@ final class SimNode implements Invariants.Disk {
             }
 
             @Override
+            public long knownLeader() {
+                return alive() && born == incarnation ? step.knownLeader() : RaftCore.NONE;
+            }
+
+            @Override
             public CompletableFuture<NodeStep.Outcome> submit(KvRequest request, long deadlineNanos) {
                 CompletableFuture<NodeStep.Outcome> result = new CompletableFuture<>();
                 enqueue(born, () -> step.submit(request, result, deadlineNanos));

@@ -76,6 +76,26 @@ class PeerServerTest {
     }
 
     @Test
+    void callsAreServedOnTheSharedNetworkThreads() throws Exception {
+        BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+        transport.peerService().start(new Transport.Inbound() {
+            @Override public void onRequest(Message request, Consumer<Message> reply) {
+                threads.add(Thread.currentThread().getName());
+            }
+            @Override public void onResponse(Message response) {}
+            @Override public void onSnapshot(Message.SnapshotRequest request, Path file, Consumer<Message> reply) {}
+        });
+        RaftPeerGrpc.newStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS).appendEntries(append(1), new StreamObserver<>() {
+            @Override public void onNext(AppendResponse value) {}
+            @Override public void onError(Throwable t) {}
+            @Override public void onCompleted() {}
+        });
+        String thread = next(threads, WAIT);
+        assertTrue(thread.startsWith("raftkv-net-"), "served on " + thread + ", not on NetLoops' threads");
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), NetLoops.THREADS);
+    }
+
+    @Test
     void aPortInUseIsOneClearError() {
         IOException e = assertThrows(IOException.class,
                 () -> PeerServer.start(Loopback.HOST, server.port(), MAX_MESSAGE, List.of()));

@@ -220,7 +220,8 @@ class WalCorruptionTest {
     void aRecordWithAGoodChecksumButNonsenseContentIsCorruptionEvenAtTheTail() throws IOException {
         Path dir = logOf(3, 1 << 20);
         Path file = lastSegment(dir);
-        long size = Files.size(file);
+        long size = WalFixtures.recordsEnd(file);
+        cut(file, size); // right after the last record, over the zeros written ahead
         Files.write(file, frame((byte) 42, new byte[] {1, 2, 3}), StandardOpenOption.APPEND);
         assertCorrupt(dir, file, size);
     }

@@ -64,6 +64,19 @@ final class WalFixtures {
         return to;
     }
 
+    /** Where the whole records of the last segment {@code file} end: its zeros written ahead, if any, follow. */
+    static long recordsEnd(Path file) throws IOException {
+        return Segment.read(file, true).validBytes();
+    }
+
+    /** Whether the records of the last segment {@code file} end at {@code end}, with only zeros after them. */
+    static boolean recordsEndAt(Path file, long end) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (recordsEnd(file) != end || bytes.length < end) return false;
+        for (int i = (int) end; i < bytes.length; i++) if (bytes[i] != 0) return false;
+        return true;
+    }
+
     static void flipBit(Path file, long bit) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         bytes[(int) (bit / 8)] ^= (byte) (1 << (bit % 8));
