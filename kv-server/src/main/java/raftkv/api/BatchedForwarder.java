@@ -18,6 +18,7 @@ import raftkv.node.Forwarder;
 import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
 import raftkv.proto.forward.LeaderForwardGrpc;
+import raftkv.transport.NetLoops;
 
 /**
  * Forwards client commands to the leader over one long-lived Forward stream per leader
@@ -33,9 +34,11 @@ public final class BatchedForwarder implements Forwarder {
     // Leaders that answered UNIMPLEMENTED to Forward, and the unary forwarder used for them.
     private final Set<Integer> unaryOnly = ConcurrentHashMap.newKeySet();
     private final LeaderForwarder unary;
-    // Per-command deadlines (a command answered in time cancels its task, which is then removed),
-    // and the sending of batches: commands submitted while a send is queued go in the same batch.
+    // Per-command deadlines (a command answered in time cancels its task, which is then removed).
     private final ScheduledThreadPoolExecutor timeouts;
+    // Sends the batches: commands submitted while a send is queued go in the same batch. In a node,
+    // the network thread that received them, once it has read what it was woken for.
+    private final java.util.concurrent.Executor sender;
 
     /**
      * @param clock       the node's clock, whose monotonic time the deadlines handed to {@link #forward} are in
@@ -57,7 +60,7 @@ public final class BatchedForwarder implements Forwarder {
         this.channelFor = fixed != null ? leader -> fixed : leader -> channels.computeIfAbsent(leader.id(), id ->
                 // Replies are handled on the network thread (directExecutor): completing the caller's
                 // future only hands the result on, or schedules a retry, and never blocks.
-                NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials)
+                NetLoops.channel(NettyChannelBuilder.forAddress(leader.hostname(), leader.logPort(), credentials))
                         .directExecutor()
                         .maxInboundMessageSize(maxMessageBytes)
                         .build());
@@ -67,6 +70,7 @@ public final class BatchedForwarder implements Forwarder {
             return t;
         });
         timeouts.setRemoveOnCancelPolicy(true);
+        this.sender = fixed != null ? timeouts : NetLoops::execute;
     }
 
     @Override
@@ -86,7 +90,7 @@ public final class BatchedForwarder implements Forwarder {
         ForwardStream[] created = new ForwardStream[1];
         ForwardStream stream = streams.computeIfAbsent(leader.id(), id -> {
             ForwardStream[] self = new ForwardStream[1];
-            self[0] = new ForwardStream(leader.logAddress(), timeouts, timeouts, maxMessageBytes,
+            self[0] = new ForwardStream(leader.logAddress(), timeouts, sender, maxMessageBytes,
                     status -> {
                         streams.remove(id, self[0]);
                         // A node of an older version, without forward.proto: forward to it one call at a time.

@@ -3,8 +3,7 @@ package raftkv.api;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
@@ -14,6 +13,7 @@ import raftkv.proto.forward.ForwardReplies;
 import raftkv.proto.forward.ForwardedCommand;
 import raftkv.proto.forward.ForwardedReply;
 import raftkv.proto.forward.LeaderForwardGrpc;
+import raftkv.transport.NetLoops;
 
 /**
  * The leader's side of forward.proto: executes each forwarded command with the node's
@@ -28,13 +28,11 @@ import raftkv.proto.forward.LeaderForwardGrpc;
  */
 public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardImplBase implements AutoCloseable {
     private final KvService service;
-    // Sends reply messages. Replies that complete while a send is queued or running (those of one
+    // Sends reply messages, on a network thread (a send from the node's thread would hand the
+    // message to one anyway). Replies that complete while a send is queued or running (those of one
     // applied batch of log entries, say) go in the same message.
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "forward-replies");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Executor sender = NetLoops::execute;
+    private volatile boolean closed;
     private final int maxInFlight;
     private final int maxMessageBytes;
 
@@ -50,7 +48,7 @@ public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardI
 
     @Override
     public void close() {
-        sender.shutdownNow();
+        closed = true;
     }
 
     @Override
@@ -128,6 +126,7 @@ public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardI
         }
 
         private void queueFlush() {
+            if (closed) return; // shutting down: the server cancels the stream
             synchronized (this) {
                 if (flushQueued) return;
                 flushQueued = true;

@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
 
 /**
  * The network threads of every gRPC server and channel of the process: one event loop group of
@@ -41,6 +42,21 @@ public final class NetLoops {
                     EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         }
         return group;
+    }
+
+    /**
+     * Runs {@code task} on a network thread: at once after the current event loop's pending work
+     * if the caller is on one (so that what the caller's other events add by then goes with it,
+     * without waking any thread), on the next thread of the group otherwise.
+     */
+    public static void execute(Runnable task) {
+        for (EventExecutor loop : group()) {
+            if (loop.inEventLoop()) {
+                loop.execute(task);
+                return;
+            }
+        }
+        group().next().execute(task);
     }
 
     /** {@code builder} with the shared threads accepting and serving its connections. */
