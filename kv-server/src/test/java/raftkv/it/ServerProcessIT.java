@@ -158,7 +158,9 @@ class ServerProcessIT {
                 segment = files.filter(f -> f.toString().endsWith(".wal")).sorted().findFirst().orElseThrow();
             }
             byte[] bytes = Files.readAllBytes(segment);
-            bytes[bytes.length / 2] ^= 0x40; // one flipped bit, with whole records after it
+            int recordsEnd = bytes.length; // the log writes zeros ahead of its records: the damage goes among the records
+            while (recordsEnd > 0 && bytes[recordsEnd - 1] == 0) recordsEnd--;
+            bytes[recordsEnd / 2] ^= 0x40; // one flipped bit, with whole records after it
             Files.write(segment, bytes);
             Run r = runToExit("--id", "0", "--config", c.configFile().toString());
             assertEquals(74, r.exitCode(), r.output().toString());
