@@ -149,6 +149,24 @@ class WalZerosAheadTest {
     }
 
     @Test
+    void damageAmongTheZerosLosesNoRecordAndIsCut() throws IOException {
+        Path source = tmp.resolve("source");
+        try (Wal wal = Wal.open(source, false, 64 * MB)) {
+            wal.append(entries(1, 20, 1, 30));
+        }
+        long end = recordsEnd(lastSegment(source));
+        long size = Files.size(lastSegment(source));
+        for (long at : new long[] {end, end + 5, (end + size) / 2, size - 1}) {
+            Path dir = copyLog(source, tmp, "flip-" + at);
+            WalFixtures.flipBit(lastSegment(dir), at * 8 + 3);
+            try (Wal wal = Wal.open(dir, false, 64 * MB)) {
+                assertEquals(entries(1, 20, 1, 30), wal.recovered().entries(), "bit flipped at byte " + at);
+                assertEquals(end, Files.size(lastSegment(dir)), "the damaged tail is cut at the records' end");
+            }
+        }
+    }
+
+    @Test
     void aSnapshotInstallSealsTheSegmentItLeaves() throws IOException {
         // The reset leaves the old segment behind until it is deleted: a crash in between must find
         // it without zeros, or the log would be refused as damaged in a segment that is not the last.
