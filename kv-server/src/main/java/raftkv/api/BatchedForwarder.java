@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import raftkv.config.ServerSpec;
 import raftkv.node.Clock;
@@ -116,15 +115,7 @@ public final class BatchedForwarder implements Forwarder {
     @Override
     public void close() {
         streams.values().forEach(ForwardStream::close);
-        channels.values().forEach(ManagedChannel::shutdown);
-        for (ManagedChannel c : channels.values()) {
-            try {
-                if (!c.awaitTermination(2, TimeUnit.SECONDS)) c.shutdownNow();
-            } catch (InterruptedException e) {
-                c.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        LeaderForwarder.closeAll(channels.values());
         timeouts.shutdownNow();
         if (unary != null) unary.close();
     }

@@ -135,4 +135,21 @@ final class ForwardCodec {
         String problem = present ? KvRules.requestIdProblem(id.getClientId(), id.getSequence()) : null;
         return problem == null ? null : new KvResult.Invalid(problem, false);
     }
+
+    /**
+     * Takes from the head of {@code queue} the items that fit in one message of at most
+     * {@code maxMessageBytes} (with a margin for each item's framing), always at least one.
+     */
+    static <T extends com.google.protobuf.MessageLite> java.util.List<T> takeFitting(java.util.ArrayDeque<T> queue,
+                                                                                    int maxMessageBytes) {
+        java.util.List<T> out = new java.util.ArrayList<>();
+        long bytes = 0;
+        while (!queue.isEmpty()) {
+            long size = queue.peekFirst().getSerializedSize() + 16L;
+            if (!out.isEmpty() && bytes + size > maxMessageBytes) break;
+            bytes += size;
+            out.add(queue.pollFirst());
+        }
+        return out;
+    }
 }

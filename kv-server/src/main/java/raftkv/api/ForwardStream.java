@@ -139,16 +139,7 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
 
     /** The unsent commands that fit in one message (always at least one). Caller holds the lock. */
     private ForwardBatch take() {
-        ForwardBatch.Builder b = ForwardBatch.newBuilder();
-        long bytes = 0;
-        while (!unsent.isEmpty()) {
-            ForwardedCommand next = unsent.peekFirst();
-            long size = next.getSerializedSize() + 16L;
-            if (b.getCommandsCount() > 0 && bytes + size > maxMessageBytes) break;
-            bytes += size;
-            b.addCommands(unsent.pollFirst());
-        }
-        return b.build();
+        return ForwardBatch.newBuilder().addAllCommands(ForwardCodec.takeFitting(unsent, maxMessageBytes)).build();
     }
 
     @Override

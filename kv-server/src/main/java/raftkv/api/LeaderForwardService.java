@@ -176,16 +176,7 @@ public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardI
 
         /** The waiting replies that fit in one message (always at least one). Caller holds the lock. */
         private ForwardReplies take() {
-            ForwardReplies.Builder b = ForwardReplies.newBuilder();
-            long bytes = 0;
-            while (!replies.isEmpty()) {
-                ForwardedReply next = replies.peekFirst();
-                long size = next.getSerializedSize() + 16L;
-                if (b.getRepliesCount() > 0 && bytes + size > maxMessageBytes) break;
-                bytes += size;
-                b.addReplies(replies.pollFirst());
-            }
-            return b.build();
+            return ForwardReplies.newBuilder().addAllReplies(ForwardCodec.takeFitting(replies, maxMessageBytes)).build();
         }
 
         @Override

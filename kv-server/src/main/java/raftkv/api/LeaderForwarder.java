@@ -121,8 +121,13 @@ public final class LeaderForwarder implements Forwarder {
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdown);
-        for (ManagedChannel c : channels.values()) {
+        closeAll(channels.values());
+    }
+
+    /** Shuts the channels down, giving their calls up to 2 s each to end. */
+    static void closeAll(java.util.Collection<ManagedChannel> channels) {
+        channels.forEach(ManagedChannel::shutdown);
+        for (ManagedChannel c : channels) {
             try {
                 if (!c.awaitTermination(2, TimeUnit.SECONDS)) c.shutdownNow();
             } catch (InterruptedException e) {
