@@ -35,7 +35,9 @@ import raftkv.cli.bench.BenchProgress;
                         + "endpoints are the nodes' ClientPorts (by default from config.json).",
                 "With --spread every operation goes first to a node picked at random, as from clients spread over "
                         + "the cluster. --protocol etcd loads an etcd v3 cluster instead (Put and linearizable Range; "
-                        + "--endpoints are its client URLs' host:port), for comparisons on the same machine.",
+                        + "--endpoints are its client URLs' host:port), for comparisons on the same machine. "
+                        + "--protocol grpc-raw sends raftkv's KeyValue Set and Get encoded by hand in the same way (no "
+                        + "request id, leader hint or retry), so that both systems cost the load generator the same.",
                 "",
                 "BenchProgress goes to stderr: a bar on a terminal, otherwise a line a second (none with --output json "
                         + "or --quiet). The summary goes to "
@@ -49,7 +51,24 @@ import raftkv.cli.bench.BenchProgress;
                 "  kvctl bench --protocol text --duration 30 -o json > result.json"})
 final class BenchCommand implements Callable<Integer> {
     /** The front door to load. */
-    enum Protocol { grpc, text, etcd }
+    enum Protocol {
+        grpc, grpc_raw, text, etcd;
+
+        /** As typed on the command line: {@code grpc-raw}. */
+        String label() {
+            return name().replace('_', '-');
+        }
+    }
+
+    /** Reads {@code grpc}, {@code grpc-raw}, {@code text} or {@code etcd}. */
+    static final class ProtocolConverter implements picocli.CommandLine.ITypeConverter<Protocol> {
+        @Override
+        public Protocol convert(String value) {
+            for (Protocol p : Protocol.values()) if (p.label().equals(value)) return p;
+            throw new picocli.CommandLine.TypeConversionException(
+                    "'" + value + "' is not a protocol: expected grpc, grpc-raw, text or etcd");
+        }
+    }
 
     static final class Limit {
         @Option(names = "--duration", paramLabel = "SECONDS", description = "Run for this long (default: 10 s).")
@@ -65,8 +84,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     EndpointOptions options;
 
-    @Option(names = "--protocol", paramLabel = "PROTOCOL", defaultValue = "grpc",
-            description = "grpc (the default; endpoints are LogPorts) or text (the text protocol; endpoints are ClientPorts).")
+    @Option(names = "--protocol", paramLabel = "PROTOCOL", defaultValue = "grpc", converter = ProtocolConverter.class,
+            description = "grpc (the default; endpoints are LogPorts), grpc-raw (KeyValue Set and Get encoded by hand, "
+                    + "as etcd's are; LogPorts), text (the text protocol; endpoints are ClientPorts) or etcd.")
     Protocol protocol;
 
     @Option(names = "--spread", description = "Send each operation first to a node picked at random, not to the leader.")
@@ -113,12 +133,18 @@ final class BenchCommand implements Callable<Integer> {
                 report = new BenchRunner(settings, i -> spread ? BenchClients.grpcSpread(root) : BenchClients.grpc(root.newSession()),
                         root::failedAttempts, progress).run();
             }
-        } else if (protocol == Protocol.etcd) {
+        } else if (protocol == Protocol.etcd || protocol == Protocol.grpc_raw) {
+            // Built the same way for both: gRPC's own network threads, nothing in between.
+            io.grpc.ChannelCredentials credentials = protocol == Protocol.etcd
+                    ? io.grpc.InsecureChannelCredentials.create() : options.tls(env).credentials();
             List<ManagedChannel> channels = settings.endpoints().stream().map(e -> NettyChannelBuilder
-                    .forAddress(e.host(), e.port()).usePlaintext().build()).map(ManagedChannel.class::cast).toList();
+                    .forAddress(e.host(), e.port(), credentials).build()).map(ManagedChannel.class::cast).toList();
             try {
-                report = new BenchRunner(settings, i -> BenchClients.etcd(channels, spread ? -1 : i % channels.size(),
-                        seed + i, settings.timeout()), () -> 0, progress).run();
+                report = new BenchRunner(settings, i -> {
+                    int fixed = spread ? -1 : i % channels.size();
+                    return protocol == Protocol.etcd ? BenchClients.etcd(channels, fixed, seed + i, settings.timeout())
+                            : BenchClients.grpcRaw(channels, fixed, seed + i, settings.timeout());
+                }, () -> 0, progress).run();
             } finally {
                 channels.forEach(ManagedChannel::shutdownNow);
             }
@@ -164,7 +190,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Endpoint> endpoints = protocol != Protocol.text
                 ? options.grpcEndpoints(kvctl.env()).endpoints()
                 : options.textEndpoints(kvctl.env()).endpoints();
-        return new BenchSettings(protocol.name(), endpoints, clients, duration, ops, writeRatio, keys, valueSize,
+        return new BenchSettings(protocol.label(), endpoints, clients, duration, ops, writeRatio, keys, valueSize,
                 options.timeout(), !noPrefill);
     }
 }

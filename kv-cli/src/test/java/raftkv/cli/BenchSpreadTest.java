@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -59,6 +60,42 @@ class BenchSpreadTest {
             assertEquals(50, json.get("not_found").asLong());
             assertEquals(List.of(), node.writeIds());
         }
+    }
+
+    @Test
+    void grpcRawSendsKeyValueSetAndGetEncodedByHandWithoutRequestIds() throws Exception {
+        try (FakeKeyValue a = FakeKeyValue.start(); FakeKeyValue b = FakeKeyValue.start()) {
+            JsonNode json = CommandsTest.oneObject(new Cli(dir).run("bench", "--protocol", "grpc-raw", "--spread",
+                    "--endpoints", a.endpoint() + "," + b.endpoint(), "--ops", "200", "--clients", "2", "--keys", "5",
+                    "--value-size", "3", "-o", "json"));
+            assertEquals("grpc-raw", json.get("protocol").asText());
+            assertEquals(0, json.get("errors").asLong());
+            assertTrue(json.get("successful").asLong() >= 200, json.toString());
+            assertTrue(a.calls() > 20 && b.calls() > 20, "spread over both: " + a.calls() + " and " + b.calls());
+            assertEquals(List.of(), a.writeIds(), "no request id");
+            // The prefill wrote every key with a 3-byte value, decoded as a SetRequest by the fake.
+            for (int k = 0; k < 5; k++) {
+                ByteString value = a.value("bench-" + k) != null ? a.value("bench-" + k) : b.value("bench-" + k);
+                assertEquals(3, value.size(), "bench-" + k);
+            }
+        }
+    }
+
+    @Test
+    void grpcRawCountsAGetOfAMissingKeyAsNotFoundNotAnError() throws Exception {
+        try (FakeKeyValue node = FakeKeyValue.start()) {
+            JsonNode json = CommandsTest.oneObject(new Cli(dir).run("bench", "--protocol", "grpc-raw", "--endpoints",
+                    node.endpoint(), "--no-prefill", "--write-ratio", "0", "--ops", "30", "--clients", "1", "-o", "json"));
+            assertEquals(0, json.get("errors").asLong());
+            assertEquals(30, json.get("not_found").asLong());
+        }
+    }
+
+    @Test
+    void anUnknownProtocolIsAUsageError() throws Exception {
+        Cli.Result r = new Cli(dir).run("bench", "--protocol", "grpc_raw", "--endpoints", "127.0.0.1:1", "--ops", "1");
+        assertEquals(2, r.exit(), r::toString);
+        assertTrue(r.stderr().contains("'grpc_raw' is not a protocol: expected grpc, grpc-raw, text or etcd"), r.stderr());
     }
 
     @Test

@@ -28,7 +28,12 @@ public final class BenchClients {
 
     /** An etcd v3 client (Put and linearizable Range) over shared channels; {@code fixed} -1 picks one per operation. */
     public static BenchClient etcd(List<ManagedChannel> channels, int fixed, long seed, Duration timeout) {
-        return new EtcdBenchClient(channels, fixed, seed, timeout);
+        return new RawGrpcBenchClient(RawGrpcBenchClient.ETCD, channels, fixed, seed, timeout);
+    }
+
+    /** A raftkv client of KeyValue Set and Get encoded by hand, as {@link #etcd} is; {@code fixed} -1 picks one per operation. */
+    public static BenchClient grpcRaw(List<ManagedChannel> channels, int fixed, long seed, Duration timeout) {
+        return new RawGrpcBenchClient(RawGrpcBenchClient.RAFTKV, channels, fixed, seed, timeout);
     }
 
     /**

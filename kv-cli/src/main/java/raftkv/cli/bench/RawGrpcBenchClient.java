@@ -18,12 +18,15 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A benchmark client for etcd v3 (for comparison runs): {@code etcdserverpb.KV/Put} and
- * {@code KV/Range} (linearizable, etcd's default), hand-encoded so that kvctl needs none of
- * etcd's .proto files. Each operation goes to one of the given channels, picked at random when
+ * A benchmark client that hand-encodes its requests and ignores the answers' content, so that the
+ * load generator costs the same whatever it loads: etcd v3's {@code etcdserverpb.KV/Put} and
+ * {@code KV/Range} (linearizable, etcd's default), needing none of etcd's .proto files, or
+ * raftkv's {@code KeyValue/Set} and {@code KeyValue/Get} the same way (no request id, no leader
+ * hint, no retry: what a plain gRPC client of kv.proto would send). Both put the key in field 1 and
+ * the value in field 2. Each operation goes to one of the given channels, picked at random when
  * spreading, else always the same one.
  */
-final class EtcdBenchClient implements BenchClient {
+final class RawGrpcBenchClient implements BenchClient {
     private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
@@ -39,8 +42,13 @@ final class EtcdBenchClient implements BenchClient {
             }
         }
     };
-    static final MethodDescriptor<byte[], byte[]> PUT = method("etcdserverpb.KV/Put");
-    static final MethodDescriptor<byte[], byte[]> RANGE = method("etcdserverpb.KV/Range");
+    /** The two calls a client makes: a write of key and value, a read of a key. */
+    record Dialect(MethodDescriptor<byte[], byte[]> write, MethodDescriptor<byte[], byte[]> read) {}
+
+    static final Dialect ETCD = new Dialect(method("etcdserverpb.KV/Put"), method("etcdserverpb.KV/Range"));
+    static final Dialect RAFTKV = new Dialect(method("raftkv.kv.v1.KeyValue/Set"), method("raftkv.kv.v1.KeyValue/Get"));
+
+    private final Dialect dialect;
 
     private final List<ManagedChannel> channels;
     private final int fixed;
@@ -48,7 +56,8 @@ final class EtcdBenchClient implements BenchClient {
     private final Duration timeout;
 
     /** @param fixed the channel to use, or -1 to pick one at random for each operation */
-    EtcdBenchClient(List<ManagedChannel> channels, int fixed, long seed, Duration timeout) {
+    RawGrpcBenchClient(Dialect dialect, List<ManagedChannel> channels, int fixed, long seed, Duration timeout) {
+        this.dialect = dialect;
         this.channels = List.copyOf(channels);
         this.fixed = fixed;
         this.random = new SplittableRandom(seed);
@@ -63,16 +72,16 @@ final class EtcdBenchClient implements BenchClient {
     @Override
     public BenchOutcome set(String key, byte[] value) {
         ByteArrayOutputStream req = new ByteArrayOutputStream(key.length() + value.length + 8);
-        field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // PutRequest.key
-        field(req, 2, value);                                 // PutRequest.value
-        return call(PUT, req.toByteArray());
+        field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // PutRequest.key, SetRequest.key
+        field(req, 2, value);                                 // PutRequest.value, SetRequest.value
+        return call(dialect.write(), req.toByteArray());
     }
 
     @Override
     public BenchOutcome get(String key) {
         ByteArrayOutputStream req = new ByteArrayOutputStream(key.length() + 4);
-        field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // RangeRequest.key
-        return call(RANGE, req.toByteArray());
+        field(req, 1, key.getBytes(StandardCharsets.UTF_8)); // RangeRequest.key, GetRequest.key
+        return call(dialect.read(), req.toByteArray());
     }
 
     private BenchOutcome call(MethodDescriptor<byte[], byte[]> method, byte[] request) {
@@ -83,6 +92,7 @@ final class EtcdBenchClient implements BenchClient {
             return BenchOutcome.OK;
         } catch (StatusRuntimeException e) {
             Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.NOT_FOUND) return BenchOutcome.NOT_FOUND; // raftkv's Get of a missing key
             return code == Status.Code.DEADLINE_EXCEEDED ? BenchOutcome.timeout(code.name()) : BenchOutcome.error(code.name());
         }
     }
