@@ -34,14 +34,14 @@ public final class NetLoops {
 
     static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     private static final boolean EPOLL = Epoll.isAvailable();
-    private static EventLoopGroup group;
+    /** The group, made on first use (class initialisation is lazy and thread-safe, with no lock after it). */
+    private static final class Group {
+        static final EventLoopGroup INSTANCE = new MultiThreadIoEventLoopGroup(THREADS,
+                new DefaultThreadFactory("raftkv-net", true), EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
 
-    private static synchronized EventLoopGroup group() {
-        if (group == null) {
-            group = new MultiThreadIoEventLoopGroup(THREADS, new DefaultThreadFactory("raftkv-net", true),
-                    EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        }
-        return group;
+    private static EventLoopGroup group() {
+        return Group.INSTANCE;
     }
 
     /**
