@@ -28,7 +28,8 @@ import raftkv.proto.forward.ForwardedReply;
 final class ForwardStream implements ClientResponseObserver<ForwardBatch, ForwardReplies> {
     private final String leaderAddress;
     private final ScheduledExecutorService timeouts;
-    private final java.util.concurrent.Executor sender;
+    // On the sender; the forwarder refusing it means it is closed.
+    private final QueuedFlush queuedFlush;
     private final int maxMessageBytes;
     private final java.util.function.Consumer<Status> onBroken;
     // Guarded by this.
@@ -36,7 +37,6 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
     private final ArrayDeque<ForwardedCommand> unsent = new ArrayDeque<>();
     private long nextCallId = 1;
     private boolean sending;
-    private boolean flushQueued;
     private boolean broken;
     private KvResult brokenResult;
     // Set by beforeStart, and published as requests once the call has started.
@@ -53,7 +53,7 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
                   java.util.function.Consumer<Status> onBroken) {
         this.leaderAddress = leaderAddress;
         this.timeouts = timeouts;
-        this.sender = sender;
+        this.queuedFlush = new QueuedFlush(sender, this::flush, this::close);
         this.maxMessageBytes = maxMessageBytes;
         this.onBroken = onBroken;
     }
@@ -101,20 +101,7 @@ final class ForwardStream implements ClientResponseObserver<ForwardBatch, Forwar
 
     /** Sends on the sender thread: commands submitted until it runs go in the same message. */
     private void queueFlush() {
-        synchronized (this) {
-            if (flushQueued) return;
-            flushQueued = true;
-        }
-        try {
-            sender.execute(() -> {
-                synchronized (this) {
-                    flushQueued = false;
-                }
-                flush();
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            close(); // the forwarder is closed
-        }
+        queuedFlush.request();
     }
 
     /** Sends the unsent commands, as many per message as fit, while the transport takes them. */

@@ -4,7 +4,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import raftkv.node.KvRequest;
 import raftkv.node.KvResult;
 import raftkv.node.KvService;
@@ -60,12 +59,13 @@ public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardI
 
     private final class Stream implements StreamObserver<ForwardBatch> {
         private final ServerCallStreamObserver<ForwardReplies> call;
+        // Refused only while shutting down: the server then cancels the stream.
+        private final QueuedFlush queuedFlush = new QueuedFlush(sender, this::flush, () -> { });
         // Guarded by this.
         private final ArrayDeque<ForwardedReply> replies = new ArrayDeque<>();
         private int running;
         private boolean readPaused;
         private boolean sending;
-        private boolean flushQueued;
         private boolean halfClosed;
         private boolean finished;
 
@@ -127,20 +127,7 @@ public final class LeaderForwardService extends LeaderForwardGrpc.LeaderForwardI
 
         private void queueFlush() {
             if (closed) return; // shutting down: the server cancels the stream
-            synchronized (this) {
-                if (flushQueued) return;
-                flushQueued = true;
-            }
-            try {
-                sender.execute(() -> {
-                    synchronized (this) {
-                        flushQueued = false;
-                    }
-                    flush();
-                });
-            } catch (RejectedExecutionException e) {
-                // Shutting down: the server cancels the stream.
-            }
+            queuedFlush.request();
         }
 
         /** Sends what has completed, one message at a time, while the transport takes it. */
