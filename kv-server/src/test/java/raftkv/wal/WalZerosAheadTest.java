@@ -37,6 +37,15 @@ class WalZerosAheadTest {
         return true;
     }
 
+    /** A log of entries 1..20 (term 1, 30 bytes each) in one segment, closed: its zeros ahead stay. */
+    private Path twentyEntries() {
+        Path source = tmp.resolve("source");
+        try (Wal wal = Wal.open(source, false, 64 * MB)) {
+            wal.append(entries(1, 20, 1, 30));
+        }
+        return source;
+    }
+
     @Test
     void zerosAreWrittenAheadOfTheRecordsAChunkAtATime() throws IOException {
         Path dir = tmp.resolve("log");
@@ -107,10 +116,7 @@ class WalZerosAheadTest {
 
     @Test
     void aCrashThatKeptOnlySomeOfTheZerosLosesNothing() throws IOException {
-        Path source = tmp.resolve("source");
-        try (Wal wal = Wal.open(source, false, 64 * MB)) {
-            wal.append(entries(1, 20, 1, 30));
-        }
+        Path source = twentyEntries();
         long end = recordsEnd(lastSegment(source));
         for (long keep : new long[] {end, end + 1, end + 3, end + 4, end + 9, end + 4096, Files.size(lastSegment(source))}) {
             Path dir = copyLog(source, tmp, "keep-" + keep);
@@ -127,10 +133,7 @@ class WalZerosAheadTest {
 
     @Test
     void aTornRecordBeforeTheZerosIsCutAndTheRecordsBeforeItKept() throws IOException {
-        Path source = tmp.resolve("source");
-        try (Wal wal = Wal.open(source, false, 64 * MB)) {
-            wal.append(entries(1, 20, 1, 30));
-        }
+        Path source = twentyEntries();
         Path file = lastSegment(source);
         long end = recordsEnd(file);
         long[] bounds = WalFixtures.recordBoundaries(file, true);
@@ -150,10 +153,7 @@ class WalZerosAheadTest {
 
     @Test
     void damageAmongTheZerosLosesNoRecordAndIsCut() throws IOException {
-        Path source = tmp.resolve("source");
-        try (Wal wal = Wal.open(source, false, 64 * MB)) {
-            wal.append(entries(1, 20, 1, 30));
-        }
+        Path source = twentyEntries();
         long end = recordsEnd(lastSegment(source));
         long size = Files.size(lastSegment(source));
         for (long at : new long[] {end, end + 5, (end + size) / 2, size - 1}) {
