@@ -24,6 +24,9 @@ final class Progress {
     long matchAtLastHeartbeat;
     // The highest read round this follower acknowledged in the current term (ReadIndex).
     long ackedReadSeq;
+    // The highest commit index an AppendEntries sent in this term lets the follower reach (the
+    // commit index it carried, capped at the entries the follower is then known to hold).
+    long commitSent;
     final Inflights inflights;
 
     Progress(long next, int maxInflight) {

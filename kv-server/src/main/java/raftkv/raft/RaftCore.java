@@ -377,6 +377,23 @@ public final class RaftCore {
         if (!committedInCurrentTerm()) {
             reads.awaitTermCommit(read);
         } else {
+            admitRead(read);
+        }
+    }
+
+    /**
+     * Leader, with an entry of its term committed: a read the leader and its asker confirm alone
+     * (a single voter, or a follower's request among three voters) is answered at once; any other
+     * waits for the next round.
+     */
+    private void admitRead(ReadIndex.Read read) {
+        if (quorum.voteResult(id -> id == config.id() || id == read.requester()) == VoteResult.WON) {
+            answerRead(read, log.committed());
+            // The asker serves its reads once it has applied this index: if no append has told it
+            // the commit index yet, a heartbeat does now rather than at the next tick.
+            Progress pr = progress.get(read.requester());
+            if (pr != null && pr.commitSent < log.committed()) sendHeartbeat(read.requester(), pr.match);
+        } else {
             reads.add(read, log.committed());
             releaseReads();
         }
@@ -384,7 +401,9 @@ public final class RaftCore {
 
     /**
      * A follower asks for a read index (thesis 6.4): the leader takes it as one of its own reads,
-     * at its commit index now, and answers once a quorum confirms it still leads. Any other node
+     * at its commit index now, and answers once a quorum confirms it still leads. The asker counts
+     * in that quorum: it sent the request in this term after its reads arrived, so it had voted in no
+     * later term before they did (with three voters, the leader answers at once). Any other node
      * refuses it, and the follower retries.
      */
     private void handleReadIndexRequest(ReadIndexRequest m) {
@@ -922,7 +941,10 @@ public final class RaftCore {
             prev = log.snapshot().index();
             prevTerm = log.snapshot().term();
         }
-        send(new AppendRequest(config.id(), peer, term, prev, prevTerm, List.of(), Math.min(log.committed(), prev), reads.seq()));
+        long commit = Math.min(log.committed(), prev);
+        send(new AppendRequest(config.id(), peer, term, prev, prevTerm, List.of(), commit, reads.seq()));
+        Progress pr = progress.get(peer);
+        pr.commitSent = Math.max(pr.commitSent, commit);
     }
 
     private void recoverStalledReplication(Progress pr) {
@@ -963,6 +985,7 @@ public final class RaftCore {
                     break;
                 }
                 long last = batch.get(batch.size() - 1).index();
+                pr.commitSent = Math.max(pr.commitSent, Math.min(log.committed(), last));
                 pr.inflights.add(last);
                 pr.next = last + 1;
             }
@@ -1045,8 +1068,7 @@ public final class RaftCore {
             log.commitTo(quorumIndex);
             if (changeWasPending && membershipIndex <= log.committed() && membershipChangeCommitted()) return;
             if (!termWasCommitted && committedInCurrentTerm()) {
-                for (ReadIndex.Read read : reads.takeAwaitingTermCommit()) reads.add(read, log.committed());
-                releaseReads();
+                for (ReadIndex.Read read : reads.takeAwaitingTermCommit()) admitRead(read);
             }
         }
     }
@@ -1056,8 +1078,8 @@ public final class RaftCore {
     }
 
     private void releaseReads() {
-        reads.release(seq -> quorum.voteResult(id -> id == config.id() || progress.get(id).ackedReadSeq >= seq)
-                == VoteResult.WON, this::answerRead);
+        reads.release((read, seq) -> quorum.voteResult(id -> id == config.id() || id == read.requester()
+                || progress.get(id).ackedReadSeq >= seq) == VoteResult.WON, this::answerRead);
     }
 
     /** A confirmed read: this node's own goes to the Ready, a follower's batch gets its index. */

@@ -2,14 +2,17 @@ package raftkv.raft;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.function.LongPredicate;
 
 /**
  * The leader's ReadIndex bookkeeping (Raft thesis 6.4). A read records the commit index when it
  * arrives and a read round number ({@code seq}); it is released once a quorum has answered a
  * message sent after it arrived, which proves this node was still leader at that moment.
  * Reads that arrive before the leader has committed an entry of its own term wait for that first.
+ * A follower's request is itself such an answer from the follower: it sent the request, in this
+ * leader's term, after its reads arrived; so when the leader and the asker make a quorum (three
+ * voters) its reads need no round at all.
  *
  * <p>A read is this node's own (a client read it serves) or a follower's batch: {@code requester}
  * is the node to answer, {@code id} the local request id or the follower's batch context.
@@ -64,10 +67,20 @@ final class ReadIndex {
         void read(Read read, long index);
     }
 
-    /** Releases, oldest first, every read whose round a quorum has acknowledged. */
-    void release(LongPredicate quorumAcked, Confirmed out) {
-        while (!pending.isEmpty() && quorumAcked.test(pending.peekFirst().seq())) {
-            Pending p = pending.removeFirst();
+    /** Whether a quorum confirms {@code read} in round {@code seq}: the leader, the asker, and the nodes that acknowledged the round. */
+    interface RoundQuorum {
+        boolean confirms(Read read, long seq);
+    }
+
+    /**
+     * Releases, oldest first, every read a quorum confirms. A follower's read may go before an older
+     * read of the leader's own, since its asker counts too.
+     */
+    void release(RoundQuorum quorum, Confirmed out) {
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (!quorum.confirms(p.read(), p.seq())) continue;
+            it.remove();
             out.read(p.read(), p.index());
         }
     }

@@ -3,6 +3,7 @@ package raftkv.raft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static raftkv.raft.Fixtures.FIVE;
 import static raftkv.raft.Fixtures.THREE;
 import static raftkv.raft.Fixtures.append;
 import static raftkv.raft.Fixtures.only;
@@ -10,6 +11,7 @@ import static raftkv.raft.Fixtures.only;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import raftkv.raft.Fixtures.Opts;
+import raftkv.raft.Message;
 import raftkv.raft.Message.AppendRequest;
 import raftkv.raft.Message.ReadIndexRequest;
 import raftkv.raft.Message.ReadIndexResponse;
@@ -171,22 +173,70 @@ class ReadIndexTest {
         assertTrue(second.get(0).context() != first.get(0).context());
     }
 
-    // §6.4: the leader answers a follower only after a quorum confirms, after the request arrived, that it still leads.
+    // §6.4: the asker counts in the quorum (it sent its request in this term after its reads arrived):
+    // with three voters the leader and the asker are a majority, and the leader answers at once.
     @Test
-    void leaderAnswersFollowerOnlyAfterAHeartbeatRound() {
+    void leaderOfThreeAnswersFollowerAtOnce() {
         Cluster c = new Cluster(Opts.THESIS, THREE);
         TestNode leader = c.elect(1);
+        c.tickAll(1); // a heartbeat tells the followers the no-op is committed
         c.node(3).readIndex(8);
         ReadIndexRequest request = only(ReadIndexRequest.class, c.node(3).ready().messages()).get(0);
         c.node(3).takeSent();
 
         c.deliver(request);
-        assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
-        AppendRequest beat = only(AppendRequest.class, 2, leader.takeSent()).get(0);
-        c.roundTrip(beat);
-
         assertEquals(List.of(new ReadIndexResponse(1, 3, 1, request.context(), true, 1)),
                 only(ReadIndexResponse.class, leader.sent()), "answered with the commit index at arrival");
+        assertTrue(only(AppendRequest.class, leader.sent()).isEmpty(), "no heartbeat round for it");
+    }
+
+    // §6.4: an asker that has not been told the commit index it must apply gets a heartbeat carrying
+    // it with the answer, rather than waiting for the next tick.
+    @Test
+    void leaderTellsTheAskerACommitIndexItWasNotSent() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        leader.propose("x");
+        List<Message> appends = leader.ready().messages();
+        leader.takeSent();
+        c.deliver(only(AppendRequest.class, 2, appends).get(0));
+        c.deliver(only(AppendRequest.class, 3, appends).get(0));
+        c.deliver(c.node(2).takeSent().get(0));
+        c.deliver(c.node(3).takeSent().get(0));
+        assertEquals(2, leader.commit());
+        assertTrue(leader.takeSent().isEmpty(), "a commit alone sends nothing");
+        assertEquals(1, c.node(3).commit());
+
+        c.node(3).readIndex(8);
+        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(3).ready().messages()).get(0);
+        c.node(3).takeSent();
+        c.deliver(request);
+        List<AppendRequest> beat = only(AppendRequest.class, 3, leader.sent());
+        assertEquals(1, beat.size());
+        assertEquals(2, beat.get(0).leaderCommit());
+        assertTrue(only(AppendRequest.class, 2, leader.sent()).isEmpty(), "only the asker is told");
+
+        c.flush();
+        assertEquals(List.of(new ReadState(8, 2)), c.node(3).readStates());
+        assertEquals(2, c.node(3).commit());
+    }
+
+    // §6.4: with five voters the leader and the asker are two; one more acknowledgement of a heartbeat
+    // sent after the request arrived makes the majority.
+    @Test
+    void leaderOfFiveAnswersFollowerAfterOneMoreAcknowledgement() {
+        Cluster c = new Cluster(Opts.THESIS, FIVE);
+        TestNode leader = c.elect(1);
+        c.node(5).readIndex(8);
+        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(5).ready().messages()).get(0);
+        c.node(5).takeSent();
+
+        c.deliver(request);
+        assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
+        c.roundTrip(only(AppendRequest.class, 2, leader.takeSent()).get(0));
+
+        assertEquals(List.of(new ReadIndexResponse(1, 5, 1, request.context(), true, 1)),
+                only(ReadIndexResponse.class, leader.sent()), "the asker, node 2 and the leader are three of five");
     }
 
     // §6.4: a new leader answers a follower only once it has committed an entry of its own term.
@@ -295,14 +345,14 @@ class ReadIndexTest {
     // §6.4: a leader that steps down refuses the followers' batches it held, so that they retry at once.
     @Test
     void leaderThatStepsDownRefusesFollowersBatches() {
-        Cluster c = new Cluster(Opts.THESIS, THREE);
+        Cluster c = new Cluster(Opts.THESIS, FIVE);
         TestNode leader = c.elect(1);
-        leader.step(new ReadIndexRequest(3, 1, 1, 77));
+        leader.step(new ReadIndexRequest(5, 1, 1, 77));
         leader.ready();
         leader.takeSent();
 
         leader.step(append(2, 1, 2, 0, 0, List.of(), 0));
-        assertEquals(List.of(new ReadIndexResponse(1, 3, 2, 77, false, 0)), only(ReadIndexResponse.class, leader.ready().messages()));
+        assertEquals(List.of(new ReadIndexResponse(1, 5, 2, 77, false, 0)), only(ReadIndexResponse.class, leader.ready().messages()));
     }
 
     // §6.4 with thesis 4.2.1: a learner follows the leader's log, so it may serve reads the leader confirms.
@@ -318,6 +368,24 @@ class ReadIndexTest {
         assertTrue(learner.readIndex(12));
         c.flush();
         assertEquals(List.of(new ReadState(12, leader.commit())), learner.readStates());
+    }
+
+    // §6.4: a learner has no vote, so its request confirms nothing: the leader still needs a round.
+    @Test
+    void learnersRequestDoesNotCountInTheQuorum() {
+        Cluster c = new Cluster(Opts.THESIS, THREE);
+        TestNode leader = c.elect(1);
+        c.join(4);
+        leader.changeMembership(new MembershipChange.AddLearner(4, new Membership.Address("127.0.0.4", 8004, 9004)));
+        c.flush();
+        c.node(4).readIndex(12);
+        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(4).ready().messages()).get(0);
+        c.node(4).takeSent();
+
+        c.deliver(request);
+        assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
+        c.roundTrip(only(AppendRequest.class, 2, leader.takeSent()).get(0));
+        assertEquals(1, only(ReadIndexResponse.class, 4, leader.sent()).size(), "leader and node 2 are two of three voters");
     }
 
     // §6.4: a node that is not a member (removed, or waiting to join) serves no read, even knowing a leader.
