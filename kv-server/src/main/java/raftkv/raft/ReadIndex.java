@@ -2,7 +2,6 @@ package raftkv.raft;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -73,14 +72,14 @@ final class ReadIndex {
     }
 
     /**
-     * Releases, oldest first, every read a quorum confirms. A follower's read may go before an older
-     * read of the leader's own, since its asker counts too.
+     * Releases, oldest first, the reads a quorum confirms, up to the first it does not: the work is
+     * proportional to what is released, however many reads wait (a flood of reads must not make each
+     * acknowledgement scan them all). A follower's read that its asker would confirm may so wait
+     * behind an older read of the leader's own, for at most that read's round.
      */
     void release(RoundQuorum quorum, Confirmed out) {
-        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (!quorum.confirms(p.read(), p.seq())) continue;
-            it.remove();
+        while (!pending.isEmpty() && quorum.confirms(pending.peekFirst().read(), pending.peekFirst().seq())) {
+            Pending p = pending.removeFirst();
             out.read(p.read(), p.index());
         }
     }
