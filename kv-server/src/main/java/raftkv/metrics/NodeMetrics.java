@@ -82,14 +82,14 @@ public final class NodeMetrics {
         GaugeWithCallback.builder().name("raftkv_snapshot_bytes").help("Size of the newest snapshot file")
                 .callback(cb -> cb.call(disk.get().newestSnapshotBytes())).register(registry);
 
-        peerGauge("raftkv_peer_outstanding_calls", "Calls to the peer started and not yet ended (its send queue)",
+        peerGauge("raftkv_peer_outstanding_calls", "Unary calls to the peer started and not yet ended (0 while messages go on the Exchange stream)",
                 peers, s -> s.outstandingCalls());
         peerGauge("raftkv_peer_outstanding_bytes", "Encoded bytes of the calls outstanding to the peer", peers,
                 s -> s.outstandingBytes());
         peerGauge("raftkv_peer_reachable", "1 if the last call to the peer reached it, else 0", peers,
                 s -> s.reachable() ? 1 : 0);
-        peerCounter("raftkv_peer_calls_sent", "Calls started to the peer", peers, s -> s.sent());
-        peerCounter("raftkv_peer_calls_failed", "Calls to the peer that ended in a gRPC error (unreachable, deadline)",
+        peerCounter("raftkv_peer_calls_sent", "Calls started to the peer, and messages sent on its Exchange stream", peers, s -> s.sent());
+        peerCounter("raftkv_peer_calls_failed", "Calls to the peer, and Exchange streams, that ended in a gRPC error (unreachable, deadline)",
                 peers, s -> s.failed());
         peerCounter("raftkv_peer_messages_dropped", "Messages to the peer never sent (queue full, closing)", peers,
                 s -> s.dropped());

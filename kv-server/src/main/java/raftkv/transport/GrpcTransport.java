@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
 import raftkv.proto.raft.ReadIndexAck;
 import org.slf4j.Logger;
@@ -22,13 +23,16 @@ import org.slf4j.LoggerFactory;
 import raftkv.raft.Message;
 
 /**
- * {@link Transport} over gRPC: one long-lived channel per peer, one unary call per Raft request,
- * and InstallSnapshot as a stream of chunks.
+ * {@link Transport} over gRPC: one long-lived channel per peer, the Raft messages on one long-lived
+ * {@code Exchange} stream to it ({@link PeerExchange}; or, with {@link Options#exchange} off or
+ * for a peer that does not serve the stream, one unary call per message), and InstallSnapshot as a
+ * stream of chunks.
  *
- * <p>Sending never blocks. Every call has a deadline; its answer is decoded by {@link ProtoCodec}
- * and handed to {@link Inbound#onResponse}, while a failed call (peer down, deadline passed) is
- * dropped, since Raft retries. Each peer has a bound on the calls and bytes in flight, and a
- * message over it is dropped, so a slow or dead peer neither delays the others nor holds memory.
+ * <p>Sending never blocks. An answer is decoded by {@link ProtoCodec} and handed to {@link
+ * Inbound#onResponse}, while a message lost with its stream, or a failed call (peer down, deadline
+ * passed), is dropped, since Raft retries. Each peer has a bound on the bytes waiting to be sent
+ * (and, for unary calls, on the calls in flight), and a message over it is dropped, so a slow or
+ * dead peer neither delays the others nor holds memory.
  * No thread is kept per peer: the callbacks run on gRPC's network threads. A peer that restarts
  * is reached again within about a second of the next send, however long it was down.
  *
@@ -68,10 +72,15 @@ public final class GrpcTransport implements Transport {
      * @param snapshotDeadline    deadline of a whole snapshot transfer, every stream of it included
      * @param snapshotStallTimeout a snapshot stream that cannot take a chunk for this long (or a
      *                            probe not answered within it) is cancelled and the transfer given up
+     * @param exchange            send messages on one Exchange stream per peer (raft.proto) rather
+     *                            than one unary call each; its bound is {@code maxOutstandingBytes}
+     *                            waiting to be written, and its answers have no deadline (a peer
+     *                            that stops answering is found by the channel's keepalive)
      */
     public record Options(Duration voteDeadline, Duration appendDeadline, int maxOutstandingCalls,
                           long maxOutstandingBytes, BiConsumer<Long, Status> callListener,
-                          int snapshotChunkBytes, Duration snapshotDeadline, Duration snapshotStallTimeout) {
+                          int snapshotChunkBytes, Duration snapshotDeadline, Duration snapshotStallTimeout,
+                          boolean exchange) {
         public Options {
             for (Duration d : List.of(voteDeadline, appendDeadline, snapshotDeadline, snapshotStallTimeout)) {
                 if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("deadlines and timeouts must be > 0");
@@ -86,32 +95,38 @@ public final class GrpcTransport implements Transport {
         /**
          * 2 s for votes and TimeoutNow, 5 s for appends; per peer at most 256 calls and the larger
          * of 32 MiB and two messages of the largest size in flight. Snapshots in chunks of 1 MiB,
-         * 10 min per transfer, given up after 30 s without progress.
+         * 10 min per transfer, given up after 30 s without progress. Messages on Exchange streams.
          */
         public static Options defaults(int maxMessageBytes) {
             return new Options(Duration.ofSeconds(2), Duration.ofSeconds(5), 256,
                     Math.max(32L << 20, 2L * maxMessageBytes), (peer, status) -> {},
-                    1 << 20, Duration.ofMinutes(10), Duration.ofSeconds(30));
+                    1 << 20, Duration.ofMinutes(10), Duration.ofSeconds(30), true);
         }
 
         public Options withDeadlines(Duration vote, Duration append) {
             return new Options(vote, append, maxOutstandingCalls, maxOutstandingBytes, callListener,
-                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout, exchange);
         }
 
         public Options withOutstandingBounds(int calls, long bytes) {
             return new Options(voteDeadline, appendDeadline, calls, bytes, callListener,
-                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout, exchange);
         }
 
         public Options withCallListener(BiConsumer<Long, Status> listener) {
             return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, listener,
-                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout);
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout, exchange);
         }
 
         public Options withSnapshotTransfer(int chunkBytes, Duration deadline, Duration stallTimeout) {
             return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, callListener,
-                    chunkBytes, deadline, stallTimeout);
+                    chunkBytes, deadline, stallTimeout, exchange);
+        }
+
+        /** With {@code exchange} false: one unary call per message, each with its deadline, within the call bound. */
+        public Options withExchange(boolean on) {
+            return new Options(voteDeadline, appendDeadline, maxOutstandingCalls, maxOutstandingBytes, callListener,
+                    snapshotChunkBytes, snapshotDeadline, snapshotStallTimeout, on);
         }
     }
 
@@ -192,12 +207,11 @@ public final class GrpcTransport implements Transport {
         this.credentials = credentials;
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(snapshots, "snapshots");
+        this.cluster = new ClusterGuard(selfId, clusterId);
         for (Map.Entry<Long, String> p : new TreeMap<>(peers).entrySet()) {
-            links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
-                    options, this::deliver, credentials));
+            links.put(p.getKey(), newLink(p.getKey(), p.getValue()));
         }
         this.snapshotPool = snapshotPool(selfId);
-        this.cluster = new ClusterGuard(selfId, clusterId);
         // A live view: peers added later are admitted too.
         this.service = new RaftPeerService(selfId, java.util.Collections.unmodifiableSet(links.keySet()), snapshots,
                 snapshotPool, cluster);
@@ -287,6 +301,13 @@ public final class GrpcTransport implements Transport {
             return;
         }
         long peer = link.peerId;
+        if (link.exchanges()) {
+            PeerMessage m = exchangeMessage(request);
+            if (m != null) {
+                link.exchange(request.getClass().getSimpleName(), m);
+                return;
+            }
+        }
         // An answer from another cluster is dropped (decoded as null), as if it were lost.
         if (request instanceof Message.VoteRequest m) {
             link.call("RequestVote", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::requestVote,
@@ -319,6 +340,35 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    private PeerLink newLink(long peer, String target) {
+        return new PeerLink(peer, checkTarget(peer, target), maxMessageBytes, options, this::deliver, credentials,
+                options.exchange() ? answer -> exchangeAnswer(answer, peer) : null);
+    }
+
+    /** A message for the Exchange stream, stamped with the cluster id; null for a message that has no place there. */
+    private PeerMessage exchangeMessage(Message m) {
+        PeerMessage.Builder b = PeerMessage.newBuilder();
+        if (m instanceof Message.VoteRequest v) b.setVoteRequest(cluster.stamp(ProtoCodec.toProto(v)));
+        else if (m instanceof Message.AppendRequest a) b.setAppendRequest(cluster.stamp(ProtoCodec.toProto(a)));
+        else if (m instanceof Message.TimeoutNow t) b.setTimeoutNow(cluster.stamp(ProtoCodec.toProto(t)));
+        else if (m instanceof Message.ReadIndexRequest r) b.setReadIndex(cluster.stamp(ProtoCodec.toProto(r)));
+        else if (m instanceof Message.ReadIndexResponse r) b.setReadIndexReply(cluster.stamp(ProtoCodec.toProto(r)));
+        else return null;
+        return b.build();
+    }
+
+    /** An answer on {@code peer}'s Exchange stream, decoded as its unary call's; null if from another cluster. */
+    private Message exchangeAnswer(PeerMessage answer, long peer) {
+        return switch (answer.getBodyCase()) {
+            case VOTE_RESPONSE -> cluster.admits(answer.getVoteResponse().getClusterId(), "the answer to RequestVote from", peer)
+                    ? ProtoCodec.fromProto(answer.getVoteResponse(), peer, selfId) : null;
+            case APPEND_RESPONSE -> cluster.admits(answer.getAppendResponse().getClusterId(), "the answer to AppendEntries from", peer)
+                    ? ProtoCodec.fromProto(answer.getAppendResponse(), peer, selfId) : null;
+            default -> throw new IllegalArgumentException("an Exchange stream answers with vote_response or append_response, not "
+                    + answer.getBodyCase());
+        };
+    }
+
     /** A one-way call's acknowledgement: validated, nothing for the core (an ack from another cluster is dropped). */
     private Message readIndexAck(ReadIndexAck r, String what, long peer) {
         if (cluster.admits(r.getClusterId(), what, peer)) ProtoCodec.fromProto(r);
@@ -335,8 +385,7 @@ public final class GrpcTransport implements Transport {
             if (p.getKey() == selfId) continue;
             PeerLink old = links.get(p.getKey());
             if (old != null && old.target.equals(checkTarget(p.getKey(), p.getValue()))) continue;
-            links.put(p.getKey(), new PeerLink(p.getKey(), checkTarget(p.getKey(), p.getValue()), maxMessageBytes,
-                    options, this::deliver, credentials));
+            links.put(p.getKey(), newLink(p.getKey(), p.getValue()));
             if (old != null) old.shutdown();
             log.info("node {}: link to node {} at {}", selfId, p.getKey(), p.getValue());
         }

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * FOR TESTS ONLY: which peers' Raft traffic a node pretends it cannot reach, so that a test can cut
@@ -11,23 +12,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * when the config says {@code "testFaultInjection": true}; a transport without one never consults
  * anything here.
  *
- * <p>Raft messages are requests whose answers come back on the same call, so "outgoing" means this
- * node's requests (dropped in {@link GrpcTransport#send} as if lost) and "incoming" the peers'
- * requests (refused by {@link RaftPeerService} with UNAVAILABLE, as a dead link would fail them).
+ * <p>Raft messages are requests whose answers come back on the same call or stream, so "outgoing"
+ * means this node's requests (dropped in {@link GrpcTransport#send} as if lost) and "incoming" the
+ * peers' requests (refused by {@link RaftPeerService}: a unary call with UNAVAILABLE, as a dead link
+ * would fail it; a message on an Exchange stream dropped unread, as if lost).
  * Thread-safe; reads are lock-free, since the transport asks on every message.
  */
 public final class PartitionHook {
     private final Set<Long> blockedOutgoing = ConcurrentHashMap.newKeySet();
     private final Set<Long> blockedIncoming = ConcurrentHashMap.newKeySet();
+    private final AtomicLong refusedIncoming = new AtomicLong();
 
     /** Whether this node's requests to {@code peer} are dropped. */
     public boolean dropsOutgoing(long peer) {
         return blockedOutgoing.contains(peer);
     }
 
-    /** Whether {@code peer}'s requests to this node are refused. */
+    /** Whether {@code peer}'s requests to this node are refused; counts the refusals. */
     public boolean refusesIncoming(long peer) {
-        return blockedIncoming.contains(peer);
+        if (!blockedIncoming.contains(peer)) return false;
+        refusedIncoming.incrementAndGet();
+        return true;
+    }
+
+    /** How many requests {@link #refusesIncoming} has refused, for a test to wait on. */
+    public long refusedIncoming() {
+        return refusedIncoming.get();
     }
 
     /** Adds {@code peers} to the blocked sets of the chosen directions. */

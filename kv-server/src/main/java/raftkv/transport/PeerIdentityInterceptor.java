@@ -16,6 +16,7 @@ import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.proto.raft.AppendRequest;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.ReadIndexRequest;
 import raftkv.proto.raft.ReadIndexResponse;
@@ -26,7 +27,8 @@ import raftkv.security.NodeIdentity;
 /**
  * With TLS on, admits a {@code raft.proto} call only from a node (SPEC section 8): the call must
  * come over TLS with a client certificate (checked against the cluster CA by the handshake) that
- * names a node ({@link NodeIdentity}), and every message's sender must be that node. Anything
+ * names a node ({@link NodeIdentity}), and every message's sender must be that node (on an
+ * Exchange stream, the sender of each message's body). Anything
  * else is refused before {@link RaftPeerService} decodes it, so the Raft core never sees it:
  *
  * <ul>
@@ -117,6 +119,17 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
         if (message instanceof ReadIndexRequest m) return OptionalLong.of(m.getFollowerId());
         if (message instanceof ReadIndexResponse m) return OptionalLong.of(m.getLeaderId());
         if (message instanceof SnapshotChunk m && m.hasHeader()) return OptionalLong.of(m.getHeader().getLeaderId());
+        if (message instanceof PeerMessage m) {
+            // An Exchange stream's requests; an answer or an empty body has no place from the caller.
+            return switch (m.getBodyCase()) {
+                case VOTE_REQUEST -> sender(m.getVoteRequest());
+                case APPEND_REQUEST -> sender(m.getAppendRequest());
+                case TIMEOUT_NOW -> sender(m.getTimeoutNow());
+                case READ_INDEX -> sender(m.getReadIndex());
+                case READ_INDEX_REPLY -> sender(m.getReadIndexReply());
+                default -> OptionalLong.empty();
+            };
+        }
         return OptionalLong.empty();
     }
 

@@ -15,15 +15,19 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
 import raftkv.raft.Message;
 
 /**
- * One peer as seen by the sender: a long-lived channel, the bound on calls in flight to it, its
- * counters and whether it is reachable. Calls never block: over the bound a message is dropped,
- * and every call ends through gRPC's callbacks, which run on the network threads (or, for a call
- * that fails at once, on the sender's) and only count, log and hand the answer to the node.
+ * One peer as seen by the sender: a long-lived channel, the {@link PeerExchange} stream on it (if
+ * the transport uses streams and the peer serves them), the bound on calls in flight to it, its
+ * counters and whether it is reachable. Sends never block: over the bound a message is dropped,
+ * and every call and stream ends through gRPC's callbacks, which run on the network threads (or,
+ * for a call that fails at once, on the sender's) and only count, log and hand the answer to the
+ * node. A stream counts as reachable once the peer said it serves it, and each message sent on it
+ * counts as sent; each answer as answered.
  */
 final class PeerLink {
     private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
@@ -45,6 +49,11 @@ final class PeerLink {
     private final RaftPeerStub stub;
     private final GrpcTransport.Options options;
     private final Consumer<Message> deliver;
+    // Null when the link sends unary calls only.
+    private final PeerExchange exchange;
+    private final Function<PeerMessage, Message> exchangeAnswers;
+    // Set for good once the peer answers the stream UNIMPLEMENTED.
+    private volatile boolean exchangeUnsupported;
 
     // Guarded by this. Invariant: 0 <= outstandingCalls <= maxOutstandingCalls, and
     // outstandingBytes <= maxOutstandingBytes unless a single call is outstanding.
@@ -82,6 +91,15 @@ final class PeerLink {
      */
     PeerLink(long peerId, String target, int maxMessageBytes, GrpcTransport.Options options, Consumer<Message> deliver,
              ChannelCredentials credentials) {
+        this(peerId, target, maxMessageBytes, options, deliver, credentials, null);
+    }
+
+    /**
+     * @param exchangeAnswers decodes an answer on the Exchange stream (null to drop it: another
+     *                        cluster's, say); null to send unary calls only
+     */
+    PeerLink(long peerId, String target, int maxMessageBytes, GrpcTransport.Options options, Consumer<Message> deliver,
+             ChannelCredentials credentials, Function<PeerMessage, Message> exchangeAnswers) {
         this.peerId = peerId;
         this.target = target;
         this.options = options;
@@ -97,6 +115,57 @@ final class PeerLink {
                 .disableRetry()
                 .build();
         this.stub = RaftPeerGrpc.newStub(channel).withMaxOutboundMessageSize(maxMessageBytes);
+        this.exchangeAnswers = exchangeAnswers;
+        this.exchange = exchangeAnswers == null ? null : new PeerExchange(
+                stub.withOnReadyThreshold((int) Math.min(Integer.MAX_VALUE, options.maxOutstandingBytes())),
+                new ExchangeListener());
+    }
+
+    /** True if messages to this peer go on its Exchange stream: the link has one, and the peer serves it. */
+    boolean exchanges() {
+        return exchange != null && !exchangeUnsupported;
+    }
+
+    /**
+     * Sends {@code message} on the Exchange stream, or drops it (counted) while the stream holds more
+     * than the bound. Only when {@link #exchanges}.
+     */
+    void exchange(String what, PeerMessage message) {
+        maybeCutReconnectBackoff();
+        if (!exchange.send(message)) {
+            drop(what, "over the bound of " + options.maxOutstandingBytes() + " bytes waiting on the Exchange stream");
+            return;
+        }
+        sent.incrementAndGet();
+        messageBytesSent.addAndGet(message.getSerializedSize());
+    }
+
+    /** The Exchange stream's answers and end, on the network threads. */
+    private final class ExchangeListener implements PeerExchange.Listener {
+        @Override
+        public void served() {
+            onReachable();
+        }
+
+        @Override
+        public void answer(PeerMessage message) {
+            onAnswer("Exchange", message, exchangeAnswers);
+        }
+
+        @Override
+        public void ended(Status status) {
+            if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+                // An older node: unary calls from now on, for as long as this link lives.
+                exchangeUnsupported = true;
+                log.info("peer {} at {} does not serve the Exchange stream; sending it unary calls", peerId, target);
+                return;
+            }
+            if (status.isOk()) {
+                log.debug("peer {} ended the Exchange stream", peerId);
+                return;
+            }
+            onFailure("Exchange", status);
+        }
     }
 
     /**
@@ -186,6 +255,7 @@ final class PeerLink {
 
     void shutdown() {
         closing = true;
+        if (exchange != null) exchange.close();
         channel.shutdown();
     }
 

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import raftkv.proto.raft.AppendRequest;
 import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.InstallSnapshotResponse;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.ReadIndexAck;
 import raftkv.proto.raft.ReadIndexRequest;
@@ -28,9 +29,12 @@ import raftkv.proto.raft.VoteResponse;
 import raftkv.raft.Message;
 
 /**
- * The server side of {@code raft.proto}: decodes each call, hands it to the node through {@link
- * Transport.Inbound#onRequest}, and completes the call when the node replies, on whatever thread
- * that is. A node that never replies leaves the call to the caller's deadline.
+ * The server side of {@code raft.proto}: decodes each call, or each message of an Exchange stream,
+ * hands it to the node through {@link Transport.Inbound#onRequest}, and completes the call (or
+ * writes the answer on the stream) when the node replies, on whatever thread that is. A node that
+ * never replies leaves the call to the caller's deadline. A message on a stream passes the same
+ * checks as its unary call, but one refused is dropped rather than answered with a status, so
+ * that the stream goes on.
  *
  * <p>Answers {@code UNAVAILABLE} before the transport is started and after it is closed, and {@code
  * INVALID_ARGUMENT} for a request that breaks the protocol's contract (see {@link ProtoCodec}) or
@@ -134,6 +138,143 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         return cluster.stamp(ProtoCodec.readIndexAck(request.term()));
     }
 
+    /**
+     * One peer's Exchange stream (raft.proto): each message is admitted and handed to the node as its
+     * unary call would be; answers to votes and appends go back on the stream, whose writes are
+     * serialized here (the node answers from its own thread, refusals come from the network
+     * thread). A refused or untaken message is dropped, as if lost, and the stream goes on.
+     */
+    @Override
+    public StreamObserver<PeerMessage> exchange(StreamObserver<PeerMessage> observer) {
+        ServerCallStreamObserver<PeerMessage> out = (ServerCallStreamObserver<PeerMessage>) observer;
+        if (inbound == null) {
+            out.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more").asRuntimeException());
+            return new StreamObserver<>() {
+                @Override public void onNext(PeerMessage m) {}
+                @Override public void onError(Throwable t) {}
+                @Override public void onCompleted() {}
+            };
+        }
+        ExchangeAnswers answers = new ExchangeAnswers(out);
+        out.setOnCancelHandler(answers::cancelled);
+        answers.write(PeerMessage.getDefaultInstance()); // the stream is served
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(PeerMessage m) {
+                exchangeOne(m, answers);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answers.cancelled();
+            }
+
+            @Override
+            public void onCompleted() {
+                answers.complete();
+            }
+        };
+    }
+
+    private void exchangeOne(PeerMessage m, ExchangeAnswers answers) {
+        switch (m.getBodyCase()) {
+            case VOTE_REQUEST -> {
+                VoteRequest q = m.getVoteRequest();
+                exchangeRequest("RequestVote", q.getClusterId(), q.getCandidateId(), () -> ProtoCodec.fromProto(q, selfId),
+                        (req, reply) -> PeerMessage.newBuilder().setVoteResponse(
+                                cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class)))).build(), answers);
+            }
+            case APPEND_REQUEST -> {
+                AppendRequest q = m.getAppendRequest();
+                exchangeRequest("AppendEntries", q.getClusterId(), q.getLeaderId(), () -> ProtoCodec.fromProto(q, selfId),
+                        (req, reply) -> PeerMessage.newBuilder().setAppendResponse(
+                                cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class)))).build(), answers);
+            }
+            case TIMEOUT_NOW -> {
+                TimeoutNowRequest q = m.getTimeoutNow();
+                exchangeRequest("TimeoutNow", q.getClusterId(), q.getLeaderId(), () -> ProtoCodec.fromProto(q, selfId),
+                        this::noAnswer, answers);
+            }
+            case READ_INDEX -> {
+                ReadIndexRequest q = m.getReadIndex();
+                exchangeRequest("ReadIndex", q.getClusterId(), q.getFollowerId(), () -> ProtoCodec.fromProto(q, selfId),
+                        this::noAnswer, answers);
+            }
+            case READ_INDEX_REPLY -> {
+                ReadIndexResponse q = m.getReadIndexReply();
+                exchangeRequest("ReadIndexReply", q.getClusterId(), q.getLeaderId(), () -> ProtoCodec.fromProto(q, selfId),
+                        this::noAnswer, answers);
+            }
+            default -> {
+                String why = "an Exchange stream carries requests, not " + m.getBodyCase();
+                if (invalidRequestWarnings.allow()) log.warn("Exchange message refused: {}", why);
+                else log.debug("Exchange message refused: {}", why);
+            }
+        }
+    }
+
+    /** A one-way message's answer on the stream: none (null, written as nothing). */
+    private PeerMessage noAnswer(Message request, Message reply) {
+        if (reply != null) throw new IllegalArgumentException(request.getClass().getSimpleName() + " has no response: reply with null, got " + reply);
+        return null;
+    }
+
+    private void exchangeRequest(String rpc, long clusterId, long sender, Supplier<Message> decode,
+                                 BiFunction<Message, Message, PeerMessage> encodeReply, ExchangeAnswers answers) {
+        Responder<PeerMessage> responder = new Responder<>() {
+            @Override
+            public void refuse(Status status) {
+                log.debug("{} on an Exchange stream dropped: {}", rpc, status);
+            }
+
+            @Override
+            public void answer(PeerMessage response, Status status) {
+                if (status.isOk()) {
+                    if (response != null) answers.write(response);
+                } else {
+                    log.debug("{} on an Exchange stream not answered: {}", rpc, status);
+                }
+            }
+        };
+        Message request = admit(rpc, clusterId, sender, decode, responder);
+        if (request != null) handOver(rpc, request, encodeReply, responder);
+    }
+
+    /** The answering side of one Exchange stream: writes serialized, none after the stream ended. */
+    private static final class ExchangeAnswers {
+        private final ServerCallStreamObserver<PeerMessage> out;
+        // Guarded by this.
+        private boolean ended;
+
+        ExchangeAnswers(ServerCallStreamObserver<PeerMessage> out) {
+            this.out = out;
+        }
+
+        synchronized void write(PeerMessage m) {
+            if (ended) return;
+            try {
+                out.onNext(m);
+            } catch (RuntimeException e) {
+                ended = true;
+                log.debug("could not answer on an Exchange stream whose caller has gone: {}", e.toString());
+            }
+        }
+
+        synchronized void complete() {
+            if (ended) return;
+            ended = true;
+            try {
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                log.debug("could not end an Exchange stream whose caller has gone: {}", e.toString());
+            }
+        }
+
+        synchronized void cancelled() {
+            ended = true;
+        }
+    }
+
     /** See {@link SnapshotReceiver}. */
     @Override
     public StreamObserver<SnapshotChunk> installSnapshot(StreamObserver<InstallSnapshotResponse> call) {
@@ -147,15 +288,47 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     private <Q> void serve(String rpc, StreamObserver<Q> observer, long clusterId, long sender, Supplier<Message> decode,
                            BiFunction<Message, Message, Q> encodeReply) {
         ServerCallStreamObserver<Q> call = (ServerCallStreamObserver<Q>) observer;
+        Responder<Q> unary = new Responder<>() {
+            @Override
+            public void refuse(Status status) {
+                call.onError(status.asRuntimeException());
+            }
+
+            @Override
+            public void answer(Q response, Status status) {
+                finish(call, response, status);
+            }
+        };
+        Message request = admit(rpc, clusterId, sender, decode, unary);
+        if (request == null) return;
+        // Without a cancel handler, answering a call its client already gave up on would throw.
+        call.setOnCancelHandler(() -> log.debug("{} from node {} cancelled by the caller", rpc, request.from()));
+        handOver(rpc, request, encodeReply, unary);
+    }
+
+    /** How a request is answered: by completing its unary call, or on an Exchange stream. */
+    private interface Responder<Q> {
+        /** The request is refused before it reaches the node. */
+        void refuse(Status status);
+
+        /** The node's answer ({@code response}, null unless {@code status} is OK), or its failure to take the request. */
+        void answer(Q response, Status status);
+    }
+
+    /**
+     * The checks every request passes before it reaches the node: the node serves Raft, the cluster
+     * id is this cluster's, the message is well formed and from a peer, and no test hook refuses it.
+     * Returns the decoded request, or null after refusing it through {@code responder}.
+     */
+    private Message admit(String rpc, long clusterId, long sender, Supplier<Message> decode, Responder<?> responder) {
         Transport.Inbound in = inbound;
         if (in == null) {
-            call.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more")
-                    .asRuntimeException());
-            return;
+            responder.refuse(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft yet or any more"));
+            return null;
         }
         if (!cluster.admits(clusterId, rpc + " from", sender)) {
-            call.onError(Status.PERMISSION_DENIED.withDescription(cluster.refusal(clusterId)).asRuntimeException());
-            return;
+            responder.refuse(Status.PERMISSION_DENIED.withDescription(cluster.refusal(clusterId)));
+            return null;
         }
         Message request;
         try {
@@ -171,20 +344,27 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
         } catch (IllegalArgumentException e) {
             if (invalidRequestWarnings.allow()) log.warn("{} refused: {}", rpc, e.getMessage());
             else log.debug("{} refused: {}", rpc, e.getMessage());
-            call.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            return;
+            responder.refuse(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+            return null;
         }
         PartitionHook hook = partitionHook;
         if (hook != null && hook.refusesIncoming(request.from())) {
             // As a cut link would fail it: the request never reaches the node.
-            call.onError(Status.UNAVAILABLE.withDescription("node " + selfId + " refuses node " + request.from()
-                    + ": blocked by the test fault hook").asRuntimeException());
-            return;
+            responder.refuse(Status.UNAVAILABLE.withDescription("node " + selfId + " refuses node " + request.from()
+                    + ": blocked by the test fault hook"));
+            return null;
         }
         highestTerm.accumulateAndGet(request.term(), Math::max);
-        // Without a cancel handler, answering a call its client already gave up on would throw.
-        call.setOnCancelHandler(() -> log.debug("{} from node {} cancelled by the caller", rpc, request.from()));
+        return request;
+    }
 
+    /** Hands an admitted request to the node; its answer, encoded, goes to {@code responder}. */
+    private <Q> void handOver(String rpc, Message request, BiFunction<Message, Message, Q> encodeReply, Responder<Q> responder) {
+        Transport.Inbound in = inbound;
+        if (in == null) {
+            responder.refuse(Status.UNAVAILABLE.withDescription("node " + selfId + " is not serving Raft any more"));
+            return;
+        }
         AtomicBoolean replied = new AtomicBoolean();
         Consumer<Message> reply = response -> {
             if (!replied.compareAndSet(false, true)) {
@@ -194,24 +374,24 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             if (response == null && Message.isRequest(request)) {
                 // The node did not take the request (its queue is full, or it is stopping): the
                 // peer retries, as after a lost message.
-                finish(call, null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
+                responder.answer(null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
                 return;
             }
             Q encoded;
             try {
                 encoded = encodeReply.apply(request, response);
             } catch (RuntimeException e) {
-                finish(call, null, Status.INTERNAL.withDescription("node " + selfId + " gave a wrong answer"));
+                responder.answer(null, Status.INTERNAL.withDescription("node " + selfId + " gave a wrong answer"));
                 throw e;
             }
-            finish(call, encoded, Status.OK);
+            responder.answer(encoded, Status.OK);
         };
         try {
             in.onRequest(request, reply);
         } catch (RuntimeException e) {
             log.warn("{} from node {}: the node did not take the request", rpc, request.from(), e);
             if (replied.compareAndSet(false, true)) {
-                finish(call, null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
+                responder.answer(null, Status.UNAVAILABLE.withDescription("node " + selfId + " did not take the request"));
             }
         }
     }

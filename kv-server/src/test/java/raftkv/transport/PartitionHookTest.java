@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import raftkv.raft.Message;
+import raftkv.testing.Await;
 
 /**
  * The test-only partition hook in a real transport pair over loopback: node 1 has the hook, node 2
@@ -43,9 +44,14 @@ class PartitionHookTest {
     }
 
     private void startPair() throws IOException {
+        startPair(false);
+    }
+
+    /** @param exchange messages on Exchange streams rather than unary calls */
+    private void startPair(boolean exchange) throws IOException {
         int port1 = Loopback.freePort();
         int port2 = Loopback.freePort();
-        GrpcTransport.Options options = GrpcTransport.Options.defaults(MAX_MESSAGE);
+        GrpcTransport.Options options = GrpcTransport.Options.defaults(MAX_MESSAGE).withExchange(exchange);
         t1 = new GrpcTransport(1, Map.of(2L, Loopback.target(port2)), MAX_MESSAGE, options);
         t2 = new GrpcTransport(2, Map.of(1L, Loopback.target(port1)), MAX_MESSAGE,
                 options.withCallListener((peer, status) -> calls2.add(Map.entry(peer, status))));
@@ -85,6 +91,27 @@ class PartitionHookTest {
         hook.unblock(List.of(2L), true, false);
         t1.send(new Message.VoteRequest(1, 2, 4, 0, 0, true, false));
         assertEquals(new Message.VoteRequest(1, 2, 4, 0, 0, true, false), next(inbound2.requests, WAIT));
+    }
+
+    @Test
+    void onAnExchangeStreamAnIncomingBlockDropsThePeersMessagesUnreadAndTheStreamGoesOn() throws Exception {
+        startPair(true);
+        hook.block(List.of(2L), false, true);
+
+        t2.send(new Message.AppendRequest(2, 1, 3, 0, 0, List.of(), 0, 0));
+        Await.until(WAIT, "node 1 refuses node 2's message", () -> hook.refusedIncoming() == 1);
+
+        t1.send(new Message.AppendRequest(1, 2, 3, 0, 0, List.of(), 0, 0));
+        assertEquals(new Message.AppendRequest(1, 2, 3, 0, 0, List.of(), 0, 0), next(inbound2.requests, WAIT));
+        assertEquals(new Message.AppendResponse(2, 1, 3, true, 0, 0, 0, 0, 0), next(inbound1.responses, WAIT));
+
+        hook.unblockAll();
+        t2.send(new Message.AppendRequest(2, 1, 4, 0, 0, List.of(), 0, 0));
+        assertEquals(new Message.AppendRequest(2, 1, 4, 0, 0, List.of(), 0, 0), next(inbound1.requests, WAIT),
+                "the refused message never reached the node; the next one on the same stream does");
+        assertEquals(new Message.AppendResponse(1, 2, 4, true, 0, 0, 0, 0, 0), next(inbound2.responses, WAIT));
+        assertTrue(inbound1.requests.isEmpty());
+        assertEquals(0, t2.stats(1).failed(), "the stream was never broken");
     }
 
     @Test

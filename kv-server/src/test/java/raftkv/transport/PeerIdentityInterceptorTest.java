@@ -8,6 +8,7 @@ import io.grpc.MethodDescriptor;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import raftkv.proto.raft.AppendRequest;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.SnapshotHeader;
@@ -30,6 +31,14 @@ class PeerIdentityInterceptorTest {
                 .setHeader(SnapshotHeader.newBuilder().setLeaderId(6)).build()));
         // Later chunks of a stream carry no header; the stream's first chunk was checked.
         assertEquals(OptionalLong.empty(), PeerIdentityInterceptor.sender(SnapshotChunk.newBuilder().setOffset(9).build()));
+        // An Exchange stream's message: the sender of its body; an answer, or no body, comes from nobody who may send it.
+        assertEquals(OptionalLong.of(5), PeerIdentityInterceptor.sender(PeerMessage.newBuilder()
+                .setReadIndex(raftkv.proto.raft.ReadIndexRequest.newBuilder().setFollowerId(5)).build()));
+        assertEquals(OptionalLong.of(4), PeerIdentityInterceptor.sender(PeerMessage.newBuilder()
+                .setVoteRequest(raftkv.proto.raft.VoteRequest.newBuilder().setCandidateId(4)).build()));
+        assertEquals(OptionalLong.empty(), PeerIdentityInterceptor.sender(PeerMessage.newBuilder()
+                .setAppendResponse(raftkv.proto.raft.AppendResponse.getDefaultInstance()).build()));
+        assertEquals(OptionalLong.empty(), PeerIdentityInterceptor.sender(PeerMessage.getDefaultInstance()));
     }
 
     /** An RPC added to raft.proto is refused under TLS until this interceptor knows its sender field. */
@@ -39,7 +48,10 @@ class PeerIdentityInterceptorTest {
             MethodDescriptor.Marshaller<?> marshaller = method.getRequestMarshaller();
             Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) marshaller).getMessagePrototype();
             Message withHeader = prototype instanceof SnapshotChunk
-                    ? SnapshotChunk.newBuilder().setHeader(SnapshotHeader.getDefaultInstance()).build() : prototype;
+                    ? SnapshotChunk.newBuilder().setHeader(SnapshotHeader.getDefaultInstance()).build()
+                    : prototype instanceof PeerMessage
+                    ? PeerMessage.newBuilder().setAppendRequest(raftkv.proto.raft.AppendRequest.getDefaultInstance()).build()
+                    : prototype;
             assertTrue(PeerIdentityInterceptor.sender(withHeader).isPresent(), method.getFullMethodName()
                     + " has no sender in PeerIdentityInterceptor.sender");
         }

@@ -51,6 +51,7 @@ import raftkv.proto.raft.RaftPeerGrpc;
 import raftkv.proto.raft.RaftProto;
 import raftkv.proto.raft.SnapshotChunk;
 import raftkv.proto.raft.SnapshotHeader;
+import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.ReadIndexAck;
 import raftkv.proto.raft.ReadIndexRequest;
 import raftkv.proto.raft.ReadIndexResponse;
@@ -147,7 +148,13 @@ class MessageRoundTripTest {
             .setContext(MAX_UINT64).build(),
         ReadIndexResponse.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).setLeaderId(1)
             .setContext(MAX_UINT64).setGranted(true).setReadIndex(121).build(),
-        ReadIndexAck.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build());
+        ReadIndexAck.newBuilder().setClusterId(CLUSTER_ID).setTerm(4).build(),
+        PeerMessage.newBuilder().setAppendRequest(AppendRequest.newBuilder().setClusterId(CLUSTER_ID)
+            .setTerm(3).setLeaderId(1).setPrevLogIndex(4).setPrevLogTerm(2).setLeaderCommit(4)).build(),
+        PeerMessage.newBuilder().setVoteResponse(VoteResponse.newBuilder().setClusterId(CLUSTER_ID)
+            .setTerm(5).setVoteGranted(true)).build(),
+        PeerMessage.newBuilder().setReadIndexReply(ReadIndexResponse.newBuilder().setClusterId(CLUSTER_ID)
+            .setTerm(4).setLeaderId(2).setContext(-9).setGranted(true).setReadIndex(12)).build());
   }
 
   static Stream<Arguments> namedSamples() {
@@ -169,7 +176,9 @@ class MessageRoundTripTest {
     Descriptor type = sample.getDescriptorForType();
     List<String> unset = new ArrayList<>();
     for (FieldDescriptor field : type.getFields()) {
+      // A oneof holds one of its fields: the sample sets one (other samples the others).
       boolean set = field.isRepeated() ? sample.getRepeatedFieldCount(field) > 0
+          : field.getRealContainingOneof() != null ? sample.hasOneof(field.getRealContainingOneof())
           : sample.hasField(field);
       if (!set) {
         unset.add(field.getName());
@@ -209,7 +218,8 @@ class MessageRoundTripTest {
     assertEquals(Map.of(
             "RequestVote", MethodType.UNARY, "AppendEntries", MethodType.UNARY,
             "InstallSnapshot", MethodType.CLIENT_STREAMING, "TimeoutNow", MethodType.UNARY,
-            "ReadIndex", MethodType.UNARY, "ReadIndexReply", MethodType.UNARY),
+            "ReadIndex", MethodType.UNARY, "ReadIndexReply", MethodType.UNARY,
+            "Exchange", MethodType.BIDI_STREAMING),
         methodTypes(RaftPeerGrpc.getServiceDescriptor()));
     assertEquals("raftkv.kv.v1.KeyValue", KeyValueGrpc.SERVICE_NAME);
     assertEquals("raftkv.raft.v1.RaftPeer", RaftPeerGrpc.SERVICE_NAME);
