@@ -15,9 +15,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import raftkv.proto.raft.AppendResponse;
 import raftkv.proto.raft.PeerMessage;
 import raftkv.proto.raft.RaftPeerGrpc.RaftPeerStub;
 import raftkv.proto.raft.ReadIndexAck;
+import raftkv.proto.raft.VoteResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.raft.Message;
@@ -311,12 +313,10 @@ public final class GrpcTransport implements Transport {
         // An answer from another cluster is dropped (decoded as null), as if it were lost.
         if (request instanceof Message.VoteRequest m) {
             link.call("RequestVote", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::requestVote,
-                    r -> cluster.admits(r.getClusterId(), "the answer to RequestVote from", peer)
-                            ? ProtoCodec.fromProto(r, peer, selfId) : null);
+                    r -> voteAnswer(r, peer));
         } else if (request instanceof Message.AppendRequest m) {
             link.call("AppendEntries", cluster.stamp(ProtoCodec.toProto(m)), options.appendDeadline(),
-                    RaftPeerStub::appendEntries, r -> cluster.admits(r.getClusterId(), "the answer to AppendEntries from", peer)
-                            ? ProtoCodec.fromProto(r, peer, selfId) : null);
+                    RaftPeerStub::appendEntries, r -> appendAnswer(r, peer));
         } else if (request instanceof Message.TimeoutNow m) {
             link.call("TimeoutNow", cluster.stamp(ProtoCodec.toProto(m)), options.voteDeadline(), RaftPeerStub::timeoutNow, r -> {
                 if (cluster.admits(r.getClusterId(), "the answer to TimeoutNow from", peer)) {
@@ -360,13 +360,21 @@ public final class GrpcTransport implements Transport {
     /** An answer on {@code peer}'s Exchange stream, decoded as its unary call's; null if from another cluster. */
     private Message exchangeAnswer(PeerMessage answer, long peer) {
         return switch (answer.getBodyCase()) {
-            case VOTE_RESPONSE -> cluster.admits(answer.getVoteResponse().getClusterId(), "the answer to RequestVote from", peer)
-                    ? ProtoCodec.fromProto(answer.getVoteResponse(), peer, selfId) : null;
-            case APPEND_RESPONSE -> cluster.admits(answer.getAppendResponse().getClusterId(), "the answer to AppendEntries from", peer)
-                    ? ProtoCodec.fromProto(answer.getAppendResponse(), peer, selfId) : null;
+            case VOTE_RESPONSE -> voteAnswer(answer.getVoteResponse(), peer);
+            case APPEND_RESPONSE -> appendAnswer(answer.getAppendResponse(), peer);
             default -> throw new IllegalArgumentException("an Exchange stream answers with vote_response or append_response, not "
                     + answer.getBodyCase());
         };
+    }
+
+    /** {@code peer}'s answer to a vote request, for the core; null (dropped) if from another cluster. */
+    private Message voteAnswer(VoteResponse r, long peer) {
+        return cluster.admits(r.getClusterId(), "the answer to RequestVote from", peer) ? ProtoCodec.fromProto(r, peer, selfId) : null;
+    }
+
+    /** {@code peer}'s answer to an append, for the core; null (dropped) if from another cluster. */
+    private Message appendAnswer(AppendResponse r, long peer) {
+        return cluster.admits(r.getClusterId(), "the answer to AppendEntries from", peer) ? ProtoCodec.fromProto(r, peer, selfId) : null;
     }
 
     /** A one-way call's acknowledgement: validated, nothing for the core (an ack from another cluster is dropped). */

@@ -127,13 +127,14 @@ final class PeerLink {
     }
 
     /**
-     * Sends {@code message} on the Exchange stream, or drops it (counted) while the stream holds more
-     * than the bound. Only when {@link #exchanges}.
+     * Sends {@code message} on the Exchange stream, or drops it (counted) while the stream cannot take
+     * it (see {@link PeerExchange#send}). Only when {@link #exchanges}.
      */
     void exchange(String what, PeerMessage message) {
         maybeCutReconnectBackoff();
         if (!exchange.send(message)) {
-            drop(what, "over the bound of " + options.maxOutstandingBytes() + " bytes waiting on the Exchange stream");
+            drop(what, "the Exchange stream holds " + options.maxOutstandingBytes() + " bytes waiting, or "
+                    + PeerExchange.MAX_BEFORE_SERVED + " messages before the peer served it");
             return;
         }
         sent.incrementAndGet();

@@ -96,13 +96,21 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     @Override
     public void requestVote(VoteRequest request, StreamObserver<VoteResponse> call) {
         serve("RequestVote", call, request.getClusterId(), request.getCandidateId(), () -> ProtoCodec.fromProto(request, selfId),
-                (req, reply) -> cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class))));
+                this::voteAnswer);
     }
 
     @Override
     public void appendEntries(AppendRequest request, StreamObserver<AppendResponse> call) {
         serve("AppendEntries", call, request.getClusterId(), request.getLeaderId(), () -> ProtoCodec.fromProto(request, selfId),
-                (req, reply) -> cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class))));
+                this::appendAnswer);
+    }
+
+    private VoteResponse voteAnswer(Message request, Message reply) {
+        return cluster.stamp(ProtoCodec.toProto(expect(request, reply, Message.VoteResponse.class)));
+    }
+
+    private AppendResponse appendAnswer(Message request, Message reply) {
+        return cluster.stamp(ProtoCodec.toProto(expect(request, reply, Message.AppendResponse.class)));
     }
 
     /**
@@ -112,9 +120,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     @Override
     public void timeoutNow(TimeoutNowRequest request, StreamObserver<TimeoutNowResponse> call) {
         serve("TimeoutNow", call, request.getClusterId(), request.getLeaderId(), () -> ProtoCodec.fromProto(request, selfId), (req, reply) -> {
-            if (reply != null) {
-                throw new IllegalArgumentException("TimeoutNow has no response: reply with null, got " + reply);
-            }
+            requireNoReply(req, reply);
             return cluster.stamp(ProtoCodec.timeoutNowResponse(req.term()));
         });
     }
@@ -134,8 +140,13 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
     }
 
     private ReadIndexAck oneWayAck(Message request, Message reply) {
-        if (reply != null) throw new IllegalArgumentException(request.getClass().getSimpleName() + " has no response: reply with null, got " + reply);
+        requireNoReply(request, reply);
         return cluster.stamp(ProtoCodec.readIndexAck(request.term()));
+    }
+
+    /** A one-way message (TimeoutNow, ReadIndex, ReadIndexReply) has no response: the node replies null. */
+    private static void requireNoReply(Message request, Message reply) {
+        if (reply != null) throw new IllegalArgumentException(request.getClass().getSimpleName() + " has no response: reply with null, got " + reply);
     }
 
     /**
@@ -181,14 +192,12 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
             case VOTE_REQUEST -> {
                 VoteRequest q = m.getVoteRequest();
                 exchangeRequest("RequestVote", q.getClusterId(), q.getCandidateId(), () -> ProtoCodec.fromProto(q, selfId),
-                        (req, reply) -> PeerMessage.newBuilder().setVoteResponse(
-                                cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.VoteResponse.class)))).build(), answers);
+                        (req, reply) -> PeerMessage.newBuilder().setVoteResponse(voteAnswer(req, reply)).build(), answers);
             }
             case APPEND_REQUEST -> {
                 AppendRequest q = m.getAppendRequest();
                 exchangeRequest("AppendEntries", q.getClusterId(), q.getLeaderId(), () -> ProtoCodec.fromProto(q, selfId),
-                        (req, reply) -> PeerMessage.newBuilder().setAppendResponse(
-                                cluster.stamp(ProtoCodec.toProto(expect(req, reply, Message.AppendResponse.class)))).build(), answers);
+                        (req, reply) -> PeerMessage.newBuilder().setAppendResponse(appendAnswer(req, reply)).build(), answers);
             }
             case TIMEOUT_NOW -> {
                 TimeoutNowRequest q = m.getTimeoutNow();
@@ -215,7 +224,7 @@ public final class RaftPeerService extends RaftPeerGrpc.RaftPeerImplBase {
 
     /** A one-way message's answer on the stream: none (null, written as nothing). */
     private PeerMessage noAnswer(Message request, Message reply) {
-        if (reply != null) throw new IllegalArgumentException(request.getClass().getSimpleName() + " has no response: reply with null, got " + reply);
+        requireNoReply(request, reply);
         return null;
     }
 

@@ -30,6 +30,14 @@ class ReadIndexTest {
         return c;
     }
 
+    /** {@code follower} starts read {@code requestId}: its one ReadIndex request, taken from its outbox. */
+    private static ReadIndexRequest askLeader(TestNode follower, long requestId) {
+        follower.readIndex(requestId);
+        ReadIndexRequest request = only(ReadIndexRequest.class, follower.ready().messages()).get(0);
+        follower.takeSent();
+        return request;
+    }
+
     // §6.4: a node that knows no leader (a candidate, a follower before any leader) refuses the read at once.
     @Test
     void readWithoutKnownLeaderReturnsFalse() {
@@ -199,9 +207,7 @@ class ReadIndexTest {
         Cluster c = new Cluster(Opts.THESIS, THREE);
         TestNode leader = c.elect(1);
         c.tickAll(1); // a heartbeat tells the followers the no-op is committed
-        c.node(3).readIndex(8);
-        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(3).ready().messages()).get(0);
-        c.node(3).takeSent();
+        ReadIndexRequest request = askLeader(c.node(3), 8);
 
         c.deliver(request);
         assertEquals(List.of(new ReadIndexResponse(1, 3, 1, request.context(), true, 1)),
@@ -226,9 +232,7 @@ class ReadIndexTest {
         assertTrue(leader.takeSent().isEmpty(), "a commit alone sends nothing");
         assertEquals(1, c.node(3).commit());
 
-        c.node(3).readIndex(8);
-        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(3).ready().messages()).get(0);
-        c.node(3).takeSent();
+        ReadIndexRequest request = askLeader(c.node(3), 8);
         c.deliver(request);
         List<AppendRequest> beat = only(AppendRequest.class, 3, leader.sent());
         assertEquals(1, beat.size());
@@ -246,9 +250,7 @@ class ReadIndexTest {
     void leaderOfFiveAnswersFollowerAfterOneMoreAcknowledgement() {
         Cluster c = new Cluster(Opts.THESIS, FIVE);
         TestNode leader = c.elect(1);
-        c.node(5).readIndex(8);
-        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(5).ready().messages()).get(0);
-        c.node(5).takeSent();
+        ReadIndexRequest request = askLeader(c.node(5), 8);
 
         c.deliver(request);
         assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
@@ -267,9 +269,7 @@ class ReadIndexTest {
         AppendRequest noop = only(AppendRequest.class, 2, leader.sent()).get(0);
         c.deliver(noop); // node 2 learns its leader; the no-op is not committed yet
         c.node(2).takeSent();
-        c.node(2).readIndex(5);
-        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(2).ready().messages()).get(0);
-        c.node(2).takeSent();
+        ReadIndexRequest request = askLeader(c.node(2), 5);
 
         c.deliver(request);
         leader.elapse(1);
@@ -307,9 +307,7 @@ class ReadIndexTest {
         Cluster c = new Cluster(Opts.THESIS, THREE);
         c.elect(1);
         TestNode follower = c.node(2);
-        follower.readIndex(6);
-        ReadIndexRequest request = only(ReadIndexRequest.class, follower.ready().messages()).get(0);
-        follower.takeSent();
+        ReadIndexRequest request = askLeader(follower, 6);
 
         follower.step(append(3, 2, 2, 1, 1, List.of(), 1));
         follower.ready();
@@ -397,9 +395,7 @@ class ReadIndexTest {
         c.join(4);
         leader.changeMembership(new MembershipChange.AddLearner(4, new Membership.Address("127.0.0.4", 8004, 9004)));
         c.flush();
-        c.node(4).readIndex(12);
-        ReadIndexRequest request = only(ReadIndexRequest.class, c.node(4).ready().messages()).get(0);
-        c.node(4).takeSent();
+        ReadIndexRequest request = askLeader(c.node(4), 12);
 
         c.deliver(request);
         assertTrue(only(ReadIndexResponse.class, leader.sent()).isEmpty(), "no answer before the round");
