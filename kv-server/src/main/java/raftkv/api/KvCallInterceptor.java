@@ -38,7 +38,9 @@ public final class KvCallInterceptor implements ServerInterceptor {
                 super.close(status, trailers);
             }
         };
-        Context context = Context.current().withValue(FORWARDED, headers.containsKey(GrpcResults.FORWARDED_KEY));
-        return Contexts.interceptCall(context, withHint, headers, next);
+        // Only a forwarded call needs a context of its own: a context wraps the call's listener, which
+        // then attaches and detaches it around each of the call's events.
+        if (!headers.containsKey(GrpcResults.FORWARDED_KEY)) return next.startCall(withHint, headers);
+        return Contexts.interceptCall(Context.current().withValue(FORWARDED, true), withHint, headers, next);
     }
 }

@@ -1,6 +1,7 @@
 package raftkv.kv;
 
 import com.google.protobuf.ByteString;
+import java.util.Comparator;
 import raftkv.proto.KvRules;
 
 /**
@@ -14,7 +15,26 @@ import raftkv.proto.KvRules;
 public final class Keys {
     public static final int MAX_KEY_BYTES = KvRules.MAX_KEY_BYTES;
 
+    /**
+     * The order of keys everywhere (the state machine's map, snapshots): bytes compared as unsigned
+     * values, a shorter key before any longer key it begins. The same order as protobuf's
+     * {@link ByteString#unsignedLexicographicalComparator()}, which walks two iterators and boxes
+     * each byte; every apply and every read compares a key with about log2(keys) others, so this
+     * one indexes the bytes directly.
+     */
+    public static final Comparator<ByteString> ORDER = Keys::compare;
+
     private Keys() {}
+
+    /** Compares {@code a} and {@code b} in {@link #ORDER}. */
+    public static int compare(ByteString a, ByteString b) {
+        int common = Math.min(a.size(), b.size());
+        for (int i = 0; i < common; i++) {
+            int diff = Byte.toUnsignedInt(a.byteAt(i)) - Byte.toUnsignedInt(b.byteAt(i));
+            if (diff != 0) return diff;
+        }
+        return Integer.compare(a.size(), b.size());
+    }
 
     /** Returns null if {@code key} is a valid key, else a one-line reason for the client. */
     public static String validate(ByteString key) {

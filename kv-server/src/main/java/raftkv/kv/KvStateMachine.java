@@ -43,7 +43,7 @@ import raftkv.raft.MembershipCodec;
  */
 public final class KvStateMachine {
     /** The order of keys everywhere: unsigned bytes, as the contract compares keys. */
-    static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
+    static final Comparator<ByteString> KEY_ORDER = Keys.ORDER;
 
     private static final ApplyResult NONE = new ApplyResult.None();
     private static final ApplyResult NOT_FOUND = new ApplyResult.NotFound();
