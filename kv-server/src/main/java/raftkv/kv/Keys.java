@@ -16,11 +16,11 @@ public final class Keys {
     public static final int MAX_KEY_BYTES = KvRules.MAX_KEY_BYTES;
 
     /**
-     * The order of keys everywhere (the state machine's map, snapshots): bytes compared as unsigned
-     * values, a shorter key before any longer key it begins. The same order as protobuf's
-     * {@link ByteString#unsignedLexicographicalComparator()}, which walks two iterators and boxes
-     * each byte; every apply and every read compares a key with about log2(keys) others, so this
-     * one indexes the bytes directly.
+     * The order of keys everywhere (the state machine's map, snapshots), as the contract compares
+     * keys: bytes compared as unsigned values, a shorter key before any longer key it begins. The
+     * same order as protobuf's {@link ByteString#unsignedLexicographicalComparator()}, which walks
+     * two byte iterators through interface calls; every apply and every read compares a key with
+     * about log2(keys) others, so this one indexes the bytes directly.
      */
     public static final Comparator<ByteString> ORDER = Keys::compare;
 

@@ -98,7 +98,7 @@ final class KvSnapshot {
         if ((appliedIndex == 0) != (appliedTerm == 0)) {
             throw corrupt("applied_index " + appliedIndex + " with applied_term " + appliedTerm);
         }
-        SortedEntries<ByteString, Stored> keys = new SortedEntries<>(KvStateMachine.KEY_ORDER);
+        SortedEntries<ByteString, Stored> keys = new SortedEntries<>(Keys.ORDER);
         ByteString previousKey = null;
         for (long i = 0; Long.compareUnsigned(i, h.getKeyCount()) < 0; i++) {
             SnapshotRecord r = next(checked, "key " + i);
@@ -106,7 +106,7 @@ final class KvSnapshot {
             SnapshotKey k = r.getKey();
             ByteString key = k.getKey();
             if (key.isEmpty()) throw corrupt("key " + i + " is empty");
-            if (previousKey != null && KvStateMachine.KEY_ORDER.compare(previousKey, key) >= 0) {
+            if (previousKey != null && Keys.ORDER.compare(previousKey, key) >= 0) {
                 throw corrupt("key " + i + " is out of order");
             }
             if (k.getVersion() < 1 || k.getVersion() > appliedIndex) {

@@ -42,9 +42,6 @@ import raftkv.raft.MembershipCodec;
  * write while it goes on applying.
  */
 public final class KvStateMachine {
-    /** The order of keys everywhere: unsigned bytes, as the contract compares keys. */
-    static final Comparator<ByteString> KEY_ORDER = Keys.ORDER;
-
     private static final ApplyResult NONE = new ApplyResult.None();
     private static final ApplyResult NOT_FOUND = new ApplyResult.NotFound();
     private static final ApplyResult DELETED = new ApplyResult.Deleted();
@@ -54,14 +51,14 @@ public final class KvStateMachine {
     // Persistent: a change makes a new map sharing structure with the old, which stays whole, so
     // snapshotView() captures the keys in O(1) and a writer reads them on another thread.
     // Invariant: after every apply, each stored deadline is above clockMs.
-    private TreePMap<ByteString, Stored> data = TreePMap.empty(KEY_ORDER);
+    private TreePMap<ByteString, Stored> data = TreePMap.empty(Keys.ORDER);
 
     private record Deadline(long atMs, ByteString key) {}
 
     // Invariant: one Deadline(s.expiresAtMs, key) for each key of data whose value expires.
     // Derived from data, so not in snapshots: mutable, and rebuilt on restore.
     private final TreeSet<Deadline> deadlines =
-            new TreeSet<>(Comparator.comparingLong(Deadline::atMs).thenComparing(Deadline::key, KEY_ORDER));
+            new TreeSet<>(Comparator.comparingLong(Deadline::atMs).thenComparing(Deadline::key, Keys.ORDER));
 
     private final Sessions sessions = new Sessions();
 
@@ -89,7 +86,7 @@ public final class KvStateMachine {
      * sessions. Every deadline in {@code data} must be above {@code clockMs}.
      */
     KvStateMachine(long appliedIndex, long appliedTerm, long clockMs, TreePMap<ByteString, Stored> data) {
-        if (data.comparator() != KEY_ORDER) throw new IllegalArgumentException("keys not in KEY_ORDER");
+        if (data.comparator() != Keys.ORDER) throw new IllegalArgumentException("keys not in Keys.ORDER");
         this.appliedIndex = appliedIndex;
         this.appliedTerm = appliedTerm;
         this.clockMs = clockMs;
