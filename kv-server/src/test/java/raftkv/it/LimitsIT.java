@@ -98,14 +98,18 @@ class LimitsIT {
         cluster = TestCluster.onLocalhost(dir, 1, "\"maxConnections\": 2");
         cluster.startAll();
         ServerSpec node = cluster.awaitLeader(LEADER);
-        try (TextClient one = TestCluster.textClient(node, 20_000); TextClient two = TestCluster.textClient(node, 20_000);
-             TextClient three = TestCluster.textClient(node, 20_000)) {
-            assertEquals("!ERR_NOT_FOUND", one.get("k"));
-            assertEquals("!ERR_NOT_FOUND", two.get("k"));
+        // Connections the leader probe opened may still be closing: take each client's slot once one is served.
+        List<TextClient> text = new ArrayList<>();
+        try {
+            TextClient one = servedText(node, text);
+            servedText(node, text);
+            TextClient three = TestCluster.textClient(node, 20_000);
+            text.add(three);
             assertEquals("ERR_SERVER_BUSY", three.line());
             assertEquals("!ERR_NOT_FOUND", one.get("k"), "the others go on");
+        } finally {
+            for (TextClient c : text) c.close();
         }
-        // Connections the leader probe opened may still be closing: take each client's slot once one is served.
         List<GrpcClient> grpc = new ArrayList<>();
         try {
             GrpcClient one = served(node, grpc);
@@ -129,6 +133,32 @@ class LimitsIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A new text connection once the node serves one (!ERR_NOT_FOUND for a missing key); a refused
+     * one must say ERR_SERVER_BUSY, and is kept to close later.
+     */
+    private static TextClient servedText(ServerSpec node, List<TextClient> opened) {
+        TextClient[] found = new TextClient[1];
+        Await.until(Duration.ofSeconds(30), "a text connection to be served", () -> {
+            TextClient c;
+            String reply;
+            try {
+                c = TestCluster.textClient(node, 20_000);
+                opened.add(c);
+                reply = c.get("k");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            if (!"!ERR_NOT_FOUND".equals(reply)) {
+                assertEquals("ERR_SERVER_BUSY", reply, "a connection over the limit is refused, nothing else");
+                return false;
+            }
+            found[0] = c;
+            return true;
+        });
+        return found[0];
     }
 
     /** A new gRPC client once the node serves one (NOT_FOUND for a missing key); refused ones are kept to close later. */
