@@ -207,11 +207,19 @@ public final class ClusterTool {
         return NettyChannelBuilder.forAddress(s.hostname(), s.logPort(), credentials).build();
     }
 
-    /** One node's status, or null if it does not answer within a second. */
+    /**
+     * How long a node that is up may take to answer the tool. A node that is down refuses the
+     * connection at once; one that is up but loaded (a leader under heavy writes, on a machine
+     * shared with other nodes) took over a second to answer a membership query in CI, and the tool
+     * then showed the config's servers instead of the cluster's members.
+     */
+    private static final long ANSWER_SECONDS = 3;
+
+    /** One node's status, or null if it does not answer within {@link #ANSWER_SECONDS}. */
     private static StatusResponse status(ClusterConfig config, ServerSpec s) {
         ManagedChannel ch = channel(config, s);
         try {
-            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(ANSWER_SECONDS, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
         } catch (RuntimeException unreachable) {
             return null;
         } finally {
@@ -235,7 +243,7 @@ public final class ClusterTool {
         return null;
     }
 
-    /** Every node's status (members, then the config's other servers), null for one that does not answer within a second. */
+    /** Every node's status (members, then the config's other servers), null for one that does not answer in time. */
     public static Map<ServerSpec, StatusResponse> statuses(ClusterConfig config) {
         return statuses(config, view(config));
     }
@@ -251,11 +259,11 @@ public final class ClusterTool {
         return ClusterView.of(config, s -> memberList(config, s));
     }
 
-    /** One node's membership, or null if it does not answer within a second. */
+    /** One node's membership, or null if it does not answer within {@link #ANSWER_SECONDS}. */
     private static MemberListResponse memberList(ClusterConfig config, ServerSpec s) {
         ManagedChannel ch = channel(config, s);
         try {
-            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+            return KeyValueGrpc.newBlockingStub(ch).withDeadlineAfter(ANSWER_SECONDS, TimeUnit.SECONDS)
                     .memberList(MemberListRequest.getDefaultInstance());
         } catch (RuntimeException unreachable) {
             return null;
