@@ -488,7 +488,7 @@ public final class RaftCore {
             // so under load a round confirms many reads rather than each batch of the loop costing a
             // heartbeat to every follower. Appends carry the current round too, and so do timer
             // heartbeats: their answers confirm a round whose own heartbeats were lost.
-            if (reads.needsBroadcast() && roundConfirmed(reads.broadcastSeq(), NONE)) {
+            if (reads.needsBroadcast() && roundConfirmed(reads.broadcastSeq())) {
                 broadcastHeartbeat(false);
                 reads.markBroadcast();
             }
@@ -1081,17 +1081,14 @@ public final class RaftCore {
         return log.term(log.committed()) == term;
     }
 
-    /**
-     * Whether a quorum confirms read round {@code seq}: the leader, {@code asker} (the follower whose
-     * request a read is, which counts as its acknowledgement; {@link #NONE} for the round itself),
-     * and the nodes that acknowledged the round.
-     */
-    private boolean roundConfirmed(long seq, long asker) {
-        return quorum.voteResult(id -> id == config.id() || id == asker || progress.get(id).ackedReadSeq >= seq) == VoteResult.WON;
+    /** Whether a quorum, the leader included, has acknowledged read round {@code seq}. */
+    private boolean roundConfirmed(long seq) {
+        return quorum.voteResult(id -> id == config.id() || progress.get(id).ackedReadSeq >= seq) == VoteResult.WON;
     }
 
     private void releaseReads() {
-        reads.release((read, seq) -> roundConfirmed(seq, read.requester()), this::answerRead);
+        reads.release((read, seq) -> quorum.voteResult(id -> id == config.id() || id == read.requester()
+                || progress.get(id).ackedReadSeq >= seq) == VoteResult.WON, this::answerRead);
     }
 
     /** A confirmed read: this node's own goes to the Ready, a follower's batch gets its index. */
