@@ -484,11 +484,7 @@ public final class RaftCore {
     public Ready ready() {
         checkNoOutstandingReady();
         if (role == Role.LEADER) {
-            // One round in flight at a time: reads that arrive while a round is out wait for the next,
-            // so under load a round confirms many reads rather than each batch of the loop costing a
-            // heartbeat to every follower. Appends carry the current round too, and so do timer
-            // heartbeats: their answers confirm a round whose own heartbeats were lost.
-            if (reads.needsBroadcast() && roundConfirmed(reads.broadcastSeq())) {
+            if (reads.needsBroadcast()) {
                 broadcastHeartbeat(false);
                 reads.markBroadcast();
             }
@@ -1079,11 +1075,6 @@ public final class RaftCore {
 
     private boolean committedInCurrentTerm() {
         return log.term(log.committed()) == term;
-    }
-
-    /** Whether a quorum, the leader included, has acknowledged read round {@code seq}. */
-    private boolean roundConfirmed(long seq) {
-        return quorum.voteResult(id -> id == config.id() || progress.get(id).ackedReadSeq >= seq) == VoteResult.WON;
     }
 
     private void releaseReads() {

@@ -9,8 +9,6 @@ import java.util.List;
  * arrives and a read round number ({@code seq}); it is released once a quorum has answered a
  * message sent after it arrived, which proves this node was still leader at that moment.
  * Reads that arrive before the leader has committed an entry of its own term wait for that first.
- * The leader keeps one round in flight ({@link RaftCore#ready}): the reads that arrive while a round
- * is out share the next, so the heartbeats per read fall as the load grows.
  * A follower's request is itself such an answer from the follower: it sent the request, in this
  * leader's term, after its reads arrived; so when the leader and the asker make a quorum (three
  * voters) its reads need no round at all.
@@ -57,11 +55,6 @@ final class ReadIndex {
     /** True if a round has reads waiting for it that no message has announced yet. */
     boolean needsBroadcast() {
         return seq > broadcastSeq;
-    }
-
-    /** The last round announced to every follower (0: none yet). */
-    long broadcastSeq() {
-        return broadcastSeq;
     }
 
     void markBroadcast() {

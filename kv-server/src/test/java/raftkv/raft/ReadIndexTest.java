@@ -109,58 +109,6 @@ class ReadIndexTest {
         assertEquals(List.of(new ReadState(1, 1), new ReadState(2, 1)), leader.readStates());
     }
 
-    // One round in flight: reads that arrive while a round is out do not each cost a heartbeat to every
-    // follower; they wait together, and the next round goes out once a quorum has answered the first.
-    @Test
-    void readsArrivingWhileARoundIsOutWaitForItThenShareTheNext() {
-        Cluster c = new Cluster(Opts.THESIS, FIVE);
-        TestNode leader = c.elect(1);
-        leader.readIndex(1);
-        List<AppendRequest> first = only(AppendRequest.class, leader.ready().messages());
-        leader.takeSent();
-        assertEquals(4, first.size(), "the first round: one heartbeat to each follower");
-
-        leader.readIndex(2);
-        leader.ready();
-        leader.readIndex(3);
-        leader.ready();
-        assertTrue(only(AppendRequest.class, leader.takeSent()).isEmpty(), "no heartbeat while the first round is out");
-
-        c.roundTrip(first.get(0));
-        assertEquals(List.of(), leader.readStates(), "the leader and one follower are two of five");
-        c.roundTrip(first.get(1));
-        assertEquals(List.of(new ReadState(1, 1)), leader.readStates());
-        List<AppendRequest> second = only(AppendRequest.class, leader.takeSent());
-        assertEquals(4, second.size(), "the first round confirmed, the waiting reads get theirs");
-        assertTrue(second.get(0).readSeq() > first.get(0).readSeq());
-
-        c.roundTrip(second.get(2));
-        c.roundTrip(second.get(3));
-        assertEquals(List.of(new ReadState(1, 1), new ReadState(2, 1), new ReadState(3, 1)), leader.readStates());
-    }
-
-    // A round whose heartbeats are lost holds the next one back only until a timer heartbeat: it
-    // carries the current round, and its answers confirm every read waiting.
-    @Test
-    void aLostRoundIsMadeGoodByTheNextTimerHeartbeat() {
-        Cluster c = new Cluster(Opts.THESIS, FIVE);
-        TestNode leader = c.elect(1);
-        leader.readIndex(1);
-        leader.ready();
-        leader.takeSent(); // the first round is lost
-        leader.readIndex(2);
-        leader.ready();
-        assertTrue(leader.takeSent().isEmpty(), "the second round waits for the first");
-
-        leader.elapse(Opts.THESIS.heartbeatTicks());
-        List<AppendRequest> beats = only(AppendRequest.class, leader.takeSent());
-        assertEquals(4, beats.size(), "the timer heartbeat goes to every follower");
-        c.roundTrip(beats.get(0));
-        c.roundTrip(beats.get(1));
-
-        assertEquals(List.of(new ReadState(1, 1), new ReadState(2, 1)), leader.readStates());
-    }
-
     // A flood of reads must not make each acknowledgement scan every waiting read (AbuseIT's pipelined
     // gets found that): release asks about the oldest reads only, up to the first not confirmed.
     @Test
